@@ -1,0 +1,138 @@
+"""Command line for data scientists without Jenkins: load files, pull a build from a URL, list.
+
+    python cli.py load  --business B --image-source S --features f.json [--metrics m.csv]
+    python cli.py pull  URL --business B --image-source S [--metrics m.csv]
+    python cli.py list
+    python cli.py demo
+    python cli.py url-template --business B --image-source S 'https://cdn/{name}.png'
+
+Uses the same database as the server (DATABASE_URL) and the same validation as the API.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from config import Settings
+from data.db import make_engine, migrate
+from data.loader import load_demo, read_features_bytes, read_metrics_file
+from data.payloads import RequestError
+from data.store import Store
+
+
+def _store() -> Store:
+    engine = make_engine(Settings.from_env().database_url)
+    migrate(engine)
+    return Store(engine)
+
+
+def _print(obj: object) -> None:
+    print(json.dumps(obj, indent=2, ensure_ascii=False))
+
+
+def cmd_load(args: argparse.Namespace) -> None:
+    store = _store()
+    if args.features:
+        matrix = read_features_bytes(Path(args.features).read_bytes())
+        _print(store.put_build(args.business, args.image_source, matrix,
+                               build_label=args.build_id).body)
+    if args.metrics:
+        _print(store.put_metrics(args.business, args.image_source,
+                                 read_metrics_file(Path(args.metrics))).body)
+
+
+def cmd_pull(args: argparse.Namespace) -> None:
+    """GET a build from a URL that answers with the features JSON for the identity headers."""
+    req = urllib.request.Request(args.url, headers={
+        "Business": args.business.encode().decode("latin-1"),
+        "Image-Source": args.image_source.encode().decode("latin-1"),
+        "Accept": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=args.timeout) as resp:
+            raw = resp.read()
+    except urllib.error.URLError as exc:
+        raise SystemExit(f"error: could not GET {args.url}: {exc}") from None
+    store = _store()
+    matrix = read_features_bytes(raw)
+    _print(store.put_build(args.business, args.image_source, matrix,
+                           build_label=args.build_id).body)
+    if args.metrics:
+        _print(store.put_metrics(args.business, args.image_source,
+                                 read_metrics_file(Path(args.metrics))).body)
+
+
+def cmd_list(_args: argparse.Namespace) -> None:
+    _print(_store().datasets())
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    _print(load_demo(_store(), n_images=args.images).body)
+
+
+def cmd_url_template(args: argparse.Namespace) -> None:
+    template = None if args.template in ("", "none") else args.template
+    if template is not None and "{name}" not in template:
+        raise SystemExit("error: the template must contain {name}, e.g. https://cdn/{name}.png")
+    _store().set_url_template(args.business, args.image_source, template)
+    print(f"url template of {args.business!r} / {args.image_source!r}: {template}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cli.py", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def identity(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--business", required=True)
+        p.add_argument("--image-source", required=True)
+
+    p = sub.add_parser("load", help="load a features JSON and/or a metrics CSV/JSON from disk")
+    identity(p)
+    p.add_argument("--features", help="features JSON {image: {feature: value}}")
+    p.add_argument("--metrics", help="metrics .csv (image,impressions,clicks | image,ctr) or .json")
+    p.add_argument("--build-id", help="label stored with the build (like Jenkins' Build-Id)")
+    p.set_defaults(func=cmd_load)
+
+    p = sub.add_parser("pull", help="GET a features JSON from a URL (Business/Image-Source headers)")
+    p.add_argument("url")
+    identity(p)
+    p.add_argument("--metrics")
+    p.add_argument("--build-id")
+    p.add_argument("--timeout", type=float, default=300)
+    p.set_defaults(func=cmd_pull)
+
+    sub.add_parser("list", help="list businesses, image sources and builds").set_defaults(func=cmd_list)
+
+    p = sub.add_parser("demo", help="load the generated demo dataset")
+    p.add_argument("--images", type=int, default=659)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("url-template", help="set the picture URL template of an image source")
+    identity(p)
+    p.add_argument("template", help="e.g. https://cdn.example.com/{name}.png, or 'none' to clear")
+    p.set_defaults(func=cmd_url_template)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "load" and not (args.features or args.metrics):
+        print("error: give --features and/or --metrics", file=sys.stderr)
+        return 2
+    try:
+        args.func(args)
+    except RequestError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        for d in exc.details:
+            print(f"  - {d}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""The cached frame: per (image source, build, version) the analysis inputs, loaded once per worker.
+
+Every read asks the database one cheap question — the image source's version and current build —
+so a build or metrics delivery accepted by any worker (or machine) is seen by every worker on its
+next request, without reloading anything that has not changed.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+
+from data.analysis import FeatureIndex, build_index
+from data.matrix import BuildMatrix
+from data.payloads import RequestError
+from data.store import BuildInfo, SourceRef, Store, outcomes_for
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Everything a reader needs for one build of one image source, at one version."""
+
+    source: SourceRef
+    build: BuildInfo
+    matrix: BuildMatrix
+    index: FeatureIndex
+    impressions: np.ndarray  # float64 per image (NaN when unknown)
+    clicks: np.ndarray
+
+    @property
+    def images_without_ctr(self) -> int:
+        return self.matrix.n_images - self.index.n_images
+
+    def image_position(self, name: str) -> int | None:
+        """Index of an image in the build (names are sorted), or None."""
+        names = self.matrix.image_names
+        lo, hi = 0, len(names)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if names[mid] < name:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo if lo < len(names) and names[lo] == name else None
+
+
+class DatasetCache:
+    def __init__(self, store: Store, max_datasets: int = 4):
+        self.store = store
+        self.max_datasets = max_datasets
+        self._datasets: OrderedDict[tuple, Dataset] = OrderedDict()
+        self._matrices: OrderedDict[int, BuildMatrix] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, business: str | None, image_source: str | None,
+            build_id: int | None = None) -> Dataset:
+        """The dataset for the names given (current build unless `build_id`). Raises RequestError
+        404 when the business, image source or build does not exist or has no build yet."""
+        if not business or not image_source:
+            raise RequestError(400, "missing_dataset",
+                               "Say which dataset: give both `business` and `image_source`.")
+        ref = self.store.locate(business, image_source)
+        if ref is None:
+            raise RequestError(404, "unknown_dataset",
+                               f"No image source {image_source!r} for business {business!r}. "
+                               "GET /api/v1/datasets lists what exists.")
+        if build_id is None:
+            build_id = ref.current_build_id
+            if build_id is None:
+                raise RequestError(404, "no_build",
+                                   f"{business!r} / {image_source!r} has no build yet: PUT one to "
+                                   "/api/v1/features.")
+        key = (ref.id, build_id, ref.version)
+        with self._lock:
+            hit = self._datasets.get(key)
+            if hit is not None:
+                self._datasets.move_to_end(key)
+                return hit
+            dataset = self._load(ref, build_id)
+            self._datasets[key] = dataset
+            # Older versions of the same source are stale now: drop them at once.
+            for k in [k for k in self._datasets if k[0] == ref.id and k[2] != ref.version]:
+                del self._datasets[k]
+            while len(self._datasets) > self.max_datasets:
+                self._datasets.popitem(last=False)
+            return dataset
+
+    def _load(self, ref: SourceRef, build_id: int) -> Dataset:
+        info = self.store.build_info(ref.id, build_id)
+        if info is None:
+            raise RequestError(404, "unknown_build",
+                               f"Build {build_id} does not belong to {ref.business!r} / "
+                               f"{ref.name!r}. GET /api/v1/datasets lists its builds.")
+        matrix = self._matrices.get(build_id)
+        if matrix is None:
+            matrix = self.store.load_matrix(build_id)
+            self._matrices[build_id] = matrix
+            while len(self._matrices) > self.max_datasets:
+                self._matrices.popitem(last=False)
+        else:
+            self._matrices.move_to_end(build_id)
+        outcomes = self.store.load_outcomes(ref.id)
+        y = outcomes_for(matrix.image_names, outcomes)
+        impressions = np.array([_num(outcomes.get(n, (None,))[0]) for n in matrix.image_names])
+        clicks = np.array([_num(outcomes.get(n, (None, None))[1]) for n in matrix.image_names])
+        return Dataset(ref, info, matrix, build_index(matrix, y), impressions, clicks)
+
+
+def _num(v: int | None) -> float:
+    return np.nan if v is None else float(v)

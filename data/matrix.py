@@ -1,0 +1,104 @@
+"""The canonical, compact form of one build's feature values.
+
+A build is stored as one column-major sparse matrix: images sorted by name, features sorted by
+name, and within each feature the non-zero entries sorted by value (ties by image). The form is
+canonical — two payloads with the same content give the same bytes whatever their key order —
+so its hash detects a repeated delivery, and it is already the order the analysis index needs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+
+import numpy as np
+import orjson
+
+from data.payloads import FeatureTable
+
+_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class BuildMatrix:
+    image_names: list[str]  # sorted
+    feature_names: list[str]  # sorted
+    col_ptr: np.ndarray  # int64, F+1
+    rows: np.ndarray  # int32, image index per entry
+    values: np.ndarray  # float64, non-zero, ascending within each feature
+
+    @property
+    def n_images(self) -> int:
+        return len(self.image_names)
+
+    @property
+    def n_features(self) -> int:
+        return len(self.feature_names)
+
+    @property
+    def nnz(self) -> int:
+        return len(self.values)
+
+    def cols_of_entries(self) -> np.ndarray:
+        """Feature index of every entry (int64)."""
+        return np.repeat(np.arange(self.n_features, dtype=np.int64), np.diff(self.col_ptr))
+
+    def image_features(self, image: int) -> dict[str, float]:
+        """All non-zero features of one image, by name."""
+        hits = np.flatnonzero(self.rows == image)
+        cols = np.searchsorted(self.col_ptr, hits, side="right") - 1
+        return {self.feature_names[c]: float(self.values[k]) for c, k in zip(cols, hits)}
+
+    def content_hash(self) -> str:
+        h = hashlib.sha256()
+        h.update(orjson.dumps([self.image_names, self.feature_names]))
+        for arr in (self.col_ptr, self.rows, self.values):
+            h.update(np.ascontiguousarray(arr).tobytes())
+        return h.hexdigest()
+
+    def to_bytes(self) -> bytes:
+        """Serialise (numpy's .npz container, no pickle)."""
+        buf = io.BytesIO()
+        names = orjson.dumps({"format": _FORMAT, "images": self.image_names,
+                              "features": self.feature_names})
+        np.savez(buf, names=np.frombuffer(names, dtype=np.uint8), col_ptr=self.col_ptr,
+                 rows=self.rows, values=self.values)
+        return buf.getvalue()
+
+    @staticmethod
+    def image_names_from_bytes(data: bytes) -> list[str]:
+        with np.load(io.BytesIO(data), allow_pickle=False) as z:
+            return orjson.loads(z["names"].tobytes())["images"]
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "BuildMatrix":
+        with np.load(io.BytesIO(data), allow_pickle=False) as z:
+            names = orjson.loads(z["names"].tobytes())
+            if names.get("format") != _FORMAT:
+                raise ValueError(f"unknown stored build format {names.get('format')!r}")
+            return cls(names["images"], names["features"], z["col_ptr"], z["rows"], z["values"])
+
+
+def matrix_from_table(table: FeatureTable) -> BuildMatrix:
+    """Canonicalise a validated payload: sort names, drop zeros, sort entries by value."""
+    image_order = np.argsort(np.array(table.image_names, dtype=object), kind="stable")
+    image_rank = np.empty(len(image_order), dtype=np.int64)
+    image_rank[image_order] = np.arange(len(image_order))
+    feature_order = np.argsort(np.array(table.feature_names, dtype=object), kind="stable")
+    feature_rank = np.empty(len(feature_order), dtype=np.int64)
+    feature_rank[feature_order] = np.arange(len(feature_order))
+
+    nz = table.values != 0
+    rows = image_rank[table.rows[nz]]
+    cols = feature_rank[table.cols[nz]]
+    values = table.values[nz]
+    order = np.lexsort((rows, values, cols))
+    rows, cols, values = rows[order].astype(np.int32), cols[order], values[order]
+
+    n_features = len(feature_order)
+    col_ptr = np.zeros(n_features + 1, dtype=np.int64)
+    np.cumsum(np.bincount(cols, minlength=n_features), out=col_ptr[1:])
+    image_names = [table.image_names[i] for i in image_order]
+    feature_names = [table.feature_names[i] for i in feature_order]
+    return BuildMatrix(image_names, feature_names, col_ptr, rows, values)

@@ -1,0 +1,347 @@
+"""The store: every read and write of businesses, image sources, builds and metrics.
+
+Each public method is one unit of work (one transaction). Writes run on the writer engine:
+on SQLite they take the database write lock at BEGIN, on PostgreSQL they lock the image
+source's row, so concurrent deliveries to one image source are applied one after the other and
+a reader only ever sees whole builds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import numpy as np
+import orjson
+from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from data.db import writer
+from data.matrix import BuildMatrix
+from data.models import Build, BuildPart, Business, IdempotencyRecord, ImageMetric, ImageSource, utcnow
+from data.payloads import MetricRow, RequestError, outcome
+
+PART_BYTES = 32 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    """An Idempotency-Key and what it was sent with."""
+
+    key: str
+    route: str
+    request_hash: str
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    status: int
+    body: dict
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """An image source as readers need it: identity, and the version that keys caches."""
+
+    id: int
+    business: str
+    name: str
+    version: int
+    url_template: str | None
+    is_demo: bool
+    current_build_id: int | None
+
+
+@dataclass(frozen=True)
+class BuildInfo:
+    id: int
+    image_source_id: int
+    build_label: str | None
+    received_at: str
+    n_images: int
+    n_features: int
+    n_values: int
+    is_current: bool
+    is_demo: bool
+    content_hash: str
+
+
+def iso(ts: datetime | None) -> str | None:
+    """UTC timestamp as ISO 8601 with Z (SQLite hands back naive UTC)."""
+    if ts is None:
+        return None
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=timezone.utc)
+    return ts.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _build_info(b: Build) -> BuildInfo:
+    return BuildInfo(b.id, b.image_source_id, b.build_label, iso(b.received_at), b.n_images,
+                     b.n_features, b.n_values, b.is_current, b.is_demo, b.content_hash)
+
+
+class Store:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._writer = writer(engine)
+
+    # ----------------------------------------------------------------------------- writes
+
+    def put_build(self, business: str, image_source: str, matrix: BuildMatrix, *,
+                  build_label: str | None = None, idempotency: Idempotency | None = None,
+                  is_demo: bool = False) -> WriteResult:
+        """Store a build and make it current, in one transaction. 201 when new; 200 when the same
+        content is already the current build (nothing written)."""
+        content_hash = matrix.content_hash()
+        blob = matrix.to_bytes()
+
+        def work(s: Session, src: ImageSource) -> WriteResult:
+            current = s.scalar(select(Build).where(Build.image_source_id == src.id,
+                                                   Build.is_current.is_(True)))
+            if current is not None and current.content_hash == content_hash:
+                return WriteResult(200, self._build_body(src, current, "unchanged", s))
+            s.execute(update(Build).where(Build.image_source_id == src.id,
+                                          Build.is_current.is_(True)).values(is_current=False))
+            s.flush()
+            build = Build(image_source_id=src.id, build_label=build_label, received_at=utcnow(),
+                          content_hash=content_hash, n_images=matrix.n_images,
+                          n_features=matrix.n_features, n_values=matrix.nnz, is_current=True,
+                          is_demo=is_demo)
+            s.add(build)
+            s.flush()
+            s.execute(BuildPart.__table__.insert(), [
+                {"build_id": build.id, "part": i, "data": blob[off:off + PART_BYTES]}
+                for i, off in enumerate(range(0, max(len(blob), 1), PART_BYTES))])
+            src.version += 1
+            return WriteResult(201, self._build_body(src, build, "created", s))
+
+        return self._write(business, image_source, work, idempotency, is_demo)
+
+    def put_metrics(self, business: str, image_source: str, rows: list[MetricRow], *,
+                    idempotency: Idempotency | None = None, is_demo: bool = False) -> WriteResult:
+        """Insert or replace the outcomes of the images named; others keep theirs."""
+
+        def work(s: Session, src: ImageSource) -> WriteResult:
+            now = utcnow()
+            values = [{"image_source_id": src.id, "image_name": r.image,
+                       "impressions": r.impressions, "clicks": r.clicks, "ctr": r.ctr,
+                       "updated_at": now} for r in rows]
+            ins = _insert_for(s)(ImageMetric.__table__)
+            stmt = ins.on_conflict_do_update(
+                index_elements=["image_source_id", "image_name"],
+                set_={c: getattr(ins.excluded, c) for c in ("impressions", "clicks", "ctr",
+                                                            "updated_at")})
+            for i in range(0, len(values), 20000):
+                s.execute(stmt, values[i:i + 20000])
+            src.version += 1
+            current = s.scalar(select(Build).where(Build.image_source_id == src.id,
+                                                   Build.is_current.is_(True)))
+            body = {"business": business, "image_source": image_source,
+                    "images_received": len(rows), "build": None, "matched": 0,
+                    "unmatched": len(rows), "unmatched_examples": [r.image for r in rows[:10]],
+                    "build_images_without_metrics": None}
+            if current is not None:
+                names = set(self.load_image_names(current.id, s))
+                unmatched = [r.image for r in rows if r.image not in names]
+                have = set(s.scalars(select(ImageMetric.image_name).where(
+                    ImageMetric.image_source_id == src.id)))
+                body.update(build=current.id, matched=len(rows) - len(unmatched),
+                            unmatched=len(unmatched), unmatched_examples=unmatched[:10],
+                            build_images_without_metrics=len(names - have))
+            return WriteResult(200, body)
+
+        return self._write(business, image_source, work, idempotency, is_demo)
+
+    def set_url_template(self, business: str, image_source: str, template: str | None) -> None:
+        """Set (or clear, with None) the picture URL template of an image source."""
+
+        def work(s: Session, src: ImageSource) -> WriteResult:
+            src.url_template = template
+            src.version += 1
+            return WriteResult(200, {})
+
+        self._write(business, image_source, work, None, False)
+
+    def _write(self, business: str, image_source: str, work, idempotency: Idempotency | None,
+               is_demo: bool, attempts: int = 3) -> WriteResult:
+        for attempt in range(attempts):
+            try:
+                with Session(self._writer, expire_on_commit=False) as s, s.begin():
+                    if idempotency is not None:
+                        replay = self._replay(s, idempotency)
+                        if replay is not None:
+                            return replay
+                    src = self._lock_source(s, business, image_source, is_demo)
+                    result = work(s, src)
+                    if idempotency is not None:
+                        s.add(IdempotencyRecord(key=idempotency.key, route=idempotency.route,
+                                                request_hash=idempotency.request_hash,
+                                                status=result.status,
+                                                response=orjson.dumps(result.body).decode()))
+                    return result
+            except IntegrityError:
+                # A concurrent writer created the same row first (PostgreSQL): start again and
+                # find it; the retry sees the other transaction's committed result.
+                if attempt == attempts - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _replay(s: Session, idem: Idempotency) -> WriteResult | None:
+        rec = s.get(IdempotencyRecord, idem.key)
+        if rec is None:
+            return None
+        if rec.route != idem.route or rec.request_hash != idem.request_hash:
+            raise RequestError(
+                422, "idempotency_key_reused",
+                "This Idempotency-Key was already used with a different request. Use a new key "
+                "for a new body (e.g. include the Jenkins build number).",
+                [{"idempotency_key": idem.key, "first_used_at": iso(rec.created_at)}])
+        return WriteResult(rec.status, orjson.loads(rec.response))
+
+    @staticmethod
+    def _lock_source(s: Session, business: str, image_source: str, is_demo: bool) -> ImageSource:
+        insert = _insert_for(s)
+        s.execute(insert(Business).values(name=business, is_demo=is_demo, created_at=utcnow())
+                  .on_conflict_do_nothing(index_elements=["name"]))
+        biz_id = s.scalar(select(Business.id).where(Business.name == business))
+        s.execute(insert(ImageSource).values(business_id=biz_id, name=image_source, version=0,
+                                             created_at=utcnow())
+                  .on_conflict_do_nothing(index_elements=["business_id", "name"]))
+        return s.scalars(select(ImageSource).where(ImageSource.business_id == biz_id,
+                                                   ImageSource.name == image_source)
+                         .with_for_update()).one()
+
+    def _build_body(self, src: ImageSource, build: Build, status: str, s: Session) -> dict:
+        biz = s.get(Business, src.business_id)
+        return {"status": status, "business": biz.name, "image_source": src.name,
+                "build": build.id, "build_label": build.build_label,
+                "received_at": iso(build.received_at), "images": build.n_images,
+                "features": build.n_features, "values": build.n_values,
+                "content_hash": build.content_hash}
+
+    # ----------------------------------------------------------------------------- reads
+
+    def is_empty(self) -> bool:
+        with Session(self.engine) as s:
+            return s.scalar(select(func.count()).select_from(Business)) == 0
+
+    def ping(self) -> None:
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+
+    def locate(self, business: str, image_source: str) -> SourceRef | None:
+        """The image source by names, with its version and current build; None if unknown."""
+        with Session(self.engine) as s:
+            row = s.execute(
+                select(ImageSource, Business, Build.id)
+                .join(Business, Business.id == ImageSource.business_id)
+                .outerjoin(Build, (Build.image_source_id == ImageSource.id) & Build.is_current)
+                .where(Business.name == business, ImageSource.name == image_source)).first()
+            if row is None:
+                return None
+            src, biz, build_id = row
+            return SourceRef(src.id, biz.name, src.name, src.version, src.url_template,
+                             biz.is_demo, build_id)
+
+    def build_info(self, source_id: int, build_id: int) -> BuildInfo | None:
+        with Session(self.engine) as s:
+            b = s.get(Build, build_id)
+            return _build_info(b) if b is not None and b.image_source_id == source_id else None
+
+    def builds(self, source_id: int) -> list[BuildInfo]:
+        """All builds of an image source, newest first."""
+        with Session(self.engine) as s:
+            return [_build_info(b) for b in s.scalars(
+                select(Build).where(Build.image_source_id == source_id).order_by(Build.id.desc()))]
+
+    def datasets(self) -> list[dict]:
+        """Every business with its image sources, their builds (newest first) and current build."""
+        with Session(self.engine) as s:
+            builds: dict[int, list[dict]] = {}
+            for b in s.scalars(select(Build).order_by(Build.id.desc())):
+                info = _build_info(b)
+                builds.setdefault(b.image_source_id, []).append({
+                    "id": info.id, "build_label": info.build_label, "received_at": info.received_at,
+                    "images": info.n_images, "features": info.n_features,
+                    "is_current": info.is_current})
+            metrics = dict(s.execute(select(ImageMetric.image_source_id, func.count())
+                                     .group_by(ImageMetric.image_source_id)).all())
+            out: dict[int, dict] = {}
+            rows = s.execute(select(Business, ImageSource)
+                             .outerjoin(ImageSource, ImageSource.business_id == Business.id)
+                             .order_by(Business.name, ImageSource.name)).all()
+            for biz, src in rows:
+                entry = out.setdefault(biz.id, {"business": biz.name, "is_demo": biz.is_demo,
+                                                "image_sources": []})
+                if src is None:
+                    continue
+                src_builds = builds.get(src.id, [])
+                entry["image_sources"].append({
+                    "image_source": src.name, "version": src.version,
+                    "url_template": src.url_template,
+                    "current_build": next((b["id"] for b in src_builds if b["is_current"]), None),
+                    "images_with_metrics": metrics.get(src.id, 0),
+                    "builds": src_builds})
+            return list(out.values())
+
+    def load_matrix(self, build_id: int) -> BuildMatrix:
+        with Session(self.engine) as s:
+            parts = s.scalars(select(BuildPart.data).where(BuildPart.build_id == build_id)
+                              .order_by(BuildPart.part)).all()
+        return BuildMatrix.from_bytes(b"".join(parts))
+
+    def load_image_names(self, build_id: int, session: Session | None = None) -> list[str]:
+        """The image names of a build, without decoding its values."""
+        with _session(self.engine, session) as s:
+            parts = s.scalars(select(BuildPart.data).where(BuildPart.build_id == build_id)
+                              .order_by(BuildPart.part)).all()
+        return BuildMatrix.image_names_from_bytes(b"".join(parts))
+
+    def load_outcomes(self, source_id: int) -> dict[str, tuple[int | None, int | None, float | None]]:
+        """image name -> (impressions, clicks, ctr) for every image of the source with metrics."""
+        with Session(self.engine) as s:
+            return {name: (imp, clk, ctr) for name, imp, clk, ctr in s.execute(
+                select(ImageMetric.image_name, ImageMetric.impressions, ImageMetric.clicks,
+                       ImageMetric.ctr).where(ImageMetric.image_source_id == source_id))}
+
+    def delete_business(self, business: str) -> bool:
+        """Remove a business and everything under it. True when it existed."""
+        with Session(self._writer) as s, s.begin():
+            return s.execute(delete(Business).where(Business.name == business)).rowcount > 0
+
+
+def outcomes_for(image_names: list[str], outcomes: dict) -> np.ndarray:
+    """CTR per image in `image_names` order (NaN where there is no usable outcome)."""
+    y = np.full(len(image_names), np.nan)
+    for i, name in enumerate(image_names):
+        m = outcomes.get(name)
+        if m is not None:
+            y[i] = outcome(*m)
+    return y
+
+
+def request_hash(*parts: bytes | str) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(p.encode() if isinstance(p, str) else p)
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+@contextlib.contextmanager
+def _session(engine: Engine, session: Session | None):
+    """The caller's session when it has one (inside its transaction), else a new one."""
+    if session is not None:
+        yield session
+    else:
+        with Session(engine) as s:
+            yield s
+
+
+def _insert_for(s: Session):
+    return postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert

@@ -1,0 +1,362 @@
+"""HTTP API (SPEC §4): Jenkins' ingest routes and the read API, as a Flask blueprint mounted on
+the Dash app's own server.
+
+Everything a client can get wrong is answered here with a precise 4xx and a JSON body
+{"error", "message", "details"}; nothing is written unless the whole request is valid.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import logging
+import math
+import threading
+import zlib
+from dataclasses import dataclass
+
+import orjson
+from flask import Blueprint, Flask, Response, current_app, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from config import Settings
+from data.analysis import feature_stats
+from data.cache import DatasetCache
+from data.matrix import matrix_from_table
+from data.payloads import (RequestError, parse_json, validate_features, validate_metrics_csv,
+                           validate_metrics_json)
+from data.store import Idempotency, Store, request_hash
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = "api/v1"
+BUSINESS_HEADERS = ("Business", "X-Business")
+SOURCE_HEADERS = ("Image-Source", "X-Image-Source")
+JSON_TYPES = ("application/json",)
+CSV_TYPES = ("text/csv",)
+
+api = Blueprint("api", __name__)
+
+
+@dataclass
+class Services:
+    """What the routes and the dashboard share: configuration, the store and the cached frames."""
+
+    settings: Settings
+    store: Store
+    cache: DatasetCache
+
+
+def services() -> Services:
+    return current_app.extensions["image_dashboard"]
+
+
+def register(server: Flask, svc: Services) -> None:
+    """Mount the API under the configured prefix and make every API error JSON."""
+    server.extensions["image_dashboard"] = svc
+    prefix = svc.settings.url_prefix + API_PREFIX
+    server.register_blueprint(api, url_prefix=prefix)
+    if svc.settings.ingest_tokens:
+        log.info("Ingest: %d bearer token(s) configured.", len(svc.settings.ingest_tokens))
+    else:
+        log.warning("Ingest: INGEST_TOKENS is not set, so writes are accepted from loopback "
+                    "clients only. Set INGEST_TOKENS=token1,token2 to accept Jenkins from elsewhere.")
+
+    @server.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        if not request.path.startswith(prefix):
+            return exc
+        return _error(exc.code or 500, exc.name.lower().replace(" ", "_"),
+                      exc.description or exc.name)
+
+    @server.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return _http_error(exc)
+        if not request.path.startswith(prefix):
+            log.exception("Unhandled error on %s %s", request.method, request.path)
+            return InternalServerError()
+        log.exception("Unhandled error on %s %s", request.method, request.path)
+        return _error(500, "internal_error",
+                      "The server failed to handle this request; nothing was written. "
+                      "Retry later; if it persists, tell the dashboard's maintainers.")
+
+
+# ------------------------------------------------------------------------------------ helpers
+
+
+def _json(body: object, status: int = 200) -> Response:
+    return Response(orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY), status=status,
+                    mimetype="application/json")
+
+
+def _error(status: int, code: str, message: str, details: list | None = None) -> Response:
+    return _json({"error": code, "message": message, "details": details or []}, status)
+
+
+@api.errorhandler(RequestError)
+def _request_error(exc: RequestError):
+    return _json(exc.body(), exc.status)
+
+
+def _header_text(name: str) -> str | None:
+    """A header's value as text. HTTP headers are Latin-1 on the wire; senders that put UTF-8
+    bytes there (curl, Jenkins) get their unicode back."""
+    value = request.headers.get(name)
+    if value is None:
+        return None
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return value
+
+
+def _identity() -> tuple[str, str]:
+    """(business, image source) from headers or query parameters; 400 naming what is missing."""
+    business = next((v for h in BUSINESS_HEADERS if (v := _header_text(h))), None) \
+        or request.args.get("business")
+    source = next((v for h in SOURCE_HEADERS if (v := _header_text(h))), None) \
+        or request.args.get("image_source")
+    missing = []
+    if not business or not business.strip():
+        missing.append("business: send the `Business` (or `X-Business`) header, or the "
+                       "`business` query parameter")
+    if not source or not source.strip():
+        missing.append("image source: send the `Image-Source` (or `X-Image-Source`) header, or "
+                       "the `image_source` query parameter (a header named `image source`, with a "
+                       "space, is not valid HTTP and is dropped)")
+    if missing:
+        raise RequestError(400, "missing_identity", "Say which dataset this is: " +
+                           "; ".join(missing) + ".", missing)
+    for label, value in (("business", business), ("image source", source)):
+        if len(value) > 500:
+            raise RequestError(422, "name_too_long", f"The {label} name is over 500 characters.")
+    return business, source
+
+
+def _is_loopback(addr: str | None) -> bool:
+    try:
+        return addr is not None and ipaddress.ip_address(addr).is_loopback
+    except ValueError:
+        return False
+
+
+def _authorize() -> None:
+    tokens = services().settings.ingest_tokens
+    if not tokens:
+        if _is_loopback(request.remote_addr):
+            return
+        raise RequestError(403, "writes_disabled",
+                           "This server accepts writes from its own machine only, because no "
+                           "INGEST_TOKENS are configured. Ask its operator for a token.")
+    header = request.headers.get("Authorization", "")
+    scheme, _, given = header.partition(" ")
+    if scheme.lower() != "bearer" or not given.strip():
+        raise RequestError(401, "missing_token",
+                           "Send `Authorization: Bearer <token>` with a token from INGEST_TOKENS.")
+    given_b = given.strip().encode()
+    # Compare against every token, always, in constant time per token.
+    ok = False
+    for token in tokens:
+        ok |= hmac.compare_digest(given_b, token.encode())
+    if not ok:
+        raise RequestError(401, "invalid_token", "The bearer token is not accepted by this server.")
+
+
+def _media_type() -> str:
+    return (request.mimetype or "").lower()
+
+
+def _require_type(allowed: tuple[str, ...], example: str) -> str:
+    mt = _media_type()
+    if mt not in allowed and not (mt.startswith("application/") and mt.endswith("+json")
+                                  and "application/json" in allowed):
+        raise RequestError(415, "unsupported_media_type",
+                           f"Content-Type {mt or '(none)'} is not accepted here; send {example}.",
+                           [{"content_type": mt or None, "accepted": list(allowed)}])
+    return mt
+
+
+def _body() -> bytes:
+    """The request body, gunzipped when Content-Encoding says so; 413 past the size limit."""
+    limit = services().settings.max_ingest_bytes
+    if request.content_length is not None and request.content_length > limit:
+        raise _too_large(limit)
+    raw = request.stream.read(limit + 1)
+    if len(raw) > limit:
+        raise _too_large(limit)
+    encoding = (request.headers.get("Content-Encoding") or "identity").strip().lower()
+    if encoding in ("", "identity"):
+        return raw
+    if encoding not in ("gzip", "x-gzip"):
+        raise RequestError(415, "unsupported_encoding",
+                           f"Content-Encoding {encoding!r} is not supported; send gzip or none.")
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(raw, limit + 1)
+        if len(out) > limit or inflater.unconsumed_tail:
+            raise _too_large(limit, decompressed=True)
+        out += inflater.flush()
+    except zlib.error as exc:
+        raise RequestError(400, "bad_gzip", f"The gzip body cannot be decompressed: {exc}.") from None
+    if len(out) > limit:
+        raise _too_large(limit, decompressed=True)
+    return out
+
+
+def _too_large(limit: int, decompressed: bool = False) -> RequestError:
+    what = "decompressed body" if decompressed else "body"
+    return RequestError(413, "body_too_large",
+                        f"The {what} is over the {limit:,}-byte limit (MAX_INGEST_BYTES). Split the "
+                        "delivery or ask the operator to raise the limit.")
+
+
+def _idempotency(route: str, business: str, source: str, body: bytes, label: str | None):
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > 200:
+        raise RequestError(422, "bad_idempotency_key",
+                           "Idempotency-Key must be 1 to 200 characters.")
+    return Idempotency(key, route, request_hash(route, business, source, label or "",
+                                                _media_type(), body))
+
+
+def _build_label() -> str | None:
+    label = _header_text("Build-Id")
+    if label is not None:
+        label = label.strip()
+        if len(label) > 200:
+            raise RequestError(422, "bad_build_id", "Build-Id must be at most 200 characters.")
+    return label or None
+
+
+def _warm(business: str, source: str) -> None:
+    """Build the new cached frame in the background so the next reader does not wait for it."""
+    cache = services().cache
+
+    def run():
+        try:
+            cache.get(business, source)
+        except Exception:  # a warm-up failure only means the first reader builds it
+            log.exception("Cache warm-up failed for %r / %r", business, source)
+
+    threading.Thread(target=run, daemon=True, name="cache-warm").start()
+
+
+# ------------------------------------------------------------------------------------ routes
+
+
+@api.route("/features", methods=["PUT"], strict_slashes=False)
+def put_features():
+    """Store a featurizer build; it becomes current. 201 new, 200 identical to current."""
+    _authorize()
+    business, source = _identity()
+    _require_type(JSON_TYPES, "application/json")
+    label = _build_label()
+    body = _body()
+    idem = _idempotency("features", business, source, body, label)
+    matrix = matrix_from_table(validate_features(parse_json(body)))
+    result = services().store.put_build(business, source, matrix, build_label=label,
+                                        idempotency=idem)
+    if result.status == 201:
+        _warm(business, source)
+    return _json(result.body, result.status)
+
+
+@api.route("/metrics", methods=["PUT"], strict_slashes=False)
+def put_metrics():
+    """Insert or replace image outcomes (JSON or CSV) for an image source."""
+    _authorize()
+    business, source = _identity()
+    mt = _require_type(JSON_TYPES + CSV_TYPES, "application/json or text/csv")
+    body = _body()
+    idem = _idempotency("metrics", business, source, body, None)
+    if mt in CSV_TYPES:
+        try:
+            text = body.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise RequestError(400, "bad_encoding",
+                               f"The CSV body is not UTF-8 (byte {exc.start}).") from None
+        rows = validate_metrics_csv(text)
+    else:
+        rows = validate_metrics_json(parse_json(body))
+    result = services().store.put_metrics(business, source, rows, idempotency=idem)
+    _warm(business, source)
+    return _json(result.body, result.status)
+
+
+@api.route("/image-source", methods=["PUT"], strict_slashes=False)
+def put_image_source():
+    """Set an image source's settings: {"url_template": "https://cdn/{name}.png" or null}."""
+    _authorize()
+    business, source = _identity()
+    _require_type(JSON_TYPES, "application/json")
+    obj = parse_json(_body())
+    if not isinstance(obj, dict) or set(obj) != {"url_template"}:
+        raise RequestError(422, "wrong_shape", 'Send {"url_template": "https://host/{name}.png"} '
+                                               'or {"url_template": null}.')
+    template = obj["url_template"]
+    if template is not None and (not isinstance(template, str) or "{name}" not in template):
+        raise RequestError(422, "bad_url_template",
+                           "url_template must be a string containing {name}, or null.")
+    services().store.set_url_template(business, source, template)
+    return _json({"business": business, "image_source": source, "url_template": template})
+
+
+@api.route("/datasets", methods=["GET"], strict_slashes=False)
+def get_datasets():
+    return _json({"businesses": services().store.datasets()})
+
+
+@api.route("/features", methods=["GET"], strict_slashes=False)
+def get_features():
+    """Per-feature statistics (SPEC §5) for a build at a threshold and sparsity range."""
+    business, source = _identity()
+    threshold = _float_arg("threshold", 0.0)
+    min_pct = _float_arg("min_pct", 0.0, 0.0, 100.0)
+    max_pct = _float_arg("max_pct", 100.0, 0.0, 100.0)
+    if min_pct > max_pct:
+        raise RequestError(400, "bad_parameter", f"min_pct ({min_pct}) is above max_pct ({max_pct}).")
+    build = request.args.get("build")
+    build_id = None
+    if build not in (None, "", "current"):
+        try:
+            build_id = int(build)
+        except ValueError:
+            raise RequestError(400, "bad_parameter",
+                               f"build must be a build id (a whole number) or 'current', got {build!r}.") from None
+    ds = services().cache.get(business, source, build_id)
+    stats = feature_stats(ds.index, threshold, min_pct, max_pct)
+    return _json({
+        "business": business, "image_source": source, "build": ds.build.id,
+        "build_label": ds.build.build_label, "threshold": threshold,
+        "min_pct": min_pct, "max_pct": max_pct,
+        "images": ds.index.n_images, "images_without_ctr": ds.images_without_ctr,
+        "features": stats.records(),
+    })
+
+
+def _float_arg(name: str, default: float, lo: float = -math.inf, hi: float = math.inf) -> float:
+    raw = request.args.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise RequestError(400, "bad_parameter", f"{name} must be a number, got {raw!r}.") from None
+    if not math.isfinite(value) or not lo <= value <= hi:
+        raise RequestError(400, "bad_parameter",
+                           f"{name} must be a finite number between {lo} and {hi}, got {raw!r}.")
+    return value
+
+
+@api.route("/health", methods=["GET"], strict_slashes=False)
+def health():
+    try:
+        services().store.ping()
+    except Exception as exc:  # the point of this route is to report that, not to crash
+        log.warning("Health check failed: %s", exc)
+        return _error(503, "database_unavailable", "The database does not answer.")
+    return _json({"status": "ok", "database": services().store.engine.dialect.name})
