@@ -17,3 +17,10 @@ class ids:  # noqa: N801 - used as a namespace: ids.SCATTER
     BAR_IMPACT = "bar-impact"
     BAR_WITHOUT = "bar-without"
     STATUS = "status"
+
+    # Page state shared between parts of the page (owned by the dashboard core).
+    # FILTERS holds the view the user asked for, as a dict:
+    # {"business", "image_source", "build" (int | None = current), "version" (image source
+    #  version, changes on every new build or metrics delivery), "threshold", "min_pct",
+    #  "max_pct", "top_k", "sort", "pinned": [feature], "excluded": [feature]}
+    FILTERS = "filters-store"
