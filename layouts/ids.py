@@ -24,3 +24,31 @@ class ids:  # noqa: N801 - used as a namespace: ids.SCATTER
     #  version, changes on every new build or metrics delivery), "threshold", "min_pct",
     #  "max_pct", "top_k", "sort", "pinned": [feature], "excluded": [feature]}
     FILTERS = "filters-store"
+
+    # Feature table (layouts/table.py, callbacks/table.py).
+    TABLE = "feature-table"
+    TABLE_NOTE = "feature-table-note"
+    TABLE_CSV_BUTTON = "feature-table-csv-button"
+    TABLE_CSV = "feature-table-csv"
+
+    # Image detail (layouts/detail.py, callbacks/detail.py).
+    DETAIL = "image-detail"
+    DETAIL_BODY = "image-detail-body"
+
+    # Upload (layouts/upload.py, callbacks/upload.py, assets/upload.js).
+    UPLOAD_OPEN = "upload-open"
+    UPLOAD = "upload"
+    UPLOAD_BUSINESS = "upload-business"
+    UPLOAD_BUSINESS_LIST = "upload-business-list"
+    UPLOAD_SOURCE = "upload-image-source"
+    UPLOAD_SOURCE_LIST = "upload-image-source-list"
+    UPLOAD_TOKEN = "upload-token"
+    UPLOAD_FEATURES = "upload-features"
+    UPLOAD_METRICS = "upload-metrics"
+    UPLOAD_SEND = "upload-send"
+    UPLOAD_PROGRESS = "upload-progress"
+    UPLOAD_RESULT = "upload-result"
+    UPLOAD_CONFIG = "upload-config"
+    # Written after a successful upload ({"business", "image_source", "at"}); the selectors
+    # refresh their options on Input(ids.UPLOAD_DONE, "data").
+    UPLOAD_DONE = "upload-done"
