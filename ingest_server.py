@@ -352,6 +352,32 @@ def _float_arg(name: str, default: float, lo: float = -math.inf, hi: float = mat
     return value
 
 
+_ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+@api.route("/", defaults={"rest": ""}, methods=_ALL_METHODS, strict_slashes=False)
+@api.route("/<path:rest>", methods=_ALL_METHODS, strict_slashes=False)
+def unknown_route(rest: str):
+    """JSON 404/405 for anything under the API prefix, so the page's catch-all never answers
+    an API client with HTML (or a redirect)."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    allowed = [m for m in ("GET", "PUT") if _endpoint_for(adapter, m) not in (None, request.endpoint)]
+    if allowed:
+        resp = _error(405, "method_not_allowed",
+                      f"{request.method} is not supported on {request.path}; use {', '.join(allowed)}.")
+        resp.headers["Allow"] = ", ".join(allowed)
+        return resp
+    return _error(404, "not_found", f"There is no API route {request.path}. See the README's "
+                                    "API table (GET /api/v1/datasets, GET/PUT /api/v1/features, ...).")
+
+
+def _endpoint_for(adapter, method: str) -> str | None:
+    try:
+        return adapter.match(method=method)[0]
+    except HTTPException:
+        return None
+
+
 @api.route("/health", methods=["GET"], strict_slashes=False)
 def health():
     try:
