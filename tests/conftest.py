@@ -1,12 +1,25 @@
-"""Shared fixtures: a fresh database per test, on the backend TEST_DATABASE names.
+"""Shared fixtures: a fresh database per test, on the backend TEST_DATABASE names, and the real
+app in a separate process on that database.
 
 TEST_DATABASE=sqlite (default) gives a new SQLite file under the test's tmp_path;
 TEST_DATABASE=postgresql creates a new database on the local PostgreSQL server
 (TEST_PG_HOST, default /var/run/postgresql) and drops it afterwards.
+
+- `database_url`: a new empty database for this test.
+- `settings`: Settings for an in-process app on it (no demo).
+- `live_server`: the app under gunicorn (1 worker) on `database_url`, healthy, no tokens
+  (loopback writes); see tests/support/server.py for its API.
+- `live_server_factory(**kwargs)`: start more or differently configured servers on this test's
+  database (kwargs of LiveServer, e.g. workers=2, env={"INGEST_TOKENS": "t"}); all are stopped
+  after the test.
+- `module_database_url`: one database shared by a module's tests, for suites that only read it
+  or that prove nothing changed (each test compares against its own "before").
+When a test fails, the logs of its live servers are added to the report.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 
@@ -14,6 +27,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from config import Settings
+from tests.support.server import LiveServer
 
 PG_HOST = os.environ.get("TEST_PG_HOST", "/var/run/postgresql")
 
@@ -22,11 +36,12 @@ def backend() -> str:
     return os.environ.get("TEST_DATABASE", "sqlite").strip().lower()
 
 
-@pytest.fixture
-def database_url(tmp_path) -> str:
-    """URL of a new, empty database for this test only."""
+@contextlib.contextmanager
+def new_database(directory):
+    """URL of a new, empty database (SQLite file in `directory`, or a PostgreSQL database that
+    is dropped on exit)."""
     if backend() == "sqlite":
-        yield f"sqlite:///{tmp_path / 'dashboard.sqlite3'}"
+        yield f"sqlite:///{directory / 'dashboard.sqlite3'}"
         return
     name = "t_" + uuid.uuid4().hex[:16]
     admin = create_engine(f"postgresql+psycopg:///postgres?host={PG_HOST}",
@@ -42,6 +57,52 @@ def database_url(tmp_path) -> str:
 
 
 @pytest.fixture
+def database_url(tmp_path) -> str:
+    """URL of a new, empty database for this test only."""
+    with new_database(tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def module_database_url(tmp_path_factory) -> str:
+    """URL of a new, empty database shared by the tests of one module."""
+    with new_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
+
+
+@pytest.fixture
 def settings(database_url) -> Settings:
     """Settings for a test app: fresh database, no demo, loopback writes."""
     return Settings(database_url=database_url, load_demo=False)
+
+
+@pytest.fixture
+def live_server_factory(database_url, request):
+    """Start LiveServer(database_url, **kwargs) servers for this test; stopped afterwards."""
+    servers: list[LiveServer] = []
+    request.node._live_servers = servers
+
+    def start(**kwargs) -> LiveServer:
+        srv = LiveServer(kwargs.pop("database_url", database_url), **kwargs)
+        servers.append(srv)
+        return srv.start()
+
+    yield start
+    for srv in servers:
+        srv.stop()
+
+
+@pytest.fixture
+def live_server(live_server_factory) -> LiveServer:
+    """The real app under gunicorn (one worker) on this test's fresh database."""
+    return live_server_factory()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed:
+        for i, srv in enumerate(getattr(item, "_live_servers", [])):
+            report.sections.append((f"live server {i} log ({srv.base_url})",
+                                    srv.log_text()[-8000:]))
