@@ -43,12 +43,14 @@ class ids:  # noqa: N801 - used as a namespace: ids.SCATTER
     UPLOAD_SOURCE = "upload-image-source"
     UPLOAD_SOURCE_LIST = "upload-image-source-list"
     UPLOAD_TOKEN = "upload-token"
-    UPLOAD_FEATURES = "upload-features"
+    UPLOAD_FEATURES = "upload-features"  # drop zones; upload.js holds the chosen files
+    UPLOAD_FEATURES_LABEL = "upload-features-label"
     UPLOAD_METRICS = "upload-metrics"
+    UPLOAD_METRICS_LABEL = "upload-metrics-label"
     UPLOAD_SEND = "upload-send"
     UPLOAD_PROGRESS = "upload-progress"
     UPLOAD_RESULT = "upload-result"
-    UPLOAD_CONFIG = "upload-config"
+    UPLOAD_RESPONSE = "upload-response"  # what the API answered, written by assets/upload.js
     # Written after a successful upload ({"business", "image_source", "at"}); the selectors
     # refresh their options on Input(ids.UPLOAD_DONE, "data").
     UPLOAD_DONE = "upload-done"
