@@ -103,6 +103,9 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     if report.failed:
-        for i, srv in enumerate(getattr(item, "_live_servers", [])):
+        servers = list(getattr(item, "_live_servers", []))
+        servers += [v for v in getattr(item, "funcargs", {}).values()
+                    if isinstance(v, LiveServer) and v not in servers]
+        for i, srv in enumerate(servers):
             report.sections.append((f"live server {i} log ({srv.base_url})",
                                     srv.log_text()[-8000:]))

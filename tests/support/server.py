@@ -59,6 +59,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _gunicorn_has_control_socket() -> bool:
+    from gunicorn.config import KNOWN_SETTINGS
+    return any(s.name == "control_socket_disable" for s in KNOWN_SETTINGS)
+
+
 def _prefix(value: str | None) -> str:
     parts = [p for p in (value or "/").split("/") if p]
     return "/" + "".join(p + "/" for p in parts)
@@ -119,6 +124,9 @@ class LiveServer:
                "-b", f"127.0.0.1:{self.port}", "--timeout", "120", "--graceful-timeout", "5"]
         if self.threads > 1:
             cmd += ["--threads", str(self.threads)]
+        if _gunicorn_has_control_socket():
+            # gunicorn 24+ opens ~/.gunicorn/gunicorn.ctl, shared by every server on the machine
+            cmd += ["--no-control-socket"]
         return cmd + ["app:server"]
 
     def _environment(self) -> dict:
