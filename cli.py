@@ -5,6 +5,9 @@
     python cli.py list
     python cli.py demo
     python cli.py url-template --business B --image-source S 'https://cdn/{name}.png'
+    python cli.py token create --name jenkins-music --business "Apple Music"   (prints it once)
+    python cli.py token list
+    python cli.py token revoke jenkins-music
 
 Uses the same database as the server (DATABASE_URL) and the same validation as the API.
 """
@@ -19,10 +22,13 @@ import urllib.request
 from pathlib import Path
 
 from config import Settings
+from data.auth import create_token, list_tokens, revoke_token
 from data.db import make_engine, migrate
 from data.loader import load_demo, read_features_bytes, read_metrics_file
 from data.payloads import RequestError
 from data.store import Store
+
+CLI_ACTOR = "cli"  # the audit trail's name for writes made from this command line
 
 
 def _store() -> Store:
@@ -40,10 +46,10 @@ def cmd_load(args: argparse.Namespace) -> None:
     if args.features:
         matrix = read_features_bytes(Path(args.features).read_bytes())
         _print(store.put_build(args.business, args.image_source, matrix,
-                               build_label=args.build_id).body)
+                               build_label=args.build_id, actor=CLI_ACTOR).body)
     if args.metrics:
         _print(store.put_metrics(args.business, args.image_source,
-                                 read_metrics_file(Path(args.metrics))).body)
+                                 read_metrics_file(Path(args.metrics)), actor=CLI_ACTOR).body)
 
 
 def cmd_pull(args: argparse.Namespace) -> None:
@@ -60,10 +66,10 @@ def cmd_pull(args: argparse.Namespace) -> None:
     store = _store()
     matrix = read_features_bytes(raw)
     _print(store.put_build(args.business, args.image_source, matrix,
-                           build_label=args.build_id).body)
+                           build_label=args.build_id, actor=CLI_ACTOR).body)
     if args.metrics:
         _print(store.put_metrics(args.business, args.image_source,
-                                 read_metrics_file(Path(args.metrics))).body)
+                                 read_metrics_file(Path(args.metrics)), actor=CLI_ACTOR).body)
 
 
 def cmd_list(_args: argparse.Namespace) -> None:
@@ -78,8 +84,27 @@ def cmd_url_template(args: argparse.Namespace) -> None:
     template = None if args.template in ("", "none") else args.template
     if template is not None and "{name}" not in template:
         raise SystemExit("error: the template must contain {name}, e.g. https://cdn/{name}.png")
-    _store().set_url_template(args.business, args.image_source, template)
+    _store().set_url_template(args.business, args.image_source, template, actor=CLI_ACTOR)
     print(f"url template of {args.business!r} / {args.image_source!r}: {template}")
+
+
+def cmd_token(args: argparse.Namespace) -> None:
+    store = _store()
+    if args.token_command == "create":
+        try:
+            token = create_token(store.engine, args.name, args.business)
+        except ValueError as exc:
+            raise SystemExit(f"error: {exc}") from None
+        print(token)
+        print(f"Token {args.name!r} writes business {args.business!r}. It is shown only now: "
+              "store it as a Jenkins secret. Revoke with `python cli.py token revoke "
+              f"{args.name}`.", file=sys.stderr)
+    elif args.token_command == "list":
+        _print(list_tokens(store.engine))
+    elif not revoke_token(store.engine, args.name):
+        raise SystemExit(f"error: no active token named {args.name!r} (see `cli.py token list`)")
+    else:
+        print(f"revoked {args.name!r}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -116,6 +141,16 @@ def build_parser() -> argparse.ArgumentParser:
     identity(p)
     p.add_argument("template", help="e.g. https://cdn.example.com/{name}.png, or 'none' to clear")
     p.set_defaults(func=cmd_url_template)
+
+    p = sub.add_parser("token", help="create, list or revoke business-scoped ingest tokens")
+    tokens = p.add_subparsers(dest="token_command", required=True)
+    t = tokens.add_parser("create", help="create a token for one business; prints it once")
+    t.add_argument("--name", required=True, help="who uses it, e.g. jenkins-music (shown in the audit)")
+    t.add_argument("--business", required=True)
+    tokens.add_parser("list", help="names, businesses, dates (never the tokens)")
+    t = tokens.add_parser("revoke", help="revoke a token at once")
+    t.add_argument("name")
+    p.set_defaults(func=cmd_token)
     return parser
 
 

@@ -26,7 +26,7 @@ def _prefix(value: str | None) -> str:
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
-    ingest_tokens: tuple[str, ...] = ()
+    ingest_tokens: tuple[str, ...] = field(default=(), repr=False)  # never printed
     host: str = "127.0.0.1"
     port: int = 8050
     load_demo: bool = True
@@ -35,6 +35,11 @@ class Settings:
     max_ingest_bytes: int = 1024 * 1024 * 1024  # features/metrics bodies, after gunzip
     debug: bool = False
     live_poll_ms: int = 3000
+    max_body_bytes: int = 64 * 1024  # every other request body (e.g. PUT image-source)
+    signing_secret: str | None = field(default=None, repr=False)  # HMAC key of X-Signature-256
+    require_signature: bool = False
+    rate_limit_per_minute: float = 60.0  # writes per token per worker; 0 turns the limit off
+    rate_limit_burst: int = 30
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -52,4 +57,9 @@ class Settings:
             max_ingest_bytes=int(env.get("MAX_INGEST_BYTES") or 1024 * 1024 * 1024),
             debug=_flag(env.get("DASH_DEBUG"), False),
             live_poll_ms=int(env.get("LIVE_POLL_MS") or 3000),
+            max_body_bytes=int(env.get("MAX_BODY_BYTES") or 64 * 1024),
+            signing_secret=env.get("INGEST_SIGNING_SECRET") or None,
+            require_signature=_flag(env.get("REQUIRE_SIGNATURE"), False),
+            rate_limit_per_minute=float(env.get("RATE_LIMIT_PER_MINUTE") or 60),
+            rate_limit_burst=int(env.get("RATE_LIMIT_BURST") or 30),
         )

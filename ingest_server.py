@@ -7,13 +7,12 @@ Everything a client can get wrong is answered here with a precise 4xx and a JSON
 
 from __future__ import annotations
 
-import hmac
 import ipaddress
 import logging
 import math
 import threading
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import orjson
 from flask import Blueprint, Flask, Response, current_app, request
@@ -21,11 +20,16 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from config import Settings
 from data.analysis import feature_stats
+from data.audit import audit_records
+from data.auth import (SIGNATURE_HEADER, Principal, authenticate, has_stored_tokens,
+                       require_business, verify_signature)
 from data.cache import DatasetCache
 from data.matrix import matrix_from_table
 from data.payloads import (RequestError, parse_json, validate_features, validate_metrics_csv,
                            validate_metrics_json)
+from data.ratelimit import RateLimiter, retry_after_header
 from data.store import Idempotency, Store, request_hash
+from openapi import openapi_document
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +49,12 @@ class Services:
     settings: Settings
     store: Store
     cache: DatasetCache
+    limiter: RateLimiter | None = field(default=None)  # per worker; built from settings
+
+    def __post_init__(self):
+        if self.limiter is None:
+            self.limiter = RateLimiter(self.settings.rate_limit_per_minute,
+                                       self.settings.rate_limit_burst)
 
 
 def services() -> Services:
@@ -141,26 +151,42 @@ def _is_loopback(addr: str | None) -> bool:
         return False
 
 
-def _authorize() -> None:
-    tokens = services().settings.ingest_tokens
-    if not tokens:
+def _authorize() -> Principal:
+    """Who sends this write (or audit read); 401 without a valid token. While no token exists
+    at all (INGEST_TOKENS or `cli.py token create`), loopback clients write without one."""
+    svc = services()
+    if not svc.settings.ingest_tokens and not has_stored_tokens(svc.store.engine):
         if _is_loopback(request.remote_addr):
-            return
+            return Principal("loopback", None, rate_limited=False)
         raise RequestError(403, "writes_disabled",
                            "This server accepts writes from its own machine only, because no "
                            "INGEST_TOKENS are configured. Ask its operator for a token.")
-    header = request.headers.get("Authorization", "")
-    scheme, _, given = header.partition(" ")
-    if scheme.lower() != "bearer" or not given.strip():
-        raise RequestError(401, "missing_token",
-                           "Send `Authorization: Bearer <token>` with a token from INGEST_TOKENS.")
-    given_b = given.strip().encode()
-    # Compare against every token, always, in constant time per token.
-    ok = False
-    for token in tokens:
-        ok |= hmac.compare_digest(given_b, token.encode())
-    if not ok:
-        raise RequestError(401, "invalid_token", "The bearer token is not accepted by this server.")
+    return authenticate(svc.store.engine, svc.settings.ingest_tokens,
+                        request.headers.get("Authorization"))
+
+
+@dataclass
+class RateLimited(RequestError):
+    retry_after: float = 1.0
+
+
+@api.errorhandler(RateLimited)
+def _rate_limited(exc: RateLimited):
+    resp = _json(exc.body(), exc.status)
+    resp.headers["Retry-After"] = retry_after_header(exc.retry_after)
+    return resp
+
+
+def _admit(principal: Principal, business: str) -> None:
+    """403 when the token belongs to another business; 429 past the token's rate limit."""
+    require_business(principal, business)
+    if principal.rate_limited:
+        wait = services().limiter.take(principal.name)
+        if wait > 0:
+            raise RateLimited(429, "rate_limited",
+                              f"Too many requests for token {principal.name!r}; retry after "
+                              f"{retry_after_header(wait)} s (the Retry-After header).",
+                              [{"retry_after_seconds": round(wait, 2)}], retry_after=wait)
 
 
 def _media_type() -> str:
@@ -177,14 +203,24 @@ def _require_type(allowed: tuple[str, ...], example: str) -> str:
     return mt
 
 
-def _body() -> bytes:
-    """The request body, gunzipped when Content-Encoding says so; 413 past the size limit."""
-    limit = services().settings.max_ingest_bytes
+def _body(limit: int | None = None) -> bytes:
+    """The request body (MAX_INGEST_BYTES unless `limit`), signature-checked, gunzipped when
+    Content-Encoding says so; 413 past the size limit."""
+    settings = services().settings
+    limit = settings.max_ingest_bytes if limit is None else limit
     if request.content_length is not None and request.content_length > limit:
         raise _too_large(limit)
-    raw = request.stream.read(limit + 1)
-    if len(raw) > limit:
-        raise _too_large(limit)
+    # Read in pieces: a chunked body has no length, and one read(limit) would allocate the
+    # whole limit up front on some servers.
+    pieces, size = [], 0
+    while piece := request.stream.read(min(1 << 20, limit + 1 - size)):
+        pieces.append(piece)
+        size += len(piece)
+        if size > limit:
+            raise _too_large(limit)
+    raw = b"".join(pieces)
+    verify_signature(settings.signing_secret, settings.require_signature,
+                     request.headers.get(SIGNATURE_HEADER), raw)
     encoding = (request.headers.get("Content-Encoding") or "identity").strip().lower()
     if encoding in ("", "identity"):
         return raw
@@ -207,8 +243,9 @@ def _body() -> bytes:
 def _too_large(limit: int, decompressed: bool = False) -> RequestError:
     what = "decompressed body" if decompressed else "body"
     return RequestError(413, "body_too_large",
-                        f"The {what} is over the {limit:,}-byte limit (MAX_INGEST_BYTES). Split the "
-                        "delivery or ask the operator to raise the limit.")
+                        f"The {what} is over the {limit:,}-byte limit of this route (MAX_INGEST_BYTES "
+                        "for features and metrics). Split the delivery or ask the operator to raise "
+                        "the limit.")
 
 
 def _idempotency(route: str, business: str, source: str, body: bytes, label: str | None):
@@ -251,15 +288,16 @@ def _warm(business: str, source: str) -> None:
 @api.route("/features", methods=["PUT"], strict_slashes=False)
 def put_features():
     """Store a featurizer build; it becomes current. 201 new, 200 identical to current."""
-    _authorize()
+    principal = _authorize()
     business, source = _identity()
+    _admit(principal, business)
     _require_type(JSON_TYPES, "application/json")
     label = _build_label()
     body = _body()
     idem = _idempotency("features", business, source, body, label)
     matrix = matrix_from_table(validate_features(parse_json(body)))
     result = services().store.put_build(business, source, matrix, build_label=label,
-                                        idempotency=idem)
+                                        idempotency=idem, actor=principal.name)
     if result.status == 201:
         _warm(business, source)
     return _json(result.body, result.status)
@@ -268,8 +306,9 @@ def put_features():
 @api.route("/metrics", methods=["PUT"], strict_slashes=False)
 def put_metrics():
     """Insert or replace image outcomes (JSON or CSV) for an image source."""
-    _authorize()
+    principal = _authorize()
     business, source = _identity()
+    _admit(principal, business)
     mt = _require_type(JSON_TYPES + CSV_TYPES, "application/json or text/csv")
     body = _body()
     idem = _idempotency("metrics", business, source, body, None)
@@ -282,7 +321,8 @@ def put_metrics():
         rows = validate_metrics_csv(text)
     else:
         rows = validate_metrics_json(parse_json(body))
-    result = services().store.put_metrics(business, source, rows, idempotency=idem)
+    result = services().store.put_metrics(business, source, rows, idempotency=idem,
+                                          actor=principal.name)
     _warm(business, source)
     return _json(result.body, result.status)
 
@@ -290,10 +330,11 @@ def put_metrics():
 @api.route("/image-source", methods=["PUT"], strict_slashes=False)
 def put_image_source():
     """Set an image source's settings: {"url_template": "https://cdn/{name}.png" or null}."""
-    _authorize()
+    principal = _authorize()
     business, source = _identity()
+    _admit(principal, business)
     _require_type(JSON_TYPES, "application/json")
-    obj = parse_json(_body())
+    obj = parse_json(_body(services().settings.max_body_bytes))
     if not isinstance(obj, dict) or set(obj) != {"url_template"}:
         raise RequestError(422, "wrong_shape", 'Send {"url_template": "https://host/{name}.png"} '
                                                'or {"url_template": null}.')
@@ -301,7 +342,7 @@ def put_image_source():
     if template is not None and (not isinstance(template, str) or "{name}" not in template):
         raise RequestError(422, "bad_url_template",
                            "url_template must be a string containing {name}, or null.")
-    services().store.set_url_template(business, source, template)
+    services().store.set_url_template(business, source, template, actor=principal.name)
     return _json({"business": business, "image_source": source, "url_template": template})
 
 
@@ -386,3 +427,36 @@ def health():
         log.warning("Health check failed: %s", exc)
         return _error(503, "database_unavailable", "The database does not answer.")
     return _json({"status": "ok", "database": services().store.engine.dialect.name})
+
+
+@api.route("/audit", methods=["GET"], strict_slashes=False)
+def get_audit():
+    """Accepted writes, newest first (query: business, limit, before). Needs a write token; a
+    business's token reads its own business only."""
+    principal = _authorize()
+    business = request.args.get("business") or principal.business
+    if business is not None:
+        require_business(principal, business)
+    limit = _int_arg("limit", 100, 1, 1000)
+    before = _int_arg("before", None, 1, 2**63 - 1)
+    return _json({"business": business,
+                  "records": audit_records(services().store.engine, business, limit, before)})
+
+
+def _int_arg(name: str, default: int | None, lo: int, hi: int) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise RequestError(400, "bad_parameter", f"{name} must be a whole number, got {raw!r}.") from None
+    if not lo <= value <= hi:
+        raise RequestError(400, "bad_parameter", f"{name} must be between {lo} and {hi}, got {raw!r}.")
+    return value
+
+
+@api.route("/openapi.json", methods=["GET"], strict_slashes=False)
+def get_openapi():
+    """The OpenAPI 3 description of every route of this API."""
+    return _json(openapi_document(services().settings.url_prefix + API_PREFIX))

@@ -98,3 +98,36 @@ class IdempotencyRecord(Base):
     status: Mapped[int] = mapped_column(Integer)
     response: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class IngestToken(Base):
+    """A bearer token for writes, scoped to one business. Only its sha256 is stored, so a
+    database dump does not hand out write access; the token itself is shown once, at creation."""
+
+    __tablename__ = "ingest_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    business: Mapped[str] = mapped_column(Text)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class AuditRecord(Base):
+    """One accepted write: who (token name), when, what (business, image source, route, build,
+    counts) and the answer's status. Written in the write's own transaction."""
+
+    __tablename__ = "audit_record"
+    __table_args__ = (Index("ix_audit_business", "business", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    token_name: Mapped[str] = mapped_column(String(200))
+    route: Mapped[str] = mapped_column(String(100))
+    business: Mapped[str] = mapped_column(Text)
+    image_source: Mapped[str] = mapped_column(Text)
+    build_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    build_label: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    status: Mapped[int] = mapped_column(Integer)
+    counts: Mapped[str] = mapped_column(Text)  # JSON object, e.g. {"images": 659, "features": 40}

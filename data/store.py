@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from data.audit import WriteAudit, record_write
 from data.db import writer
 from data.matrix import BuildMatrix
 from data.models import Build, BuildPart, Business, IdempotencyRecord, ImageMetric, ImageSource, utcnow
@@ -93,9 +94,10 @@ class Store:
 
     def put_build(self, business: str, image_source: str, matrix: BuildMatrix, *,
                   build_label: str | None = None, idempotency: Idempotency | None = None,
-                  is_demo: bool = False) -> WriteResult:
+                  is_demo: bool = False, actor: str | None = None) -> WriteResult:
         """Store a build and make it current, in one transaction. 201 when new; 200 when the same
-        content is already the current build (nothing written)."""
+        content is already the current build (nothing written). `actor` (a token name) adds an
+        audit record in the same transaction."""
         content_hash = matrix.content_hash()
         blob = matrix.to_bytes()
 
@@ -119,10 +121,12 @@ class Store:
             src.version += 1
             return WriteResult(201, self._build_body(src, build, "created", s))
 
-        return self._write(business, image_source, work, idempotency, is_demo)
+        return self._write(business, image_source, work, idempotency, is_demo,
+                           audit=WriteAudit(actor, "features") if actor else None)
 
     def put_metrics(self, business: str, image_source: str, rows: list[MetricRow], *,
-                    idempotency: Idempotency | None = None, is_demo: bool = False) -> WriteResult:
+                    idempotency: Idempotency | None = None, is_demo: bool = False,
+                    actor: str | None = None) -> WriteResult:
         """Insert or replace the outcomes of the images named; others keep theirs."""
 
         def work(s: Session, src: ImageSource) -> WriteResult:
@@ -154,9 +158,11 @@ class Store:
                             build_images_without_metrics=len(names - have))
             return WriteResult(200, body)
 
-        return self._write(business, image_source, work, idempotency, is_demo)
+        return self._write(business, image_source, work, idempotency, is_demo,
+                           audit=WriteAudit(actor, "metrics") if actor else None)
 
-    def set_url_template(self, business: str, image_source: str, template: str | None) -> None:
+    def set_url_template(self, business: str, image_source: str, template: str | None, *,
+                         actor: str | None = None) -> None:
         """Set (or clear, with None) the picture URL template of an image source."""
 
         def work(s: Session, src: ImageSource) -> WriteResult:
@@ -164,10 +170,11 @@ class Store:
             src.version += 1
             return WriteResult(200, {})
 
-        self._write(business, image_source, work, None, False)
+        self._write(business, image_source, work, None, False,
+                    audit=WriteAudit(actor, "image-source") if actor else None)
 
     def _write(self, business: str, image_source: str, work, idempotency: Idempotency | None,
-               is_demo: bool, attempts: int = 3) -> WriteResult:
+               is_demo: bool, attempts: int = 3, audit: WriteAudit | None = None) -> WriteResult:
         for attempt in range(attempts):
             try:
                 with Session(self._writer, expire_on_commit=False) as s, s.begin():
@@ -177,6 +184,8 @@ class Store:
                             return replay
                     src = self._lock_source(s, business, image_source, is_demo)
                     result = work(s, src)
+                    if audit is not None:
+                        record_write(s, audit, business, image_source, result.status, result.body)
                     if idempotency is not None:
                         s.add(IdempotencyRecord(key=idempotency.key, route=idempotency.route,
                                                 request_hash=idempotency.request_hash,
