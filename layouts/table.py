@@ -27,8 +27,7 @@ def layout():
             getRowId="params.data.feature",
             rowClassRules={"feature-table-significant":
                            "params.data.q_value != null && params.data.q_value < 0.05"},
-            dashGridOptions={"animateRows": False, "tooltipShowDelay": 300,
-                             "overlayNoRowsTemplate": "No features to show for this view."},
+            dashGridOptions={"animateRows": False, "tooltipShowDelay": 300},
             style={"height": "420px"},
             className="feature-table",
         ),
