@@ -31,6 +31,7 @@ nothing else.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -43,9 +44,10 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-# Variables config.Settings.from_env reads; a test server never inherits them by accident.
-APP_VARIABLES = ("DATABASE_URL", "INGEST_TOKENS", "HOST", "PORT", "LOAD_DEMO", "URL_PREFIX",
-                 "FRAME_ANCESTORS", "MAX_INGEST_BYTES", "DASH_DEBUG", "LIVE_POLL_MS")
+# Every variable config.Settings.from_env reads (env.get("NAME")): a test server never
+# inherits one from the caller's shell by accident.
+APP_VARIABLES = frozenset(re.findall(r'env\.get\("([A-Z0-9_]+)"',
+                                     (REPO_ROOT / "config.py").read_text()))
 
 
 class ServerFailed(RuntimeError):
