@@ -210,7 +210,9 @@ class Store:
                 "This Idempotency-Key was already used with a different request. Use a new key "
                 "for a new body (e.g. include the Jenkins build number).",
                 [{"idempotency_key": idem.key, "first_used_at": iso(rec.created_at)}])
-        return WriteResult(rec.status, orjson.loads(rec.response))
+        # The first result's body (same build); 200, not 201, because nothing is created now
+        # (issue 2: an idempotent repeat returns 200 with the same build).
+        return WriteResult(200, orjson.loads(rec.response))
 
     @staticmethod
     def _lock_source(s: Session, business: str, image_source: str, is_demo: bool) -> ImageSource:
