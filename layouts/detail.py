@@ -12,7 +12,7 @@ from layouts.ids import ids
 
 def layout():
     return dbc.Offcanvas(html.Div(id=ids.DETAIL_BODY), id=ids.DETAIL, title="Image",
-                         placement="end", is_open=False, scrollable=True,
+                         placement="end", is_open=False, scrollable=True, backdrop=False,
                          className="image-detail")
 
 
