@@ -14,6 +14,8 @@ TEST_DATABASE=postgresql creates a new database on the local PostgreSQL server
   after the test.
 - `module_database_url`: one database shared by a module's tests, for suites that only read it
   or that prove nothing changed (each test compares against its own "before").
+- `module_live_server`: one server on `module_database_url` for a module's tests (each test
+  uses its own business name).
 When a test fails, the logs of its live servers are added to the report.
 """
 
@@ -56,6 +58,12 @@ def new_database(directory):
         admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def database_backend() -> str:
+    """'sqlite' or 'postgresql': the SQLAlchemy dialect name of the databases these tests use."""
+    return "postgresql" if backend() == "postgresql" else "sqlite"
+
+
 @pytest.fixture
 def database_url(tmp_path) -> str:
     """URL of a new, empty database for this test only."""
@@ -96,6 +104,14 @@ def live_server_factory(database_url, request):
 def live_server(live_server_factory) -> LiveServer:
     """The real app under gunicorn (one worker) on this test's fresh database."""
     return live_server_factory()
+
+
+@pytest.fixture(scope="module")
+def module_live_server(module_database_url) -> LiveServer:
+    """One real app (gunicorn, one worker, no tokens) shared by a module's tests, on the
+    module's database. Tests keep out of each other's way by using their own business names."""
+    with LiveServer(module_database_url) as srv:
+        yield srv
 
 
 @pytest.hookimpl(hookwrapper=True)
