@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import math
+import re
 import threading
 import zlib
 from dataclasses import dataclass, field
@@ -71,6 +72,17 @@ def register(server: Flask, svc: Services) -> None:
     else:
         log.warning("Ingest: INGEST_TOKENS is not set, so writes are accepted from loopback "
                     "clients only. Set INGEST_TOKENS=token1,token2 to accept Jenkins from elsewhere.")
+
+    @server.before_request
+    def _no_redirects():
+        # Werkzeug answers a path with doubled slashes with a 308 to the merged path (or the
+        # page's catch-all answers it with HTML), and Jenkins counts any 3xx as success: an API
+        # path with doubled slashes gets a JSON 404 that names the right path.
+        merged = re.sub("/{2,}", "/", request.path)
+        if merged != request.path and merged.startswith(prefix):
+            return _error(404, "not_found",
+                          f"There is no API route {request.path}; did you mean {merged}?")
+        return None
 
     @server.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
