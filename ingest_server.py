@@ -153,6 +153,8 @@ def _identity() -> tuple[str, str]:
     for label, value in (("business", business), ("image source", source)):
         if len(value) > 500:
             raise RequestError(422, "name_too_long", f"The {label} name is over 500 characters.")
+        if "\x00" in value:  # PostgreSQL text cannot hold NUL
+            raise RequestError(422, "bad_name", f"The {label} name contains a NUL character.")
     return business, source
 
 
@@ -448,6 +450,8 @@ def get_audit():
     principal = _authorize()
     business = request.args.get("business") or principal.business
     if business is not None:
+        if "\x00" in business:
+            raise RequestError(400, "bad_parameter", "business contains a NUL character.")
         require_business(principal, business)
     limit = _int_arg("limit", 100, 1, 1000)
     before = _int_arg("before", None, 1, 2**63 - 1)

@@ -212,7 +212,7 @@ def validate_metrics_json(obj: object) -> list[MetricRow]:
 def validate_metrics_csv(text: str) -> list[MetricRow]:
     """Check CSV with header `image,impressions,clicks` or `image,ctr`."""
     hint = "The first line must be `image,impressions,clicks` or `image,ctr`."
-    reader = csv.reader(io.StringIO(text))
+    reader = _csv_records(text)
     header = next(reader, None)
     if header is None:
         raise RequestError(422, "empty_payload", f"The CSV body is empty. {hint}")
@@ -246,6 +246,17 @@ def validate_metrics_csv(text: str) -> list[MetricRow]:
     return rows
 
 
+def _csv_records(text: str):
+    """CSV records of `text`; what the csv module cannot read (a bare CR inside a field, a field
+    over its size limit) is a 422 naming the line, not a crash."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise RequestError(422, "bad_csv", f"The CSV body cannot be read at line "
+                                           f"{reader.line_num}: {exc}.") from None
+
+
 def _csv_int(text: str) -> int:
     try:
         return int(text.strip())
@@ -263,6 +274,8 @@ def _csv_float(text: str) -> float:
 def _metric_row(name: str, impressions: object, clicks: object, ctr: object) -> MetricRow:
     if name == "":
         raise ValueError("empty image name")
+    if "\x00" in name:  # PostgreSQL text cannot hold NUL
+        raise ValueError("the image name contains a NUL character")
     if impressions is None and clicks is None and ctr is None:
         raise ValueError("no impressions/clicks and no ctr")
     if (impressions is None) != (clicks is None):
