@@ -82,17 +82,20 @@ class BuildMatrix:
 
 def matrix_from_table(table: FeatureTable) -> BuildMatrix:
     """Canonicalise a validated payload: sort names, drop zeros, sort entries by value."""
-    image_order = np.argsort(np.array(table.image_names, dtype=object), kind="stable")
+    image_order = _name_order(table.image_names)
     image_rank = np.empty(len(image_order), dtype=np.int64)
     image_rank[image_order] = np.arange(len(image_order))
-    feature_order = np.argsort(np.array(table.feature_names, dtype=object), kind="stable")
+    feature_order = _name_order(table.feature_names)
     feature_rank = np.empty(len(feature_order), dtype=np.int64)
     feature_rank[feature_order] = np.arange(len(feature_order))
 
     nz = table.values != 0
-    rows = image_rank[table.rows[nz]]
-    cols = feature_rank[table.cols[nz]]
-    values = table.values[nz]
+    if nz.all():  # sparse payloads: nothing to drop, skip three copies
+        rows, cols, values = table.rows, table.cols, table.values
+    else:
+        rows, cols, values = table.rows[nz], table.cols[nz], table.values[nz]
+    rows = image_rank[rows]
+    cols = feature_rank[cols]
     n_features = len(feature_order)
     col_ptr = np.zeros(n_features + 1, dtype=np.int64)
     np.cumsum(np.bincount(cols, minlength=n_features), out=col_ptr[1:])
@@ -103,36 +106,47 @@ def matrix_from_table(table: FeatureTable) -> BuildMatrix:
     return BuildMatrix(image_names, feature_names, col_ptr, rows, values)
 
 
+def _name_order(names: list[str]) -> np.ndarray:
+    """Stable argsort of names (Python's sort: about 2x numpy's on an object array)."""
+    return np.array(sorted(range(len(names)), key=names.__getitem__), dtype=np.int64)
+
+
 def _canonical_entries(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n_images: int,
                        col_ptr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(rows as int32, values) ordered by feature, then value, then image: what
     `np.lexsort((rows, values, cols))` gives, about 5x faster at millions of entries. A stable
-    radix pass groups by feature, one small sort per feature orders its values, and only runs of
-    equal values are then sorted by image."""
+    radix pass groups by feature, one small (cache-resident) sort per feature orders its values,
+    and only runs of equal values are then sorted by image."""
     n_features = len(col_ptr) - 1
     if n_features <= 1 << 16:
         by_feature = np.argsort(cols.astype(np.uint16), kind="stable")  # numpy radix-sorts this
     else:
         by_feature = np.argsort(cols, kind="stable")
-    sorted_values = values[by_feature]
-    order = np.empty(len(values), dtype=np.int64)
+    grouped_values = values[by_feature]
+    grouped_rows = rows.astype(np.int32)[by_feature]
+    del by_feature
+    values = np.empty_like(grouped_values)
+    rows = np.empty_like(grouped_rows)
     for lo, hi in zip(col_ptr[:-1].tolist(), col_ptr[1:].tolist()):
-        order[lo:hi] = np.argsort(sorted_values[lo:hi])
-        order[lo:hi] += lo
-    order = by_feature[order]
-    values = values[order]
-    rows = rows[order]
+        if hi - lo > 1:
+            within = np.argsort(grouped_values[lo:hi])
+            np.take(grouped_values[lo:hi], within, out=values[lo:hi])
+            np.take(grouped_rows[lo:hi], within, out=rows[lo:hi])
+        else:
+            values[lo:hi] = grouped_values[lo:hi]
+            rows[lo:hi] = grouped_rows[lo:hi]
+    del grouped_values, grouped_rows
 
     # The per-feature sort is not stable: within a run of equal values of one feature, put the
     # images in ascending order (only the rows move; the values of a run are equal).
     same = values[1:] == values[:-1]
-    same[col_ptr[1:-1][(col_ptr[1:-1] > 0) & (col_ptr[1:-1] < len(values))] - 1] = False
-    if same.any():
-        tied = np.zeros(len(values), dtype=bool)
-        tied[1:] |= same
-        tied[:-1] |= same
-        run = np.cumsum(~np.concatenate(([False], same)))[tied]
+    inner = col_ptr[1:-1]
+    same[inner[(inner > 0) & (inner < len(values))] - 1] = False  # runs end at a feature's end
+    starts_tie = np.flatnonzero(same)  # entry k ties with entry k + 1
+    if len(starts_tie):
+        tied = np.union1d(starts_tie, starts_tie + 1)
+        run = np.cumsum(~same[np.maximum(tied - 1, 0)] | (tied == 0))
         key = run * np.int64(n_images) + rows[tied]
         key.sort()
         rows[tied] = key - run * np.int64(n_images)
-    return rows.astype(np.int32), values
+    return rows, values
