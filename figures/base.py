@@ -1,0 +1,69 @@
+"""What every chart of the page shares: the plot frame that keeps the four charts' x-axes
+aligned, label escaping for untrusted names, and the message figure that replaces a blank chart.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+# Fixed left/right margins (no automargin on y): the scatter and the three bars are stacked with
+# the same width, so equal margins put each feature's column at the same pixel in every chart.
+MARGIN_LEFT = 76
+MARGIN_RIGHT = 96
+FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 12}
+
+
+def label(text: str) -> str:
+    """Text for a Plotly label: plotly.js reads hover text, tick labels and annotations as
+    pseudo-HTML, so < > & from image and feature names are escaped to show as typed."""
+    return escape(str(text), quote=False)
+
+
+def base_layout(height: int, *, bottom: int = 24, top: int = 36, title: str = "",
+                uirevision: str | None = None) -> dict:
+    """A layout with the shared frame; `title` is plain text (escaped here)."""
+    layout = {
+        "height": height,
+        "margin": {"l": MARGIN_LEFT, "r": MARGIN_RIGHT, "t": top, "b": bottom},
+        "font": FONT,
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "showlegend": False,
+        "title": {"text": label(title), "x": 0.0, "xanchor": "left", "font": {"size": 13}},
+    }
+    if uirevision is not None:
+        layout["uirevision"] = uirevision
+    return layout
+
+
+def category_axis(categories: list[str], *, show_labels: bool) -> dict:
+    """The shared x-axis: the escaped feature names in the page's order, nothing else."""
+    return {
+        "type": "category",
+        "categoryorder": "array",
+        "categoryarray": categories,
+        "range": [-0.5, len(categories) - 0.5],
+        "showticklabels": show_labels,
+        "tickangle": -50,
+        "automargin": show_labels,
+        "showgrid": False,
+        "linecolor": "#adb5bd",
+        "ticks": "",
+    }
+
+
+def value_axis(title: str, tickformat: str = "") -> dict:
+    return {"title": {"text": title, "standoff": 6}, "tickformat": tickformat,
+            "gridcolor": "#eceff1", "zerolinecolor": "#adb5bd", "automargin": False}
+
+
+def message_figure(text: str, height: int, title: str = "") -> dict:
+    """A chart-sized figure that says `text` (plain text) instead of showing empty axes."""
+    layout = base_layout(height, title=title)
+    layout.update(
+        xaxis={"visible": False}, yaxis={"visible": False},
+        annotations=[{"text": label(text).replace("\n", "<br>"), "showarrow": False,
+                      "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5,
+                      "font": {"size": 13, "color": "#6c757d"}}],
+    )
+    return {"data": [], "layout": layout}
