@@ -34,7 +34,9 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     app = dash.Dash(
         __name__,
         url_base_pathname=settings.url_prefix,
-        external_stylesheets=[dbc.themes.BOOTSTRAP],
+        # Bootstrap's CSS is served from assets/00-bootstrap.min.css (loaded first): a CDN
+        # link fails, with a console error, wherever the server or the browser is offline.
+        external_stylesheets=[],
         title="Image Model Dashboard",
         suppress_callback_exceptions=True,
         update_title=None,

@@ -22,8 +22,33 @@ class ids:  # noqa: N801 - used as a namespace: ids.SCATTER
     # FILTERS holds the view the user asked for, as a dict:
     # {"business", "image_source", "build" (int | None = current), "version" (image source
     #  version, changes on every new build or metrics delivery), "threshold", "min_pct",
-    #  "max_pct", "top_k", "sort", "pinned": [feature], "excluded": [feature]}
+    #  "max_pct", "top_k" (int, None = all), "sort" ("impact" | "abs_impact" | "prevalence" |
+    #  "name"), "pinned": [feature], "excluded": [feature]}
+    # figures.view.select_features(stats, filters) is the page's feature selection.
     FILTERS = "filters-store"
+
+    # Page core (layouts/page.py, layouts/controls.py, layouts/charts.py, callbacks/*).
+    URL = "url"
+    HEADER = "page-header"
+    SELECTORS_PANEL = "selectors-panel"
+    TOP_K = "top-k"
+    TOP_K_NOTE = "top-k-note"
+    SHOW_ALL = "show-all-features"
+    SORT = "sort-order"
+    PINNED = "pinned-features"
+    EXCLUDED = "excluded-features"
+    THRESHOLD_NOTE = "confidence-note"
+    SPARSITY_NOTE = "sparsity-note"
+    SAMPLE_NOTE = "scatter-sample-note"
+    GUIDE = "empty-guide"
+    BUILD_NOTICE = "build-notice"
+    LIVE_NOTICE = "live-notice"
+    LIVE_POLL = "live-poll"
+    # The dataset the selectors resolved ({"business", "image_source", "build" (int | None),
+    # "version", "current_build_id"}), and what the live poll last saw changing on the server.
+    SELECTION = "selection"
+    LIVE_VERSION = "live-version"
+    URL_RESTORED = "url-restored"
 
     # Feature table (layouts/table.py, callbacks/table.py).
     TABLE = "feature-table"
