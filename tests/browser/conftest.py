@@ -1,0 +1,51 @@
+"""Browser tests (dash_duo, headless Chromium): `python -m pytest --headless tests/browser`.
+
+- Chromium gets `--enable-unsafe-swiftshader`: headless with --disable-gpu (dash's default) has
+  no WebGL otherwise, and the scatter is WebGL.
+- `page_port`: a free port in 8100–8149 (the dashboard core's range).
+- `dashboard_app(**settings)`: the real app (create_app) on this test's database with the demo.
+"""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from selenium.webdriver.chrome.options import Options
+
+from app import create_app
+from config import Settings
+
+PORTS = range(8100, 8150)
+
+
+def pytest_setup_options():
+    options = Options()
+    options.add_argument("--enable-unsafe-swiftshader")
+    options.add_argument("--window-size=1400,1100")
+    return options
+
+
+@pytest.fixture
+def page_port() -> int:
+    """A port in this suite's range that nothing listens on now."""
+    for port in PORTS:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in 8100-8149")
+
+
+@pytest.fixture
+def dashboard_app(database_url):
+    """Build the real app on this test's database: dashboard_app(load_demo=..., **Settings)."""
+
+    def make(**kwargs):
+        kwargs.setdefault("load_demo", True)
+        return create_app(Settings(database_url=database_url, **kwargs))
+
+    return make

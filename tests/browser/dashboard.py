@@ -1,0 +1,85 @@
+"""What the dashboard's browser tests share: reading figures and text off the page, waiting for
+them to settle, and asking the server's own API the same question."""
+
+from __future__ import annotations
+
+import time
+
+import requests
+
+from layouts.ids import ids
+
+FIGURES = (ids.SCATTER, ids.BAR_WITH, ids.BAR_IMPACT, ids.BAR_WITHOUT)
+
+
+def figure(dash_duo, graph_id: str) -> dict | None:
+    """The figure plotly.js is drawing in dcc.Graph `graph_id` ({"data", "layout"}), or None."""
+    return dash_duo.driver.execute_script(
+        "var gd = document.querySelector('#' + arguments[0] + ' .js-plotly-plot');"
+        "if (!gd || !gd.data) { return null; }"
+        "return {data: gd.data.map(function (t) { return {x: Array.from(t.x || []),"
+        " y: Array.from(t.y || []), customdata: Array.from(t.customdata || []),"
+        " text: t.text ? Array.from(t.text) : null, meta: t.meta === undefined ? null : t.meta,"
+        " error_y: t.error_y ? {array: Array.from(t.error_y.array || []),"
+        "   arrayminus: Array.from(t.error_y.arrayminus || [])} : null}; }),"
+        " layout: {annotations: (gd.layout.annotations || []).map(function (a) {"
+        "   return a.text; }),"
+        " categories: gd.layout.xaxis && gd.layout.xaxis.categoryarray ?"
+        "   Array.from(gd.layout.xaxis.categoryarray) : null}};", graph_id)
+
+
+def wait_until(check, timeout: float = 15.0, interval: float = 0.1, message: str = ""):
+    """Call `check` until it returns something truthy; return that, or fail after `timeout`."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = check()
+        except Exception as exc:  # the page may be mid-render; try again
+            last = exc
+        else:
+            if last:
+                return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s: {message} (last: {last!r})")
+
+
+def status_text(dash_duo) -> str:
+    return dash_duo.driver.execute_script(
+        "var el = document.getElementById(arguments[0]); return el ? el.innerText : '';",
+        ids.STATUS)
+
+
+def api_features(base_url: str, **params) -> dict:
+    resp = requests.get(base_url.rstrip("/") + "/api/v1/features", params=params, timeout=30)
+    resp.raise_for_status()
+    return resp.json()
+
+
+def bar_impact_matches(dash_duo, api: dict) -> bool:
+    """The impact bars show exactly the API's features, in its order, with its impacts."""
+    fig = figure(dash_duo, ids.BAR_IMPACT)
+    if not fig or not fig["data"]:
+        return False
+    want_x = [f["feature"] for f in api["features"]]
+    want_y = [f["impact"] for f in api["features"]]
+    got = fig["data"][0]
+    return got["x"] == want_x and _close(got["y"], want_y)
+
+
+def _close(a: list, b: list, tol: float = 1e-12) -> bool:
+    if len(a) != len(b):
+        return False
+    for u, v in zip(a, b):
+        if (u is None) != (v is None):
+            return False
+        if u is not None and abs(u - v) > tol:
+            return False
+    return True
+
+
+def dash_requests(dash_duo) -> int:
+    """How many callback requests the page has sent so far (resource timing entries)."""
+    return dash_duo.driver.execute_script(
+        "return performance.getEntriesByType('resource').filter(function (e) {"
+        " return e.name.indexOf('_dash-update-component') !== -1; }).length;")

@@ -1,0 +1,165 @@
+"""The page in a real browser: a URL restores its view, every filter moves every figure the way
+the features API says, the page works under a URL prefix, embed=1 hides the chrome."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlencode, urlparse
+
+import requests
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from data.demo import DEMO_BUSINESS, DEMO_IMAGE_SOURCE
+from layouts.ids import ids
+from tests.browser.dashboard import (FIGURES, api_features, bar_impact_matches, figure,
+                                     status_text, wait_until)
+
+DEMO = {"business": DEMO_BUSINESS, "image_source": DEMO_IMAGE_SOURCE}
+
+
+def _url(base: str, prefix: str = "/", **query) -> str:
+    return base.rstrip("/") + prefix + "?" + urlencode(query)
+
+
+def _every_figure_agrees(dash_duo, api: dict) -> bool:
+    """All four figures show the API's features, in its order, with its numbers; the scatter
+    holds one point per (image, present feature)."""
+    features = api["features"]
+    names = [f["feature"] for f in features]
+    if not bar_impact_matches(dash_duo, api):
+        return False
+    with_ = figure(dash_duo, ids.BAR_WITH)["data"][0]
+    without = figure(dash_duo, ids.BAR_WITHOUT)["data"][0]
+    scatter = figure(dash_duo, ids.SCATTER)
+    xs = scatter["data"][0]["x"]
+    in_order = list(dict.fromkeys(xs))
+    return (with_["x"] == names and without["x"] == names
+            and _close(with_["y"], [f["ctr_with"] for f in features])
+            and _close(without["y"], [f["ctr_without"] for f in features])
+            and scatter["layout"]["categories"] == names
+            and in_order == names
+            and len(xs) == sum(f["n_with"] for f in features))
+
+
+def _close(a, b, tol=1e-12):
+    return len(a) == len(b) and all(
+        (u is None and v is None) or (u is not None and v is not None and abs(u - v) <= tol)
+        for u, v in zip(a, b))
+
+
+def _input_value(dash_duo, selector: str) -> str:
+    return dash_duo.find_element(selector).get_attribute("value")
+
+
+def test_a_url_restores_its_view_including_another_business(dash_duo, dashboard_app, page_port):
+    app = dashboard_app(live_poll_ms=600_000)
+    dash_duo.start_server(app, port=page_port)
+    base = dash_duo.server_url
+    other = {"business": "Apple Music", "image_source": "spring / 2024"}
+    features = {f"img{i}.png": {"text": (i % 10) / 10, "girl": 0.9 if i % 3 else 0.0,
+                                "smile": 0.3 if i % 2 else 0.8} for i in range(40)}
+    metrics = {f"img{i}.png": {"impressions": 1000, "clicks": 10 + i} for i in range(40)}
+    headers = {"Business": other["business"], "Image-Source": other["image_source"]}
+    assert requests.put(base + "/api/v1/features", json=features, headers=headers).status_code == 201
+    assert requests.put(base + "/api/v1/metrics", json=metrics, headers=headers).status_code == 200
+
+    query = {**other, "threshold": 0.35, "min_pct": 5, "max_pct": 90, "top_k": "all"}
+    dash_duo.wait_for_page(url=_url(base, **query))
+
+    api = api_features(base, **other, threshold=0.35, min_pct=5, max_pct=90)
+    assert len(api["features"]) >= 2
+    wait_until(lambda: _every_figure_agrees(dash_duo, api), message="figures match the API")
+    assert "Apple Music" in dash_duo.find_element(f"#{ids.BUSINESS}").text
+    assert "spring / 2024" in dash_duo.find_element(f"#{ids.IMAGE_SOURCE}").text
+    assert _input_value(dash_duo, f"#{ids.CONFIDENCE} input") == "0.35"
+    assert _input_value(dash_duo, f"#{ids.SPARSITY} input.dash-range-slider-min-input") == "5"
+    assert _input_value(dash_duo, f"#{ids.SPARSITY} input.dash-range-slider-max-input") == "90"
+    state = parse_qs(urlparse(dash_duo.driver.current_url).query)
+    assert state["business"] == ["Apple Music"] and state["threshold"] == ["0.35"]
+    assert state["min_pct"] == ["5"] and state["max_pct"] == ["90"] and state["top_k"] == ["all"]
+    assert "40" in status_text(dash_duo)
+    assert dash_duo.get_logs() == []
+
+
+def test_moving_each_filter_changes_every_figure_as_the_features_api_says(
+        dash_duo, dashboard_app, page_port):
+    app = dashboard_app(live_poll_ms=600_000)
+    dash_duo.start_server(app, port=page_port)
+    base = dash_duo.server_url
+    dash_duo.wait_for_page(url=_url(base, **DEMO, top_k="all"))
+    wait_until(lambda: _every_figure_agrees(dash_duo, api_features(base, **DEMO)),
+               message="initial view matches the API at threshold 0")
+
+    # Confidence: the slider's thumb, moved with the keyboard like a user would (30 x 0.01).
+    thumb = dash_duo.find_element(f"#{ids.CONFIDENCE} [role=slider]")
+    thumb.click()
+    for _ in range(30):
+        thumb.send_keys(Keys.ARROW_RIGHT)
+    api = api_features(base, **DEMO, threshold=0.3)
+    wait_until(lambda: _every_figure_agrees(dash_duo, api), message="threshold 0.3")
+
+    # Sparsity: the upper thumb down to 40%, the lower bound typed into its box.
+    upper = dash_duo.find_element(f"#{ids.SPARSITY} [role=slider][aria-label=Maximum]")
+    upper.click()
+    for _ in range(120):
+        upper.send_keys(Keys.ARROW_LEFT)
+    lower = dash_duo.find_element(f"#{ids.SPARSITY} input.dash-range-slider-min-input")
+    lower.send_keys(Keys.CONTROL, "a")
+    lower.send_keys("1", Keys.TAB)  # the box commits on blur
+    api = api_features(base, **DEMO, threshold=0.3, min_pct=1, max_pct=40)
+    assert 2 <= len(api["features"]) < len(api_features(base, **DEMO, threshold=0.3)["features"])
+    wait_until(lambda: _every_figure_agrees(dash_duo, api), message="sparsity 1-40%")
+    state = parse_qs(urlparse(dash_duo.driver.current_url).query)
+    assert state["threshold"] == ["0.3"] and state["min_pct"] == ["1"]
+    assert state["max_pct"] == ["40"]
+
+    # Top-K: 10 keeps the ten largest |impact| of the same features, in impact order.
+    dash_duo.select_dcc_dropdown(f"#{ids.TOP_K}", "10")
+    ranked = sorted(api["features"], key=lambda f: -abs(f["impact"]))[:10]
+    top = {"features": [f for f in api["features"] if f in ranked]}
+    wait_until(lambda: bar_impact_matches(dash_duo, top), message="top 10")
+    note = dash_duo.find_element(f"#{ids.TOP_K_NOTE}").text
+    assert f"{len(api['features']) - 10} hidden" in note
+    assert dash_duo.get_logs() == []
+
+
+def test_every_figure_says_why_it_is_empty_instead_of_going_blank(
+        dash_duo, dashboard_app, page_port):
+    app = dashboard_app(live_poll_ms=600_000)
+    dash_duo.start_server(app, port=page_port)
+    dash_duo.wait_for_page(url=_url(dash_duo.server_url, **DEMO, threshold=1.0))
+    for graph in FIGURES:
+        wait_until(lambda: any("Lower the confidence threshold" in a
+                               for a in figure(dash_duo, graph)["layout"]["annotations"]),
+                   message=f"{graph} explains itself")
+    assert dash_duo.get_logs() == []
+
+
+def test_the_page_and_its_api_work_under_a_url_prefix(dash_duo, dashboard_app, page_port):
+    app = dashboard_app(url_prefix="/tools/images/", live_poll_ms=600_000)
+    dash_duo.start_server(app, navigate=False, port=page_port)
+    base = dash_duo.server.url
+    dash_duo.server_url = _url(base, "/tools/images/", **DEMO, threshold=0.2, top_k="all")
+    api = api_features(base + "/tools/images", **DEMO, threshold=0.2)
+    wait_until(lambda: _every_figure_agrees(dash_duo, api), message="figures under the prefix")
+    assert urlparse(dash_duo.driver.current_url).path == "/tools/images/"
+    assert dash_duo.get_logs() == []
+
+
+def test_embed_hides_the_header_and_selectors_and_keeps_the_flag(
+        dash_duo, dashboard_app, page_port):
+    app = dashboard_app(live_poll_ms=600_000)
+    dash_duo.start_server(app, port=page_port)
+    dash_duo.wait_for_page(url=_url(dash_duo.server_url, **DEMO, embed=1))
+    wait_until(lambda: figure(dash_duo, ids.BAR_IMPACT)["data"], message="charts drawn")
+    driver = dash_duo.driver
+    assert not driver.find_element(By.ID, ids.HEADER).is_displayed()
+    assert not driver.find_element(By.ID, ids.SELECTORS_PANEL).is_displayed()
+    assert driver.find_element(By.ID, ids.SCATTER).is_displayed()
+    assert driver.find_element(By.ID, ids.CONFIDENCE).is_displayed()
+    thumb = dash_duo.find_element(f"#{ids.CONFIDENCE} [role=slider]")
+    thumb.click()
+    thumb.send_keys(Keys.ARROW_RIGHT)
+    wait_until(lambda: "threshold=0.01" in driver.current_url, message="URL follows the filter")
+    assert parse_qs(urlparse(driver.current_url).query)["embed"] == ["1"]
+    assert dash_duo.get_logs() == []
