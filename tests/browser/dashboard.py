@@ -81,5 +81,6 @@ def _close(a: list, b: list, tol: float = 1e-12) -> bool:
 def dash_requests(dash_duo) -> int:
     """How many callback requests the page has sent so far (resource timing entries)."""
     return dash_duo.driver.execute_script(
+        "performance.setResourceTimingBufferSize(100000);"
         "return performance.getEntriesByType('resource').filter(function (e) {"
         " return e.name.indexOf('_dash-update-component') !== -1; }).length;")

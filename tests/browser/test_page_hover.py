@@ -1,0 +1,84 @@
+"""Hovering a scatter point draws the red dotted line through every point of that image, in the
+browser: no callback request reaches the server."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlencode
+
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.keys import Keys
+
+from data.demo import DEMO_BUSINESS, DEMO_IMAGE_SOURCE
+from layouts.ids import ids
+from tests.browser.dashboard import dash_requests, figure, wait_until
+
+# For each marker: its pixel position relative to the plot div, and its image (customdata).
+_POINTS_JS = """
+var gd = document.querySelector('#' + arguments[0] + ' .js-plotly-plot');
+var xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, t = gd.data[0];
+var out = [];
+for (var i = 0; i < t.x.length; i++) {
+    out.push([xa._offset + xa.d2p(t.x[i]), ya._offset + ya.d2p(t.y[i]), t.customdata[i]]);
+}
+var box = gd.getBoundingClientRect();
+return {points: out, width: box.width, height: box.height};
+"""
+
+
+def _isolated_point_of_a_multi_feature_image(points: list) -> tuple[int, float, float]:
+    """(image, x, y) of a marker at least 14 px from every other marker, whose image has
+    three or more markers: hovering it can only pick that image."""
+    count: dict[int, int] = {}
+    for _x, _y, image in points:
+        count[image] = count.get(image, 0) + 1
+    for i, (x, y, image) in enumerate(points):
+        if count[image] < 3:
+            continue
+        if all((x - u) ** 2 + (y - v) ** 2 >= 14 ** 2
+               for j, (u, v, _) in enumerate(points) if j != i):
+            return image, x, y
+    raise AssertionError("no isolated marker of a multi-feature image to hover")
+
+
+def _move_mouse_to(driver, element, x: float, y: float, width: float, height: float) -> None:
+    """Move the real mouse to (x, y) px from the element's top-left corner. Selenium measures
+    the offset from the top-left before 4.3 and from the centre since."""
+    from selenium import __version__ as selenium_version
+
+    major, minor = (int(p) for p in selenium_version.split(".")[:2])
+    if (major, minor) >= (4, 3):
+        x, y = x - width / 2, y - height / 2
+    ActionChains(driver).move_to_element_with_offset(element, int(x), int(y)).perform()
+
+
+def test_hovering_a_point_draws_the_line_through_its_image_without_a_server_request(
+        dash_duo, dashboard_app, page_port):
+    app = dashboard_app(live_poll_ms=600_000)  # no live poll requests during the test
+    dash_duo.start_server(app, port=page_port)
+    query = urlencode({"business": DEMO_BUSINESS, "image_source": DEMO_IMAGE_SOURCE,
+                       "threshold": 0.2, "min_pct": 5, "top_k": "all"})
+    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/?{query}")
+    wait_until(lambda: len(figure(dash_duo, ids.SCATTER)["data"][0]["x"]) > 100,
+               message="scatter drawn")
+    plot = dash_duo.find_element(f"#{ids.SCATTER} .js-plotly-plot")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", plot)
+    time.sleep(1.0)  # let the initial callbacks finish before counting requests
+    layout = dash_duo.driver.execute_script(_POINTS_JS, ids.SCATTER)
+    image, px, py = _isolated_point_of_a_multi_feature_image(layout["points"])
+    markers = figure(dash_duo, ids.SCATTER)["data"][0]
+    want = [(x, y) for x, y, c in zip(markers["x"], markers["y"], markers["customdata"])
+            if c == image]
+
+    before = dash_requests(dash_duo)
+    _move_mouse_to(dash_duo.driver, plot, px, py, layout["width"], layout["height"])
+
+    line = wait_until(lambda: (lambda t: t if t["meta"] == image else None)(
+        figure(dash_duo, ids.SCATTER)["data"][1]), message=f"the line for image {image}")
+    assert list(zip(line["x"], line["y"])) == want and len(want) >= 3
+    time.sleep(0.5)
+    assert dash_requests(dash_duo) == before, "hovering sent a callback request"
+    # The counter does see callbacks: a filter change is one.
+    dash_duo.find_element(f"#{ids.CONFIDENCE} [role=slider]").send_keys(Keys.ARROW_RIGHT)
+    wait_until(lambda: dash_requests(dash_duo) > before, message="a filter change is counted")
+    assert dash_duo.get_logs() == []
