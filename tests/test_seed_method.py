@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 
 import pytest
 import requests
@@ -72,33 +73,46 @@ SEED_AT_0 = [
 ]
 
 
-def identity_headers() -> dict:
+@pytest.fixture
+def server(module_live_server):
+    return module_live_server
+
+
+@pytest.fixture
+def business() -> str:
+    """BUSINESS made unique to the test (the module shares one server and database)."""
+    return f"{BUSINESS} #{uuid.uuid4().hex[:6]}"
+
+
+def identity_headers(business: str) -> dict:
     # Jenkins and curl send UTF-8 bytes in headers; requests passes bytes through unchanged.
-    return {"Business": BUSINESS.encode(), "Image-Source": SOURCE.encode()}
+    return {"Business": business.encode(), "Image-Source": SOURCE.encode()}
 
 
-def put_seed_build(server) -> dict:
-    r = requests.put(server.url("api/v1/features"), json=FEATURES, headers=identity_headers())
+def put_seed_build(server, business: str) -> dict:
+    r = requests.put(server.url("api/v1/features"), json=FEATURES,
+                     headers=identity_headers(business))
     assert r.status_code == 201, r.text
     metrics = {name: {"impressions": imp, "clicks": clk} for name, (imp, clk) in METRICS.items()}
-    r = requests.put(server.url("api/v1/metrics"), json=metrics, headers=identity_headers())
+    r = requests.put(server.url("api/v1/metrics"), json=metrics,
+                     headers=identity_headers(business))
     assert r.status_code == 200, r.text
     assert (r.json()["matched"], r.json()["unmatched"]) == (6, 0)
     assert r.json()["build_images_without_metrics"] == 1
     return r.json()
 
 
-def get_features(server, threshold: float) -> dict:
+def get_features(server, business: str, threshold: float) -> dict:
     r = requests.get(server.url("api/v1/features"),
-                     params={"business": BUSINESS, "image_source": SOURCE, "threshold": threshold})
+                     params={"business": business, "image_source": SOURCE, "threshold": threshold})
     assert r.status_code == 200, r.text
     return r.json()
 
 
 @pytest.mark.parametrize("threshold,expected", [(0.2, SEED_AT_0_2), (0.0, SEED_AT_0)])
-def test_seed_method_figures_come_back_exactly(live_server, threshold, expected):
-    put_seed_build(live_server)
-    body = get_features(live_server, threshold)
+def test_seed_method_figures_come_back_exactly(server, business, threshold, expected):
+    put_seed_build(server, business)
+    body = get_features(server, business, threshold)
     assert (body["images"], body["images_without_ctr"]) == (6, 1)  # N counts images with a CTR
     got = [(r["feature"], r["n_with"], r["n_without"], r["prevalence_pct"], r["ctr_with"],
             r["ctr_without"], r["impact"]) for r in body["features"]]
@@ -107,35 +121,35 @@ def test_seed_method_figures_come_back_exactly(live_server, threshold, expected)
         assert g[3:] == pytest.approx(e[3:], abs=1e-12), g[0]
 
 
-def test_awkward_names_survive_put_and_get(live_server, database_url):
-    put_seed_build(live_server)
+def test_awkward_names_survive_put_and_get(server, business, module_database_url):
+    put_seed_build(server, business)
     # business and image source: sent as UTF-8 headers, listed back by GET datasets
-    (biz,) = requests.get(live_server.url("api/v1/datasets")).json()["businesses"]
-    assert biz["business"] == BUSINESS
+    (biz,) = [b for b in requests.get(server.url("api/v1/datasets")).json()["businesses"]
+              if b["business"] == business]
     assert [s["image_source"] for s in biz["image_sources"]] == [SOURCE]
     # feature names: back from GET features
-    names = {r["feature"] for r in get_features(live_server, 0)["features"]}
+    names = {r["feature"] for r in get_features(server, business, 0)["features"]}
     assert names == {DOG, CAT, RED}
     # image names: stored exactly (and the metrics matched all six above)
-    store = Store(make_engine(database_url))
-    ref = store.locate(BUSINESS, SOURCE)
+    store = Store(make_engine(module_database_url))
+    ref = store.locate(business, SOURCE)
     assert store.load_matrix(ref.current_build_id).image_names == sorted(FEATURES)
     assert set(store.load_outcomes(ref.id)) == set(METRICS)
     store.engine.dispose()
 
 
-def test_awkward_image_names_match_csv_metrics_and_query_parameter_identity(live_server):
-    r = requests.put(live_server.url("api/v1/features"), json=FEATURES,
-                     params={"business": BUSINESS, "image_source": SOURCE})
+def test_awkward_image_names_match_csv_metrics_and_query_parameter_identity(server, business):
+    r = requests.put(server.url("api/v1/features"), json=FEATURES,
+                     params={"business": business, "image_source": SOURCE})
     assert r.status_code == 201, r.text
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(["image", "ctr"])
     for name, (imp, clk) in METRICS.items():
         writer.writerow([name, clk / imp])
-    r = requests.put(live_server.url("api/v1/metrics"), data=buf.getvalue().encode(),
-                     headers={"Content-Type": "text/csv", **identity_headers()})
+    r = requests.put(server.url("api/v1/metrics"), data=buf.getvalue().encode(),
+                     headers={"Content-Type": "text/csv", **identity_headers(business)})
     assert r.status_code == 200, r.text
     assert (r.json()["matched"], r.json()["unmatched"]) == (6, 0)
-    got = {r["feature"]: r for r in get_features(live_server, 0.2)["features"]}
+    got = {r["feature"]: r for r in get_features(server, business, 0.2)["features"]}
     assert got[DOG]["impact"] == pytest.approx(0.1, abs=1e-12)

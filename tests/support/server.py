@@ -19,7 +19,8 @@ API (all that other tests should need):
   ServerFailed with the server's log when it exits or does not answer in time.
 - base_url ("http://127.0.0.1:PORT" + URL_PREFIX, ending in "/"), url(path), port, pid
   (gunicorn master or python), worker_pids() (gunicorn workers; [] for server="python").
-- stop(timeout=10): SIGTERM, then SIGKILL after timeout; waits for the process group to go.
+- stop(timeout=10): quick shutdown (SIGINT), SIGKILL after timeout; waits for the process
+  group to go. For a graceful stop, kill(signal.SIGTERM).
 - kill(sig=SIGKILL, group=True): send sig to the whole process group (master and workers), or
   only to the master with group=False, then wait for the master to exit.
 - restart(): stop if running, start again on the same database and port.
@@ -202,10 +203,11 @@ class LiveServer:
         return False
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Graceful stop (SIGTERM), SIGKILL after `timeout`; waits for workers too."""
+        """Quick stop (SIGINT: gunicorn's quick shutdown, KeyboardInterrupt for app.py), SIGKILL
+        after `timeout`; waits for workers too."""
         if self._proc is None:
             return
-        self._signal_group(signal.SIGTERM)
+        self._signal_group(signal.SIGINT)
         if not self._wait_group_gone(timeout):
             self._signal_group(signal.SIGKILL)
             self._wait_group_gone(timeout)
