@@ -16,7 +16,6 @@ from itertools import chain
 
 import numpy as np
 import orjson
-import pandas as pd
 
 MAX_OFFENDERS = 10
 
@@ -110,20 +109,15 @@ def validate_features(obj: object) -> FeatureTable:
                            [{"image": ""}])
 
     counts = np.fromiter(map(len, per_image), dtype=np.int64, count=len(per_image))
-    keys = list(chain.from_iterable(per_image))
-    vals = list(chain.from_iterable(d.values() for d in per_image))
-    if not (set(map(type, vals)) <= {float, int, type(None)}):
-        _raise_bad_values(image_names, per_image)
     try:
-        values = np.array(vals, dtype=np.float64)  # None -> NaN
-    except OverflowError:
+        cols, values, feature_names = _columns(per_image, int(counts.sum()))
+    except (TypeError, OverflowError):
         _raise_bad_values(image_names, per_image)
     if np.isinf(values).any():
         _raise_bad_values(image_names, per_image)
     np.nan_to_num(values, copy=False, nan=0.0)
 
     rows = np.repeat(np.arange(len(image_names), dtype=np.int64), counts)
-    cols, feature_names = _factorize(keys)
     if "" in feature_names:
         k = feature_names.index("")
         first = int(rows[np.flatnonzero(cols == k)[0]])
@@ -132,10 +126,39 @@ def validate_features(obj: object) -> FeatureTable:
     return FeatureTable(image_names, feature_names, rows, cols, values)
 
 
-def _factorize(keys: list[str]) -> tuple[np.ndarray, list[str]]:
-    """Codes and uniques of a list of strings, uniques in first-seen order."""
-    codes, uniques = pd.factorize(np.array(keys, dtype=object))
-    return codes.astype(np.int64, copy=False), [str(u) for u in uniques]
+# Images per slice of the payload converted at once: small enough that the second pass over a
+# slice's values (conversion after the type check) finds them still in the CPU cache.
+_IMAGES_PER_SLICE = 256
+_VALUE_TYPES = frozenset({float, int, type(None)})
+
+
+class _FeatureCodes(dict):
+    """feature name -> column, numbered in first-seen order as names are looked up."""
+
+    def __missing__(self, name: str) -> int:
+        code = self[name] = len(self)
+        return code
+
+
+def _columns(per_image: list[dict], n_values: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """(column of each value, values as float64 with null -> NaN, feature names) of the
+    per-image dicts, in payload order. Raises TypeError on a value that is not a number or
+    null (booleans included) and OverflowError on an integer beyond float range."""
+    codes = _FeatureCodes()
+    cols = np.empty(n_values, dtype=np.int64)
+    values = np.empty(n_values, dtype=np.float64)
+    pos = 0
+    for start in range(0, len(per_image), _IMAGES_PER_SLICE):
+        part = per_image[start:start + _IMAGES_PER_SLICE]
+        vals = list(chain.from_iterable(map(dict.values, part)))
+        if not _VALUE_TYPES.issuperset(map(type, vals)):
+            raise TypeError("a value is not a number or null")
+        end = pos + len(vals)
+        values[pos:end] = vals  # None -> NaN
+        cols[pos:end] = np.fromiter(map(codes.__getitem__, chain.from_iterable(part)),
+                                    dtype=np.int64, count=len(vals))
+        pos = end
+    return cols, values, list(codes)
 
 
 def _raise_bad_values(image_names: list[str], per_image: list[dict]) -> None:
