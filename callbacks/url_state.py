@@ -41,6 +41,8 @@ def parse_query(search: str | None) -> dict:
             top_k = int(top_k)
         except ValueError:
             top_k = DEFAULT_FILTERS["top_k"]
+        if top_k < 1:
+            top_k = DEFAULT_FILTERS["top_k"]
     view = normalize_filters({
         "threshold": one("threshold"), "min_pct": one("min_pct"), "max_pct": one("max_pct"),
         "top_k": top_k, "sort": one("sort"), "pinned": q.get("pin", []),
