@@ -6,7 +6,8 @@ from dash import Input, Output, State, no_update
 
 from data.analysis import feature_stats
 from data.payloads import RequestError
-from figures.table import csv_filename, csv_text, shown_features
+from figures.table import csv_filename, csv_text
+from figures.view import normalize_filters, select_features, take
 from layouts.ids import ids
 
 
@@ -23,13 +24,11 @@ def register(app, services) -> None:
                                     filters.get("build"))
         except RequestError as exc:
             return [], exc.message
-        stats = feature_stats(ds.index, float(filters.get("threshold") or 0.0),
-                              float(filters.get("min_pct") or 0.0),
-                              float(_or(filters.get("max_pct"), 100.0)))
-        rows = shown_features(stats, filters).records()
-        hidden = len(stats) - len(rows)
-        note = f"{len(rows)} shown" + (f", {hidden} more hidden by the filters" if hidden else "")
-        return rows, note
+        f = normalize_filters(filters)
+        stats = feature_stats(ds.index, f["threshold"], f["min_pct"], f["max_pct"])
+        positions, hidden = select_features(stats, f)
+        rows = take(stats, positions).records()
+        return rows, _note(len(rows), hidden, len(stats) - len(rows) - hidden)
 
     @app.callback(Output(ids.TABLE_CSV, "data"), Input(ids.TABLE_CSV_BUTTON, "n_clicks"),
                   State(ids.TABLE, "virtualRowData"), State(ids.TABLE, "rowData"),
@@ -47,5 +46,10 @@ def register(app, services) -> None:
         return {"content": csv_text(rows), "filename": name, "type": "text/csv"}
 
 
-def _or(value, default):
-    return default if value is None else value
+def _note(shown: int, hidden: int, excluded: int) -> str:
+    parts = [f"{shown} shown"]
+    if hidden:
+        parts.append(f"{hidden} hidden by the top-K cut")
+    if excluded:
+        parts.append(f"{excluded} excluded")
+    return ", ".join(parts)

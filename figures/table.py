@@ -7,18 +7,16 @@ same rows and columns at full precision, in the order the grid shows them.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 import re
 
-import numpy as np
-
-from data.analysis import STAT_COLUMNS, FeatureStats
+from data.analysis import STAT_COLUMNS
 
 # d3-format specifiers (dash-ag-grid ships d3-format) per column; null shows as an em dash.
+# CTRs and impacts show in percent like the charts; the CSV keeps the API's fractions.
 _FORMATS = {
     "n_with": ",d", "n_without": ",d", "prevalence_pct": ".1f",
-    "ctr_with": ".4f", "ctr_without": ".4f", "impact": "+.4f", "ci_low": "+.4f", "ci_high": "+.4f",
+    "ctr_with": ".2%", "ctr_without": ".2%", "impact": "+.2%", "ci_low": "+.2%", "ci_high": "+.2%",
     "p_value": ".3~g", "q_value": ".3~g",
 }
 _HEADERS = {
@@ -36,34 +34,6 @@ _HEADERS = {
 }
 # Spreadsheet programs run cells starting with these as formulas; such names get a leading '.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def shown_features(stats: FeatureStats, filters: dict) -> FeatureStats:
-    """The features the page shows for `filters`: excluded ones dropped, the top_k with the
-    largest |impact| kept (pinned ones always), in impact order.
-
-    Provisional until the page core exposes its own selection; then this calls that.
-    """
-    names = stats.feature.astype(str)
-    excluded = set(filters.get("excluded") or ())
-    pinned = set(filters.get("pinned") or ())
-    keep = np.array([n not in excluded for n in names], dtype=bool)
-    top_k = filters.get("top_k")
-    if top_k is not None and int(top_k) < int(keep.sum()):
-        candidates = np.flatnonzero(keep)
-        magnitude = np.abs(np.nan_to_num(stats.impact[candidates], nan=-1.0))
-        best = candidates[np.argsort(-magnitude, kind="stable")[:int(top_k)]]
-        keep = np.zeros(len(names), dtype=bool)
-        keep[best] = True
-        keep |= np.array([n in pinned and n not in excluded for n in names], dtype=bool)
-    return take(stats, np.flatnonzero(keep))
-
-
-def take(stats: FeatureStats, positions: np.ndarray) -> FeatureStats:
-    """The features of `stats` at `positions`, in that order."""
-    arrays = {f.name: getattr(stats, f.name)[positions]
-              for f in dataclasses.fields(stats) if f.name != "n_images"}
-    return FeatureStats(**arrays, n_images=stats.n_images)
 
 
 def column_defs() -> list[dict]:

@@ -21,7 +21,8 @@ def layout():
             id=ids.TABLE,
             rowData=[],
             columnDefs=column_defs(),
-            defaultColDef={"sortable": True, "resizable": True},
+            defaultColDef={"sortable": True, "resizable": True, "wrapHeaderText": True,
+                           "autoHeaderHeight": True},
             # Feature names are unique within a build; keeping row identity keeps sort and
             # scroll steady while the filters move.
             getRowId="params.data.feature",

@@ -4,40 +4,54 @@ CSV download holds exactly those rows."""
 from __future__ import annotations
 
 import csv
+import socket
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
-import dash_bootstrap_components as dbc
 import pytest
 import requests
-from dash import dcc, html
 
 from app import create_app
-from callbacks import table as table_callbacks
 from config import Settings
 from data.analysis import STAT_COLUMNS
 from data.demo import DEMO_BUSINESS, DEMO_IMAGE_SOURCE
-from layouts import table
 from layouts.ids import ids
 
-PORT = 8150
+# This file's share of the parts' port range (8150-8199); a port in use is skipped, so two runs
+# of the suite side by side do not collide.
+PORTS = range(8150, 8165)
 
 
-def parts_app(database_url: str, filters: dict):
-    """The real app (API, store, demo data) with a page of only the table, fed a fixed view."""
-    app = create_app(Settings(database_url=database_url, load_demo=True))
-    services = app.server.extensions["image_dashboard"]
-    app.layout = html.Div([dcc.Store(id=ids.FILTERS, data=filters), table.layout()])
-    table_callbacks.register(app, services)
-    return app
+def free_port() -> int:
+    for port in PORTS:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {PORTS}")
 
 
 def view(**changes) -> dict:
-    base = {"business": DEMO_BUSINESS, "image_source": DEMO_IMAGE_SOURCE, "build": None,
-            "version": 1, "threshold": 0.2, "min_pct": 2.0, "max_pct": 60.0, "top_k": None,
-            "sort": "impact", "pinned": [], "excluded": []}
+    base = {"business": DEMO_BUSINESS, "image_source": DEMO_IMAGE_SOURCE, "threshold": 0.2,
+            "min_pct": 0.3, "max_pct": 60.0}
     base.update(changes)
     return base
+
+
+def open_page(dash_duo, database_url: str, query: dict) -> None:
+    """The real page on the demo data, opened at a URL that holds the view."""
+    app = create_app(Settings(database_url=database_url, load_demo=True))
+    dash_duo.start_server(app, port=free_port())
+    load(dash_duo, query)
+
+
+def load(dash_duo, query: dict) -> None:
+    dash_duo.wait_for_page(dash_duo.server_url + "?" + urlencode(query, doseq=True))
+    # Bootstrap scrolls smoothly; Selenium clicks where an element is before the scroll ends.
+    dash_duo.driver.execute_script("document.documentElement.style.scrollBehavior = 'auto'")
 
 
 def api_features(base_url: str, filters: dict) -> list[dict]:
@@ -91,10 +105,9 @@ def as_number(text: str):
 def test_table_shows_the_api_features_for_the_view_and_the_csv_holds_exactly_them(
         dash_duo, database_url):
     filters = view()
-    app = parts_app(database_url, filters)
-    dash_duo.start_server(app, port=PORT)
+    open_page(dash_duo, database_url, {**filters, "top_k": "all"})
     expected = api_features(dash_duo.server_url, filters)
-    assert 5 < len(expected) < 480, "the view should keep some features and drop others"
+    assert 30 < len(expected) < 442, "the view should keep some features and drop others"
 
     rows = wait_for_rows(dash_duo, len(expected))
     assert rows == expected
@@ -110,24 +123,37 @@ def test_table_shows_the_api_features_for_the_view_and_the_csv_holds_exactly_the
     assert console_errors(dash_duo) == []
 
 
-def test_table_keeps_the_top_k_by_absolute_impact_without_excluded_plus_pinned(
-        dash_duo, database_url):
-    probe = view()
-    app = parts_app(database_url, probe)
-    dash_duo.start_server(app, port=PORT + 1)
-    every = api_features(dash_duo.server_url, probe)
-    by_size = sorted(every, key=lambda f: -abs(f["impact"] if f["impact"] is not None else -1))
+def test_table_follows_top_k_pins_exclusions_and_order_like_the_charts(dash_duo, database_url):
+    filters = view()
+    open_page(dash_duo, database_url, {**filters, "top_k": "all"})
+    every = api_features(dash_duo.server_url, filters)
+    by_size = sorted(every, key=lambda f: (f["impact"] is None, -abs(f["impact"] or 0),
+                                           f["feature"]))
     excluded = by_size[0]["feature"]
     pinned = by_size[-1]["feature"]
-    expected = {f["feature"] for f in by_size[1:6]} | {pinned}
+    expected = sorted({f["feature"] for f in by_size[1:11]} | {pinned})
 
-    dash_duo.driver.execute_script(
-        "window.dash_clientside.set_props(arguments[0], {data: arguments[1]});",
-        ids.FILTERS, view(top_k=5, excluded=[excluded], pinned=[pinned]))
-
+    load(dash_duo, {**filters, "top_k": 10, "exclude": excluded, "pin": pinned, "sort": "name"})
     rows = wait_for_rows(dash_duo, len(expected))
-    assert {r["feature"] for r in rows} == expected
-    impacts = [r["impact"] for r in rows]
-    assert impacts == sorted(impacts, reverse=True), "rows keep the page's impact order"
-    assert "hidden" in dash_duo.find_element(f"#{ids.TABLE_NOTE}").text
+    assert [r["feature"] for r in rows] == expected
+    dash_duo.wait_for_contains_text(f"#{ids.TABLE_NOTE}", "hidden by the top-K cut")
+    assert "1 excluded" in dash_duo.find_element(f"#{ids.TABLE_NOTE}").text
+    assert console_errors(dash_duo) == []
+
+
+def test_csv_follows_the_order_the_user_sorted_the_grid_in(dash_duo, database_url):
+    filters = view()
+    open_page(dash_duo, database_url, {**filters, "top_k": 10})
+    rows = wait_for_rows(dash_duo, 10)
+    header = dash_duo.find_element(f"#{ids.TABLE} .ag-header-cell[col-id='prevalence_pct']")
+    header.click()  # ascending
+    want = sorted(rows, key=lambda r: r["prevalence_pct"])
+    deadline = time.monotonic() + 5
+    while [r["feature"] for r in grid_rows(dash_duo)] != [r["feature"] for r in want]:
+        assert time.monotonic() < deadline, "the grid did not sort"
+        time.sleep(0.1)
+
+    dash_duo.find_element(f"#{ids.TABLE_CSV_BUTTON}").click()
+    exported = downloaded_csv(dash_duo)
+    assert [r["feature"] for r in exported] == [r["feature"] for r in want]
     assert console_errors(dash_duo) == []
