@@ -6,6 +6,7 @@ from dash import Input, Output, State, no_update
 
 from data.payloads import RequestError
 from figures.detail import image_detail
+from figures.view import normalize_filters
 from layouts import detail
 from layouts.ids import ids
 
@@ -13,23 +14,26 @@ from layouts.ids import ids
 def register(app, services) -> None:
     """Attach the detail panel's callback to `app`."""
 
+    # clickData is cleared once read: Dash fires only on a changed value, and a second click on
+    # the same point (after closing the panel) must open it again.
     @app.callback(Output(ids.DETAIL, "is_open"), Output(ids.DETAIL_BODY, "children"),
+                  Output(ids.SCATTER, "clickData"),
                   Input(ids.SCATTER, "clickData"), State(ids.FILTERS, "data"),
                   prevent_initial_call=True)
     def open_detail(click, filters):
         image = clicked_image(click)
         if image is None or not filters:
-            return no_update, no_update
+            return no_update, no_update, no_update
         try:
             ds = services.cache.get(filters.get("business"), filters.get("image_source"),
                                     filters.get("build"))
         except RequestError as exc:
-            return True, detail.message(exc.message)
+            return True, detail.message(exc.message), None
         if not 0 <= image < ds.matrix.n_images:
             return True, detail.message("That point belongs to a build no longer on screen; "
-                                        "click it again after the page refreshes.")
-        threshold = float(filters.get("threshold") or 0.0)
-        return True, detail.body(image_detail(ds, image), threshold, ds.build.id)
+                                        "click it again after the page refreshes."), None
+        threshold = normalize_filters(filters)["threshold"]
+        return True, detail.body(image_detail(ds, image), threshold, ds.build.id), None
 
 
 def clicked_image(click: dict | None) -> int | None:

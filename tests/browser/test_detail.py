@@ -3,29 +3,41 @@ text; the picture falls back to a placeholder."""
 
 from __future__ import annotations
 
+import socket
 import time
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import requests
-from dash import dcc, html
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.action_chains import ActionChains
 
 from app import create_app
-from callbacks import detail as detail_callbacks
 from config import Settings
-from layouts import detail
 from layouts.ids import ids
 
-PORT = 8160
+# This file's share of the parts' port range (8150-8199); a port in use is skipped, so two runs
+# of the suite side by side do not collide.
+PORTS = range(8165, 8180)
+
+
+def free_port() -> int:
+    for port in PORTS:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {PORTS}")
 BUSINESS = "Büro <Design> & Co"
 SOURCE = "spring/2026 \"hero\""
 EVIL = "<img src=x onerror=alert(1)>"
+EVIL_FEATURE = "<img src=y onerror=alert(2)>"
 # image -> (features, impressions, clicks)
 IMAGES = {
     EVIL: ({"<b>bold</b>": 0.91, "red": 0.35, "dog": 0.05}, 2000, 37),
-    "a.png": ({"red": 0.5}, 1000, 10),
-    "b.png": ({"dog": 0.7}, 1500, 30),
+    "a.png": ({"red": 0.5, EVIL_FEATURE: 0.6}, 1000, 10),
+    "b.png": ({"dog": 0.7, EVIL_FEATURE: 0.8}, 1500, 30),
     "c.png": ({"red": 0.25, "<b>bold</b>": 0.4}, 800, 4),
 }
 
@@ -45,30 +57,49 @@ def load(base_url: str, url_template: str | None = None) -> None:
         put(base_url, "image-source", {"url_template": url_template})
 
 
-def parts_app(database_url: str):
-    """The real app with a page of a plain (SVG) scatter whose points carry customdata
-    [image index], as the page's scatter does, and the detail panel."""
-    app = create_app(Settings(database_url=database_url, load_demo=False))
-    services = app.server.extensions["image_dashboard"]
-    names = sorted(IMAGES)  # a build's image_names are sorted
-    figure = {"data": [{"type": "scatter", "mode": "markers", "x": list(range(len(names))),
-                        "y": [1] * len(names), "customdata": [[i] for i in range(len(names))],
-                        "marker": {"size": 18}, "hoverinfo": "none"}],
-              "layout": {"width": 500, "height": 300, "margin": {"l": 40, "r": 40, "t": 20,
-                                                                  "b": 20}}}
-    filters = {"business": BUSINESS, "image_source": SOURCE, "build": None, "threshold": 0.3,
-               "min_pct": 0, "max_pct": 100}
-    app.layout = html.Div([dcc.Store(id=ids.FILTERS, data=filters),
-                           dcc.Graph(id=ids.SCATTER, figure=figure), detail.layout()])
-    detail_callbacks.register(app, services)
-    return app
+def open_page(dash_duo, database_url: str, url_template: str | None = None) -> None:
+    """The real page (no demo) showing this test's dataset, loaded through the API."""
+    dash_duo.start_server(create_app(Settings(database_url=database_url, load_demo=False)),
+                          port=free_port())
+    load(dash_duo.server_url, url_template)
+    dash_duo.wait_for_page(dash_duo.server_url + "?" + urlencode(
+        {"business": BUSINESS, "image_source": SOURCE, "threshold": 0.3}))
+    # Bootstrap scrolls smoothly; Selenium clicks where an element is before the scroll ends.
+    dash_duo.driver.execute_script("document.documentElement.style.scrollBehavior = 'auto'")
 
 
 def click_image(dash_duo, name: str) -> None:
-    index = sorted(IMAGES).index(name)
-    points = dash_duo.find_elements(f"#{ids.SCATTER} .scatterlayer .points path")
-    ActionChains(dash_duo.driver).move_to_element(points[index]).click().perform()
+    """Click, with the mouse, a point of image `name` on the WebGL scatter."""
+    index = sorted(IMAGES).index(name)  # a build's image_names are sorted
+    graph = dash_duo.find_element(f"#{ids.SCATTER} .js-plotly-plot")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'start'})", graph)
+    deadline = time.monotonic() + 10
+    while True:
+        where = dash_duo.driver.execute_script("""
+            const gd = arguments[0], t = gd._fullData && gd._fullData[0];
+            if (!t || !t.customdata) { return null; }
+            const j = Array.from(t.customdata).indexOf(arguments[1]);
+            if (j < 0) { return null; }
+            const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+            const box = gd.getBoundingClientRect();
+            return [box.left + xa._offset + xa.c2p(xa.d2c(t.x[j])),
+                    box.top + ya._offset + ya.c2p(t.y[j])];""", graph, index)
+        if where:
+            break
+        assert time.monotonic() < deadline, f"no point of {name!r} on the scatter"
+        time.sleep(0.1)
+    actions = ActionChains(dash_duo.driver)
+    actions.w3c_actions.pointer_action.move_to_location(int(where[0]), int(where[1]))
+    actions.w3c_actions.pointer_action.click()
+    actions.perform()
     dash_duo.wait_for_element(f"#{ids.DETAIL_BODY} .image-detail-name")
+    # Opened, and done sliding in.
+    dash_duo.wait_for_element(".image-detail.offcanvas.show:not(.offcanvas-toggling)")
+
+
+def close_panel(dash_duo) -> None:
+    dash_duo.find_element(".image-detail .btn-close").click()
+    dash_duo.wait_for_no_elements(".image-detail.offcanvas.show")
 
 
 def console_errors(dash_duo, allowed: str | None = None) -> list[dict]:
@@ -78,10 +109,7 @@ def console_errors(dash_duo, allowed: str | None = None) -> list[dict]:
 
 
 def test_clicking_a_point_shows_that_images_outcome_and_features_as_text(dash_duo, database_url):
-    app = parts_app(database_url)
-    dash_duo.start_server(app, port=PORT)
-    load(dash_duo.server_url)
-    dash_duo.wait_for_element(f"#{ids.SCATTER} .scatterlayer .points path")
+    open_page(dash_duo, database_url)
 
     click_image(dash_duo, EVIL)
     dash_duo.wait_for_text_to_equal(f"#{ids.DETAIL_BODY} .image-detail-name", EVIL)
@@ -92,8 +120,10 @@ def test_clicking_a_point_shows_that_images_outcome_and_features_as_text(dash_du
     rows = [[td.text for td in tr.find_elements("css selector", "td")]
             for tr in body.find_elements("css selector", ".image-detail-features tbody tr")]
     assert rows == [["<b>bold</b>", "0.91", "yes"], ["red", "0.35", "yes"], ["dog", "0.05", ""]]
-    # The name is text: no element came from it and nothing ran.
-    assert dash_duo.driver.find_elements("css selector", "img[src='x'], b") == []
+    # The names are text: no element came from them and nothing ran.
+    assert dash_duo.driver.find_elements("css selector", "img[src='x'], img[src='y'], b") == []
+    table_text = dash_duo.find_element(f"#{ids.TABLE}").get_attribute("textContent")
+    assert "<b>bold</b>" in table_text and EVIL_FEATURE in table_text
     try:
         dash_duo.driver.switch_to.alert
         raise AssertionError("an alert ran")
@@ -103,7 +133,12 @@ def test_clicking_a_point_shows_that_images_outcome_and_features_as_text(dash_du
     assert "no URL template" in body.find_element("css selector", ".image-detail-placeholder").text
     assert body.find_elements("css selector", "img") == []
 
-    # The panel leaves the chart usable: the next click shows the next image.
+    # The same point again, after closing, opens the panel again.
+    close_panel(dash_duo)
+    click_image(dash_duo, EVIL)
+    dash_duo.wait_for_text_to_equal(f"#{ids.DETAIL_BODY} .image-detail-name", EVIL)
+
+    close_panel(dash_duo)
     click_image(dash_duo, "b.png")
     dash_duo.wait_for_text_to_equal(f"#{ids.DETAIL_BODY} .image-detail-name", "b.png")
     assert dash_duo.find_element(".image-detail-ctr").text == "2.0000%"
@@ -111,11 +146,8 @@ def test_clicking_a_point_shows_that_images_outcome_and_features_as_text(dash_du
 
 
 def test_picture_comes_from_the_url_template_with_the_quoted_name(dash_duo, database_url):
-    app = parts_app(database_url)
-    dash_duo.start_server(app, port=PORT + 1)
     # The app's favicon is a real picture at a URL that ignores the query string.
-    load(dash_duo.server_url, "/_favicon.ico?image={name}")
-    dash_duo.wait_for_element(f"#{ids.SCATTER} .scatterlayer .points path")
+    open_page(dash_duo, database_url, "/_favicon.ico?image={name}")
 
     click_image(dash_duo, EVIL)
     img = dash_duo.wait_for_element(f"#{ids.DETAIL_BODY} img.image-detail-img")
@@ -131,10 +163,7 @@ def test_picture_comes_from_the_url_template_with_the_quoted_name(dash_duo, data
 
 
 def test_picture_that_fails_to_load_gives_way_to_the_placeholder(dash_duo, database_url):
-    app = parts_app(database_url)
-    dash_duo.start_server(app, port=PORT + 2)
-    load(dash_duo.server_url, "/no-such-pictures/{name}.png")
-    dash_duo.wait_for_element(f"#{ids.SCATTER} .scatterlayer .points path")
+    open_page(dash_duo, database_url, "/no-such-pictures/{name}.png")
 
     click_image(dash_duo, "a.png")
     dash_duo.wait_for_element(f"#{ids.DETAIL_BODY} .image-detail-picture.image-detail-failed")
@@ -144,6 +173,7 @@ def test_picture_that_fails_to_load_gives_way_to_the_placeholder(dash_duo, datab
     assert not dash_duo.find_element("img.image-detail-img").is_displayed()
 
     # The next image starts afresh: its own (also missing) picture, its own failure mark.
+    close_panel(dash_duo)
     click_image(dash_duo, "c.png")
     dash_duo.wait_for_text_to_equal(f"#{ids.DETAIL_BODY} .image-detail-name", "c.png")
     dash_duo.wait_for_element(f"#{ids.DETAIL_BODY} .image-detail-picture.image-detail-failed")
