@@ -116,7 +116,10 @@ def render_view(dataset: Dataset, filters: dict, *, point_cap: int = POINT_CAP) 
     stats = feature_stats(index, threshold, f["min_pct"], f["max_pct"])
     positions, hidden = select_features(stats, f)
     shown = take(stats, positions)
-    with_points = int((index.counts_at(threshold) > 0).sum()) if index.n_images else 0
+    if f["min_pct"] <= 0.0 and f["max_pct"] >= 100.0:
+        with_points = len(stats)  # no sparsity cut: the stats hold every feature with points
+    else:
+        with_points = int((index.counts_at(threshold) > 0).sum()) if index.n_images else 0
     status = _status(dataset, f, n_in_range=len(stats), n_shown=len(shown), hidden=hidden,
                      with_points=with_points)
 
