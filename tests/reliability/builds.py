@@ -8,16 +8,19 @@ it reports.
 
 from __future__ import annotations
 
+import random
 import socket
 
 import orjson
 
-PORTS = range(8250, 8300)  # this helper's port range
+PORTS = list(range(8250, 8300))  # this helper's port range
 
 
 def free_port() -> int:
-    """A port of our range that nothing listens on now."""
-    for port in PORTS:
+    """A port of our range that nothing listens on now (starting at a random one, so two runs
+    at once rarely pick the same)."""
+    start = random.randrange(len(PORTS))
+    for port in PORTS[start:] + PORTS[:start]:
         with socket.socket() as s:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
@@ -26,6 +29,20 @@ def free_port() -> int:
                 continue
             return port
     raise RuntimeError("no free port in 8250-8299")
+
+
+def serve(live_server_factory, **kwargs):
+    """live_server_factory(port=<free port of our range>, **kwargs), choosing another port when
+    something else took the chosen one first."""
+    from tests.support.server import ServerFailed
+
+    for attempt in range(5):
+        try:
+            return live_server_factory(port=free_port(), **kwargs)
+        except ServerFailed as exc:
+            if "in use" not in str(exc).lower() or attempt == 4:
+                raise
+    raise AssertionError("unreachable")
 
 
 def image_names(n: int) -> list[str]:
@@ -97,15 +114,21 @@ class RawRequest:
         self.sock.sendall(b"0\r\n\r\n")
 
     def response(self) -> tuple[int, dict, bytes]:
-        """(status, headers, body) of the answer; the connection is closed afterwards."""
+        """(status, headers, body) of the answer; the connection is closed afterwards. Reads
+        Content-Length bytes when given (Werkzeug drains an unread body until the client
+        closes, so waiting for its close would wait forever)."""
         data = b""
-        while chunk := self.sock.recv(1 << 16):
+        while b"\r\n\r\n" not in data and (chunk := self.sock.recv(1 << 16)):
             data += chunk
-        self.sock.close()
         head, _, body = data.partition(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
-        headers = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
-        if headers.get("Transfer-Encoding", "").lower() == "chunked":
+        headers = {k.lower(): v for k, v in
+                   (line.split(": ", 1) for line in lines[1:] if ": " in line)}
+        length = int(headers["content-length"]) if "content-length" in headers else None
+        while (length is None or len(body) < length) and (chunk := self.sock.recv(1 << 16)):
+            body += chunk
+        self.sock.close()
+        if headers.get("transfer-encoding", "").lower() == "chunked":
             body = _dechunk(body)
         return int(lines[0].split()[1]), headers, body
 

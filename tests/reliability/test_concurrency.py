@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from tests.reliability.builds import build_body, free_port, identity, marker_count, metrics_body
+from tests.reliability.builds import build_body, identity, marker_count, metrics_body, serve
 from tests.reliability.database_probe import Probe
 
 JSON = {"Content-Type": "application/json"}
@@ -18,7 +18,7 @@ READERS, INGESTS = 6, 10
 
 
 def _server(live_server_factory):
-    return live_server_factory(port=free_port(), workers=2, threads=4)
+    return serve(live_server_factory, workers=2, threads=4)
 
 
 def _put(srv, body: bytes, **headers) -> requests.Response:

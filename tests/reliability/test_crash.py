@@ -17,7 +17,7 @@ import time
 import pytest
 import requests
 
-from tests.reliability.builds import (RawRequest, build_body, free_port, identity,
+from tests.reliability.builds import (RawRequest, build_body, identity, serve,
                                       large_build_body, marker_count, metrics_body, unread_bytes)
 from tests.reliability.database_probe import Probe
 
@@ -54,7 +54,7 @@ def _wait_for(condition, what: str, timeout: float = 60.0) -> None:
     ("database write", "python")])  # python app.py: the README's run command (Werkzeug)
 def test_kill_9_during_a_large_ingest_loses_nothing(live_server_factory, database_url, big_body,
                                                      moment, server):
-    srv = live_server_factory(port=free_port(), server=server)
+    srv = serve(live_server_factory, server=server)
     probe = Probe(database_url)
     try:
         assert _put(srv, build_body(2)).status_code == 201

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from tests.reliability.builds import build_body, free_port, identity, marker_count, metrics_body
+from tests.reliability.builds import build_body, identity, marker_count, metrics_body, serve
 
 JSON = {"Content-Type": "application/json"}
 ACCESS_LOG = {"GUNICORN_CMD_ARGS": "--access-logfile - --access-logformat 'served-by %(p)s %(r)s'"}
@@ -52,7 +52,7 @@ def _read_until(srv, prefix: str, covered, timeout: float = 60.0) -> dict[str, d
 
 
 def test_a_put_to_one_worker_is_seen_by_every_worker_on_the_next_request(live_server_factory):
-    srv = live_server_factory(port=free_port(), workers=3, env=ACCESS_LOG)
+    srv = serve(live_server_factory, workers=3, env=ACCESS_LOG)
     first = _put(srv, build_body(1)).json()["build"]
     requests.put(srv.url("api/v1/metrics"), data=metrics_body(), headers={**identity(), **JSON},
                  timeout=60).raise_for_status()
@@ -80,8 +80,8 @@ def test_a_put_to_one_worker_is_seen_by_every_worker_on_the_next_request(live_se
 
 
 def test_two_servers_on_one_database_behave_as_one(live_server_factory):
-    machine_a = live_server_factory(port=free_port(), workers=2)
-    machine_b = live_server_factory(port=free_port(), workers=2)
+    machine_a = serve(live_server_factory, workers=2)
+    machine_b = serve(live_server_factory, workers=2)
     for k in range(1, 4):
         target, other = (machine_a, machine_b) if k % 2 else (machine_b, machine_a)
         build = _put(target, build_body(k)).json()["build"]
