@@ -28,7 +28,7 @@ def layout():
             getRowId="params.data.feature",
             rowClassRules={"feature-table-significant":
                            "params.data.q_value != null && params.data.q_value < 0.05"},
-            dashGridOptions={"animateRows": False, "tooltipShowDelay": 300},
+            dashGridOptions={"animateRows": False, "tooltipShowDelay": 300, "rowHeight": 32},
             style={"height": "420px"},
             className="feature-table",
         ),

@@ -35,10 +35,15 @@ FEATURES = {"a.png": {"red": 0.5, "dog": 0.1}, "b.png": {"red": 0.2}, "c.png": {
 METRICS_CSV = "image,impressions,clicks\na.png,1000,12\nb.png,500,3\nc.png,800,20\nzzz.png,10,1\n"
 
 
-def open_page(dash_duo, database_url: str, tokens: tuple[str, ...] = ()) -> None:
+def open_page(dash_duo, database_url: str, tokens: tuple[str, ...] = (),
+              url_prefix: str = "/") -> None:
     """The real page, with the demo data, on a server that accepts writes from the browser."""
-    app = create_app(Settings(database_url=database_url, load_demo=True, ingest_tokens=tokens))
-    dash_duo.start_server(app, port=free_port())
+    app = create_app(Settings(database_url=database_url, load_demo=True, ingest_tokens=tokens,
+                              url_prefix=url_prefix))
+    # start_server waits for the root page, which is elsewhere under a prefix.
+    dash_duo.start_server(app, port=free_port(), navigate=url_prefix == "/")
+    if url_prefix != "/":
+        dash_duo.server_url = dash_duo.server.url.rstrip("/") + url_prefix
     dash_duo.wait_for_element(f"#{ids.UPLOAD_OPEN}")
     # Bootstrap scrolls smoothly; Selenium clicks where an element is before the scroll ends.
     dash_duo.driver.execute_script("document.documentElement.style.scrollBehavior = 'auto'")
@@ -171,6 +176,18 @@ def test_upload_sends_the_token_a_server_with_ingest_tokens_asks_for(dash_duo, d
     dash_duo.wait_for_contains_text(f"#{ids.UPLOAD_RESULT}", "stored, now current")
     assert businesses(dash_duo.server_url) == [BUSINESS, DEMO_BUSINESS]
     assert console_errors(dash_duo) == []
+
+
+def test_upload_reaches_the_api_under_the_portal_prefix(dash_duo, database_url):
+    open_page(dash_duo, database_url, url_prefix="/tools/images/")
+    open_dialog(dash_duo)
+    fill(dash_duo, BUSINESS, SOURCE)
+    drop(dash_duo, ids.UPLOAD_FEATURES, "features.json", json.dumps(FEATURES))
+    [(cls, text)] = send(dash_duo, 1)
+    assert "alert-success" in cls, text
+    listed = requests.get(dash_duo.server_url + "api/v1/datasets", timeout=30).json()["businesses"]
+    assert BUSINESS in [b["business"] for b in listed]
+    assert dash_duo.get_logs() == []
 
 
 def test_upload_without_a_dataset_name_says_what_is_missing(dash_duo, database_url):
