@@ -54,8 +54,7 @@ def resolve_selection(datasets: list[dict], business: str | None, image_source: 
             build = CURRENT
     current = source.get("current_build") if source else None
     return Selection(
-        business_options=[{"label": d["business"] + (" (demo)" if d.get("is_demo") else ""),
-                           "value": d["business"]} for d in datasets],
+        business_options=[{"label": d["business"], "value": d["business"]} for d in datasets],
         business=business,
         source_options=[{"label": s["image_source"], "value": s["image_source"]}
                         for s in sources],

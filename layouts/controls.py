@@ -51,7 +51,7 @@ def filters() -> dbc.Card:
             ], lg=4),
             dbc.Col([
                 dbc.Row([
-                    dbc.Col(_field("Top features by |impact|", dcc.Dropdown(
+                    dbc.Col(_field("Top-K by |impact|", dcc.Dropdown(
                         id=ids.TOP_K, clearable=False, value=DEFAULT_TOP_K,
                         options=[{"label": str(k), "value": k} for k in TOP_K_CHOICES]
                         + [{"label": "all", "value": ALL_FEATURES}])), width=5),
