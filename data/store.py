@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 
 import numpy as np
 import orjson
-from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy import Engine, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -89,6 +89,7 @@ class Store:
     def __init__(self, engine: Engine):
         self.engine = engine
         self._writer = writer(engine)
+        self._lz4: bool | None = None  # PostgreSQL server offers lz4 TOAST compression
 
     # ----------------------------------------------------------------------------- writes
 
@@ -115,6 +116,7 @@ class Store:
                           is_demo=is_demo)
             s.add(build)
             s.flush()
+            self._fast_blob_compression(s)
             s.execute(BuildPart.__table__.insert(), [
                 {"build_id": build.id, "part": i, "data": blob[off:off + PART_BYTES]}
                 for i, off in enumerate(range(0, max(len(blob), 1), PART_BYTES))])
@@ -123,6 +125,19 @@ class Store:
 
         return self._write(business, image_source, work, idempotency, is_demo,
                            audit=WriteAudit(actor, "features") if actor else None)
+
+    def _fast_blob_compression(self, s: Session) -> None:
+        """On PostgreSQL, TOAST-compress this transaction's build parts with lz4 instead of the
+        default pglz, which takes ~2.7 s per 32 MB part (lz4: ~0.4 s). Reading needs nothing:
+        each stored value records its own method. A server without lz4 keeps pglz."""
+        if s.get_bind().dialect.name != "postgresql":
+            return
+        if self._lz4 is None:
+            self._lz4 = bool(s.scalar(text(
+                "SELECT 'lz4' = ANY(enumvals) FROM pg_settings "
+                "WHERE name = 'default_toast_compression'")))
+        if self._lz4:
+            s.execute(text("SET LOCAL default_toast_compression = 'lz4'"))
 
     def put_metrics(self, business: str, image_source: str, rows: list[MetricRow], *,
                     idempotency: Idempotency | None = None, is_demo: bool = False,
