@@ -90,19 +90,19 @@ def test_moving_each_filter_changes_every_figure_as_the_features_api_says(
     wait_until(lambda: _every_figure_agrees(dash_duo, api_features(base, **DEMO)),
                message="initial view matches the API at threshold 0")
 
-    # Confidence: the slider's thumb, moved with the keyboard like a user would (30 x 0.01).
+    # Confidence: the slider's thumb, moved with the keyboard like a user would (3 x 10 steps).
     thumb = dash_duo.find_element(f"#{ids.CONFIDENCE} [role=slider]")
     thumb.click()
-    for _ in range(30):
-        thumb.send_keys(Keys.ARROW_RIGHT)
+    for _ in range(3):
+        thumb.send_keys(Keys.PAGE_UP)
     api = api_features(base, **DEMO, threshold=0.3)
     wait_until(lambda: _every_figure_agrees(dash_duo, api), message="threshold 0.3")
 
     # Sparsity: the upper thumb down to 40%, the lower bound typed into its box.
     upper = dash_duo.find_element(f"#{ids.SPARSITY} [role=slider][aria-label=Maximum]")
     upper.click()
-    for _ in range(120):
-        upper.send_keys(Keys.ARROW_LEFT)
+    for _ in range(12):  # 12 x 10 steps of 0.5%
+        upper.send_keys(Keys.PAGE_DOWN)
     lower = dash_duo.find_element(f"#{ids.SPARSITY} input.dash-range-slider-min-input")
     lower.send_keys(Keys.CONTROL, "a")
     lower.send_keys("1", Keys.TAB)  # the box commits on blur
