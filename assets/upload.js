@@ -179,6 +179,11 @@
         var ok = step.status >= 200 && step.status < 300;
         // A failed features delivery stops here: metrics for a build that was refused would
         // only confuse what is stored.
+        if (!ok && i + 1 < jobs.length) {
+          answer.problem = "Not sent: " + jobs.slice(i + 1).map(function (j) {
+            return j.file.name;
+          }).join(", ") + " (fix the file above and send again).";
+        }
         return ok ? run(i + 1) : Promise.resolve();
       });
     }

@@ -40,9 +40,9 @@ def register(app, services) -> None:
         # it holds the same features as the current rows (it is updated after a render).
         if shown_rows and {r["feature"] for r in shown_rows} == {r["feature"] for r in rows}:
             rows = shown_rows
-        filters = filters or {}
-        name = csv_filename(filters.get("business") or "", filters.get("image_source") or "",
-                            filters.get("build"), float(filters.get("threshold") or 0.0))
+        f = normalize_filters(filters)
+        name = csv_filename(f["business"] or "", f["image_source"] or "", f["build"],
+                            f["threshold"])
         return {"content": csv_text(rows), "filename": name, "type": "text/csv"}
 
 

@@ -71,12 +71,12 @@ def _drop_zone(zone_id: str, label_id: str, title: str, accept: str, example: st
 def outcome(steps_outcomes: list, problem: str | None) -> list:
     """Alerts for what the API answered (figures.upload.StepOutcome each); text only."""
     alerts = []
-    if problem:
-        alerts.append(dbc.Alert(problem, color="warning", className="mb-2"))
     for step in steps_outcomes:
         alerts.append(dbc.Alert([
             html.Div(step.title, className="fw-semibold"),
             html.Ul([html.Li(line, className="text-break") for line in step.lines],
                     className="mb-0"),
         ], color="success" if step.ok else "danger", className="mb-2 upload-step"))
+    if problem:
+        alerts.append(dbc.Alert(problem, color="warning", className="mb-2"))
     return alerts

@@ -146,6 +146,7 @@ def test_bad_features_file_shows_the_api_error_and_stores_nothing(
     drop(dash_duo, ids.UPLOAD_FEATURES, file_name, content)
     drop(dash_duo, ids.UPLOAD_METRICS, "metrics.csv", METRICS_CSV)
     [(cls, text)] = send(dash_duo, 1)  # the metrics are not sent after a refused build
+    dash_duo.wait_for_contains_text(f"#{ids.UPLOAD_RESULT}", "Not sent: metrics.csv")
 
     assert "alert-danger" in cls
     assert f"HTTP {status} {expected.json()['error']}" in text
