@@ -35,6 +35,7 @@ from openapi import openapi_document
 log = logging.getLogger(__name__)
 
 API_PREFIX = "api/v1"
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; larger ones cannot exist
 BUSINESS_HEADERS = ("Business", "X-Business")
 SOURCE_HEADERS = ("Image-Source", "X-Image-Source")
 JSON_TYPES = ("application/json",)
@@ -88,8 +89,11 @@ def register(server: Flask, svc: Services) -> None:
     def _http_error(exc: HTTPException):
         if not request.path.startswith(prefix):
             return exc
-        return _error(exc.code or 500, exc.name.lower().replace(" ", "_"),
+        resp = _error(exc.code or 500, exc.name.lower().replace(" ", "_"),
                       exc.description or exc.name)
+        if getattr(exc, "valid_methods", None):  # 405 must say what is allowed (RFC 9110)
+            resp.headers["Allow"] = ", ".join(exc.valid_methods)
+        return resp
 
     @server.errorhandler(Exception)
     def _unexpected(exc: Exception):
@@ -382,6 +386,9 @@ def get_features():
         except ValueError:
             raise RequestError(400, "bad_parameter",
                                f"build must be a build id (a whole number) or 'current', got {build!r}.") from None
+    if build_id is not None and not 1 <= build_id <= MAX_ID:
+        raise RequestError(400, "bad_parameter",
+                           f"build must be a build id between 1 and {MAX_ID}, got {build!r}.")
     ds = services().cache.get(business, source, build_id)
     stats = feature_stats(ds.index, threshold, min_pct, max_pct)
     return _json({
@@ -454,7 +461,7 @@ def get_audit():
             raise RequestError(400, "bad_parameter", "business contains a NUL character.")
         require_business(principal, business)
     limit = _int_arg("limit", 100, 1, 1000)
-    before = _int_arg("before", None, 1, 2**63 - 1)
+    before = _int_arg("before", None, 1, MAX_ID)
     return _json({"business": business,
                   "records": audit_records(services().store.engine, business, limit, before)})
 

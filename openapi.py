@@ -21,13 +21,15 @@ def _query(name: str, description: str, schema: dict) -> dict:
             "schema": schema}
 
 
+# Which dataset: the query parameters below, or (what Jenkins usually sends) the headers
+# `Business` / `X-Business` and `Image-Source` / `X-Image-Source`, which win when both are sent.
+# OpenAPI cannot say "one of these", so the query form is the documented, required one.
+NAME = {"type": "string", "minLength": 1, "maxLength": 500, "pattern": "^[^\\x00]*\\S[^\\x00]*$"}
 IDENTITY = [
-    _header("Business", "Business name (UTF-8 bytes allowed). Or X-Business, or ?business=."),
-    _header("X-Business", "Alternative to Business."),
-    _header("Image-Source", "Image source name. Or X-Image-Source, or ?image_source=."),
-    _header("X-Image-Source", "Alternative to Image-Source."),
-    _query("business", "Business name, when no header is sent.", {"type": "string"}),
-    _query("image_source", "Image source name, when no header is sent.", {"type": "string"}),
+    {**_query("business", "Business name. Or the Business (X-Business) header.", NAME),
+     "required": True},
+    {**_query("image_source", "Image source name. Or the Image-Source (X-Image-Source) header.",
+              NAME), "required": True},
 ]
 WRITE_HEADERS = [
     _header("Idempotency-Key", "Same key and body: the first answer again; other body: 422.",
@@ -40,16 +42,22 @@ WRITE_HEADERS = [
 ]
 ERRORS = {str(code): _ref(f"responses/Error{code}")
           for code in (400, 401, 403, 413, 415, 422, 429)}
-READ_ERRORS = {"400": _ref("responses/Error400"), "404": _ref("responses/Error404")}
+READ_ERRORS = {"400": _ref("responses/Error400"), "404": _ref("responses/Error404"),
+               "422": _ref("responses/Error422")}
 
+IMAGE_NAME = {"type": "string", "minLength": 1, "pattern": "^[^\\x00]+$"}
 FEATURES_BODY = {
     "type": "object",
+    "minProperties": 1,
+    "propertyNames": IMAGE_NAME,
     "description": "{image_name: {feature: number or null}}; a missing feature counts as 0.",
     "additionalProperties": {"type": "object",
                              "additionalProperties": {"type": ["number", "null"]}},
 }
 METRICS_BODY = {
     "type": "object",
+    "minProperties": 1,
+    "propertyNames": IMAGE_NAME,
     "description": '{image_name: {"impressions": int, "clicks": int}} or {image_name: {"ctr": x}}',
     "additionalProperties": {"oneOf": [
         {"type": "object", "required": ["impressions", "clicks"], "additionalProperties": False,
@@ -109,7 +117,7 @@ def openapi_document(api_root: str) -> dict:
             },
             "/image-source": {
                 "put": {**write, "summary": "Set the picture URL template of an image source.",
-                        "parameters": IDENTITY + WRITE_HEADERS,
+                        "parameters": IDENTITY + WRITE_HEADERS[1:],  # no Idempotency-Key here
                         "requestBody": {"required": True, "content": {"application/json": {
                             "schema": {"type": "object", "required": ["url_template"],
                                        "additionalProperties": False,
@@ -129,7 +137,7 @@ def openapi_document(api_root: str) -> dict:
                             _query("limit", "At most this many records.",
                                    {"type": "integer", "minimum": 1, "maximum": 1000}),
                             _query("before", "Only records with a smaller id (paging).",
-                                   {"type": "integer", "minimum": 1})],
+                                   {"type": "integer", "minimum": 1, "maximum": 2**31 - 1})],
                         "responses": {"200": _json_response("Records."),
                                       **{k: ERRORS[k] for k in ("400", "401", "403", "429")}}},
             },

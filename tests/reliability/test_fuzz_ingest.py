@@ -133,3 +133,27 @@ def test_nul_characters_in_names_are_422_on_every_backend(fuzz_app):
                       headers={**HEADERS, "Content-Type": "text/csv"}).status_code == 422
     assert client.get("/api/v1/features?business=a%00&image_source=b").status_code == 422
     assert _snapshot(svc) == before
+
+
+@FUZZ
+@given(params=st.dictionaries(
+    st.sampled_from(["build", "threshold", "min_pct", "max_pct"]),
+    st.integers(min_value=-(2**70), max_value=2**70).map(str) | st.text(max_size=12)
+    | numbers.map(str), max_size=4),
+    audit=st.dictionaries(st.sampled_from(["limit", "before", "business"]),
+                          st.integers(min_value=-(2**70), max_value=2**70).map(str)
+                          | st.text(max_size=12), max_size=3))
+def test_any_read_parameters_never_5xx(fuzz_app, params, audit):
+    client, _ = fuzz_app
+    resp = client.get("/api/v1/features", query_string={**params, "business": "Fuzz",
+                                                        "image_source": "bodies"})
+    assert resp.status_code < 500, (params, resp.text[:300])
+    resp = client.get("/api/v1/audit", query_string=audit)
+    assert resp.status_code < 500, (audit, resp.text[:300])
+
+
+def test_ids_beyond_32_bits_are_400_not_a_database_error(fuzz_app):
+    client, _ = fuzz_app
+    for url in ("/api/v1/features?business=Fuzz&image_source=bodies&build=99999999999",
+                "/api/v1/audit?before=8393311990"):
+        assert client.get(url).status_code == 400
