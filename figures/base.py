@@ -37,11 +37,14 @@ def base_layout(height: int, *, bottom: int = 24, top: int = 36, title: str = ""
 
 
 def category_axis(categories: list[str], *, show_labels: bool) -> dict:
-    """The shared x-axis: the escaped feature names in the page's order, nothing else."""
+    """The shared x-axis: the escaped feature names in the page's order, nothing else.
+
+    The order comes from the traces (each figure lists its x in the page's order), not from a
+    categoryarray: dcc.Graph deep-copies the layout on every update and plotly.js treats a new
+    categoryarray as new data, recomputing every marker — on each hover-line update."""
     return {
         "type": "category",
-        "categoryorder": "array",
-        "categoryarray": categories,
+        "categoryorder": "trace",
         "range": [-0.5, len(categories) - 0.5],
         "showticklabels": show_labels,
         "tickangle": -50,

@@ -23,7 +23,7 @@ _HASH_MULTIPLIER = np.uint64(2654435761)
 _HASH_MASK = np.uint64(0xFFFFFFFF)
 
 SCATTER_HEIGHT = 440
-HOVER_LINE = {"color": "#d62728", "dash": "dot", "width": 2}
+HOVER_LINE_COLOUR = "#d62728"  # callbacks/hover.py draws the line in the browser
 
 
 @dataclass(frozen=True)
@@ -115,8 +115,8 @@ def scatter_figure(index: FeatureIndex, points: ScatterPoints, categories: list[
     """The WebGL scatter. `categories` are the escaped feature names in x order and
     `image_labels` the escaped name of every image of the build.
 
-    Trace 0 holds the markers (customdata = image index, which the hover line and the detail
-    panel read); trace 1 is the empty red dotted line that the browser fills on hover.
+    One trace: the markers, with customdata = image index (the hover line and the detail panel
+    read it). The hover line is a layout shape the browser draws (callbacks/hover.py).
     """
     rows = index.rows[points.entries]
     markers = {
@@ -140,9 +140,6 @@ def scatter_figure(index: FeatureIndex, points: ScatterPoints, categories: list[
         "hovertemplate": ("<b>%{text}</b><br>feature: %{x}<br>confidence: %{marker.color:.3f}"
                           "<br>CTR: %{y:.3%}<extra></extra>"),
     }
-    line = {"type": "scattergl", "mode": "lines+markers", "name": "same image", "x": [], "y": [],
-            "line": HOVER_LINE, "marker": {"color": HOVER_LINE["color"], "size": 7},
-            "hoverinfo": "skip", "meta": None}
     layout = base_layout(SCATTER_HEIGHT, bottom=8, title="Image CTR by feature present",
                          uirevision=uirevision)
     layout.update(
@@ -155,5 +152,6 @@ def scatter_figure(index: FeatureIndex, points: ScatterPoints, categories: list[
         spikedistance=12,
         hoverlabel={"bgcolor": "white", "font": {"size": 12}},
         dragmode="zoom",
+        shapes=[],  # the hover line (callbacks/hover.py)
     )
-    return {"data": [markers, line], "layout": layout}
+    return {"data": [markers], "layout": layout}

@@ -76,11 +76,12 @@ def test_categories_are_the_features_with_points_in_impact_order_on_every_figure
     # impacts: sky (0.035 - 0.0267) > girl (0.03 - 0.03) > text (0.015 - 0.04)
     assert want == ["sky", "girl", "text"]
     scatter = view["scatter"]
-    assert scatter["layout"]["xaxis"]["categoryarray"] == want
-    assert list(dict.fromkeys(scatter["data"][0]["x"])) == want
+    assert list(dict.fromkeys(scatter["data"][0]["x"])) == want  # axis order = trace order
     for key in ("bar_with", "bar_impact", "bar_without"):
         assert view[key]["data"][0]["x"] == want
-        assert view[key]["layout"]["xaxis"]["categoryarray"] == want
+    for key in FIGURE_KEYS:
+        axis = view[key]["layout"]["xaxis"]
+        assert axis["categoryorder"] == "trace" and axis["range"] == [-0.5, 2.5]
     assert "logo" not in want  # 0.05 < 0.2: no points, no category
     assert view["features"] == want
 
@@ -256,8 +257,8 @@ def test_status_counts_the_build_its_ctr_coverage_and_what_is_shown(demo):
     assert s["features_with_points"] == int((demo.index.counts_at(0.2) > 0).sum())
 
 
-def test_hover_settings_stay_finite_and_the_line_trace_starts_empty(demo):
-    layout = render_view(demo, {})["scatter"]["layout"]
+def test_hover_settings_stay_finite_and_no_hover_line_is_drawn_yet(demo):
+    scatter = render_view(demo, {})["scatter"]
+    layout = scatter["layout"]
     assert 0 < layout["hoverdistance"] <= 50 and 0 < layout["spikedistance"] <= 50
-    line = render_view(demo, {})["scatter"]["data"][1]
-    assert line["x"] == [] and line["line"]["dash"] == "dot" and line["hoverinfo"] == "skip"
+    assert layout["shapes"] == [] and len(scatter["data"]) == 1

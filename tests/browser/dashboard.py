@@ -13,7 +13,8 @@ FIGURES = (ids.SCATTER, ids.BAR_WITH, ids.BAR_IMPACT, ids.BAR_WITHOUT)
 
 
 def figure(dash_duo, graph_id: str) -> dict | None:
-    """The figure plotly.js is drawing in dcc.Graph `graph_id` ({"data", "layout"}), or None."""
+    """The figure plotly.js is drawing in dcc.Graph `graph_id` ({"data", "layout"}), or None;
+    layout.categories is the x-axis as plotly.js lays it out."""
     return dash_duo.driver.execute_script(
         "var gd = document.querySelector('#' + arguments[0] + ' .js-plotly-plot');"
         "if (!gd || !gd.data) { return null; }"
@@ -24,8 +25,13 @@ def figure(dash_duo, graph_id: str) -> dict | None:
         "   arrayminus: Array.from(t.error_y.arrayminus || [])} : null}; }),"
         " layout: {annotations: (gd.layout.annotations || []).map(function (a) {"
         "   return a.text; }),"
-        " categories: gd.layout.xaxis && gd.layout.xaxis.categoryarray ?"
-        "   Array.from(gd.layout.xaxis.categoryarray) : null}};", graph_id)
+        " shapes: (gd.layout.shapes || []).map(function (s) {"
+        "   return {type: s.type, name: s.name || null, path: s.path || null,"
+        "           x: s.xanchor === undefined ? null : s.xanchor,"
+        "           y: s.yanchor === undefined ? null : s.yanchor,"
+        "           line: s.line || null}; }),"
+        " categories: gd._fullLayout.xaxis ? Array.from(gd._fullLayout.xaxis._categories)"
+        "   : null}};", graph_id)
 
 
 def wait_until(check, timeout: float = 15.0, interval: float = 0.1, message: str = ""):

@@ -1,5 +1,5 @@
-"""Hovering a scatter point draws the red dotted line through every point of that image, in the
-browser: no callback request reaches the server."""
+"""Hovering a scatter point draws the red dotted line (a layout shape) through every point of
+that image, in the browser: no callback request reaches the server."""
 
 from __future__ import annotations
 
@@ -73,9 +73,15 @@ def test_hovering_a_point_draws_the_line_through_its_image_without_a_server_requ
     before = dash_requests(dash_duo)
     _move_mouse_to(dash_duo.driver, plot, px, py, layout["width"], layout["height"])
 
-    line = wait_until(lambda: (lambda t: t if t["meta"] == image else None)(
-        figure(dash_duo, ids.SCATTER)["data"][1]), message=f"the line for image {image}")
-    assert list(zip(line["x"], line["y"])) == want and len(want) >= 3
+    shapes = wait_until(lambda: (lambda s: s if s and s[0]["name"] == f"image:{image}" else None)(
+        figure(dash_duo, ids.SCATTER)["layout"]["shapes"]), message=f"the line for image {image}")
+    line, dots = shapes[0], shapes[1:]
+    assert line["line"]["color"] == "#d62728" and line["line"]["dash"] == "dot"
+    categories = figure(dash_duo, ids.SCATTER)["layout"]["categories"]
+    want_xy = [(categories.index(x), y) for x, y in want]
+    drawn = [tuple(float(v) for v in step[1:].split(",")) for step in line["path"].split(" ")]
+    assert drawn == want_xy and len(want) >= 3
+    assert [(d["x"], d["y"]) for d in dots] == want_xy
     time.sleep(0.5)
     assert dash_requests(dash_duo) == before, "hovering sent a callback request"
     # The counter does see callbacks: a filter change is one.
