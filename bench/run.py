@@ -9,19 +9,22 @@ written, ~30% non-zero; larger: 10% non-zero, sparse JSON) and its metrics, then
 * starts the real server (gunicorn, 1 worker, SQLite in a temp dir, LOAD_DEMO=0, port 8300+),
   PUTs the features body over HTTP (median of --ingest-repeats PUTs, each to a new image source
   so each is a real new build) and compares it with orjson.loads of the same bytes (the parse
-  floor: no ingest can be faster than reading its JSON);
+  floor: no ingest can be faster than reading its JSON) in this process, median of 3; and,
+  "cold", the first PUT into the fresh worker against a parse in a fresh Python process;
 * times GET /api/v1/features over --queries random filter settings (threshold, min_pct,
   max_pct), --rounds times each: p50 / p95 as the client sees them, and the response sizes;
 * runs the same statistics the usual Dash way (bench/naive.py: pandas long table, groupby,
   scipy Welch per feature) for each setting, checks it equals the API's answer to 1e-9 and
   prints the speed ratio; "pandas means only" is its filter + join + groupby part alone;
-* times the dashboard's filter-change work in-process: figures.view.render_view(dataset,
-  filters) plus Dash's JSON serialisation of what it returns, and that payload's size;
+* times the dashboard's filter-change work in-process: the cache lookup, figures.view.
+  render_view(dataset, filters) and Dash's JSON serialisation of what it returns (that
+  payload's size too), and the same callback over HTTP (POST _dash-update-component);
 * reads the server worker's peak memory (VmHWM in /proc/<pid>/status).
 
 Then, under gunicorn with 2 workers, it PUTs a new build and polls GET /api/v1/features until
 every answer carries the new build id, reporting the delay (--no-workers skips it). --browser
 also times the first render of the page in headless Chromium until the scatter has drawn.
+--backend postgresql runs the servers on temporary PostgreSQL databases instead of SQLite.
 
 Timings on a shared machine are noisy: run it when `uptime` shows little load.
 """
@@ -29,9 +32,11 @@ Timings on a shared machine are noisy: run it when `uptime` shows little load.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -63,6 +68,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--ingest-repeats", type=int, default=3, help="PUTs of each body to time")
     p.add_argument("--seed", type=int, default=20240501)
     p.add_argument("--port", type=int, default=BASE_PORT, help="first port used (8300)")
+    p.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite",
+                   help="database of the server (postgresql: a temporary database on the local "
+                        "server at --pg-host, dropped afterwards)")
+    p.add_argument("--pg-host", default="/var/run/postgresql")
     p.add_argument("--no-workers", action="store_true", help="skip the 2-worker check")
     p.add_argument("--browser", action="store_true", help="time first render in Chromium")
     p.add_argument("--markdown", help="also write the results as Markdown to this file")
@@ -90,6 +99,19 @@ def median_time(fn, repeats: int) -> float:
         result = fn()
         times.append(time.perf_counter() - t0)
         del result
+    return float(np.median(times))
+
+
+def cold_parse_time(body: bytes, workdir: Path, repeats: int) -> float:
+    """Median orjson.loads time of `body` in a fresh Python process (its first parse)."""
+    path = workdir / "body.json"
+    path.write_bytes(body)
+    code = ("import sys, time, orjson; b = open(sys.argv[1], 'rb').read(); "
+            "t = time.perf_counter(); orjson.loads(b); print(time.perf_counter() - t)")
+    times = [float(subprocess.run([sys.executable, "-c", code, str(path)], check=True,
+                                  capture_output=True, text=True).stdout)
+             for _ in range(repeats)]
+    path.unlink()
     return float(np.median(times))
 
 
@@ -143,10 +165,11 @@ def bench_size(n_images: int, args, port: int, workdir: Path) -> dict:
     body = data.features_body
     res.update(features=data.n_features, values=data.nnz, body_mb=len(body) / 1e6)
     res["parse_s"] = median_time(lambda: orjson.loads(body), 3)
+    res["parse_cold_s"] = cold_parse_time(body, workdir, 3)
 
-    db = workdir / f"bench-{n_images}.sqlite3"
     env = {"INGEST_TOKENS": TOKEN, "MAX_INGEST_BYTES": str(2 * 1024**3)}
-    with LiveServer(f"sqlite:///{db}", port=port, env=env, startup_timeout=120) as srv:
+    with database(args, workdir, f"bench_{n_images}") as url, \
+            LiveServer(url, port=port, env=env, startup_timeout=120) as srv:
         worker = srv.worker_pids()[0]
         res["rss_idle_mb"] = peak_rss_mb(worker)
         ingest = []
@@ -157,6 +180,8 @@ def bench_size(n_images: int, args, port: int, workdir: Path) -> dict:
             log(f"[{n_images}] PUT features {elapsed:.2f} s -> build {answer['build']}")
         res["ingest_s"] = float(np.median(ingest))
         res["ingest_ratio"] = res["ingest_s"] / res["parse_s"]
+        res["ingest_cold_s"] = ingest[0]  # the first PUT into a fresh worker
+        res["ingest_cold_ratio"] = ingest[0] / res["parse_cold_s"]
         res["rss_after_ingest_mb"] = peak_rss_mb(worker)
 
         client = Client(srv, f"ingest-{args.ingest_repeats - 1}")
@@ -174,14 +199,42 @@ def bench_size(n_images: int, args, port: int, workdir: Path) -> dict:
                 answers[s] = orjson.loads(content)
         res.update(api_p50_ms=1e3 * pct(api_times, 50), api_p95_ms=1e3 * pct(api_times, 95),
                    api_kb=float(np.median(sizes)) / 1e3, api_kb_max=max(sizes) / 1e3)
+        res.update(render_view(srv, client.source, settings, args.rounds))
+        res.update(callback_over_http(srv, client.source, settings, args.rounds))
         res["rss_peak_mb"] = peak_rss_mb(worker)
-        build_id = answers[settings[0]]["build"]
-        res.update(render_view(srv, client.source, build_id, settings, args.rounds))
+        if args.browser:
+            from bench.browser import first_render
+            res["first_render_cold_s"], res["first_render_s"] = first_render(
+                srv.base_url, BUSINESS, client.source)
+            log(f"[{n_images}] first render {res['first_render_cold_s']:.2f} s (new browser), "
+                f"{res['first_render_s']:.2f} s (reload)")
 
     res.update(naive(data, settings, answers))
     res["speedup_p50"] = res["naive_p50_ms"] / res["api_p50_ms"]
     res["speedup_p95"] = res["naive_p95_ms"] / res["api_p95_ms"]
     return res
+
+
+@contextlib.contextmanager
+def database(args, workdir: Path, name: str):
+    """URL of a new empty database for one server: a SQLite file in `workdir`, or a temporary
+    PostgreSQL database (dropped afterwards)."""
+    if args.backend == "sqlite":
+        yield f"sqlite:///{workdir / (name + '.sqlite3')}"
+        return
+    from sqlalchemy import create_engine, text
+
+    db = f"imgdash_{name}_{os.getpid()}"
+    admin = create_engine(f"postgresql+psycopg:///postgres?host={args.pg_host}",
+                          isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{db}"'))
+    try:
+        yield f"postgresql+psycopg:///{db}?host={args.pg_host}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def naive(data: BenchData, settings, answers) -> dict:
@@ -199,7 +252,30 @@ def naive(data: BenchData, settings, answers) -> dict:
             "naive_means_p50_ms": 1e3 * pct(means_times, 50), "naive_max_diff": worst}
 
 
-def render_view(srv: LiveServer, source: str, build_id: int, settings, rounds: int) -> dict:
+def callback_over_http(srv: LiveServer, source: str, settings, rounds: int) -> dict:
+    """The page's render callback as the browser calls it (POST _dash-update-component)."""
+    from bench.callback import FilterCallback
+
+    try:
+        call = FilterCallback(srv.base_url)
+    except (LookupError, requests.RequestException, ValueError) as exc:
+        log(f"filter callback not found ({exc}); HTTP callback columns are n/a")
+        return {}
+    filters = {"business": BUSINESS, "image_source": source, "build": None, "top_k": 30,
+               "sort": "impact", "pinned": [], "excluded": []}
+    call({**filters, "threshold": 0.0, "min_pct": 0.0, "max_pct": 100.0})
+    times, sizes = [], []
+    for _ in range(rounds):
+        for t, lo, hi in settings:
+            elapsed, size = call({**filters, "threshold": t, "min_pct": lo, "max_pct": hi})
+            times.append(elapsed)
+            sizes.append(size)
+    return {"http_callback_p50_ms": 1e3 * pct(times, 50),
+            "http_callback_p95_ms": 1e3 * pct(times, 95),
+            "http_callback_mb_max": max(sizes) / 1e6}
+
+
+def render_view(srv: LiveServer, source: str, settings, rounds: int) -> dict:
     """Time figures.view.render_view + Dash's serialisation in this process, on the same data."""
     try:
         from figures.view import render_view as render
@@ -212,18 +288,21 @@ def render_view(srv: LiveServer, source: str, build_id: int, settings, rounds: i
     from data.db import make_engine
     from data.store import Store
 
-    dataset = DatasetCache(Store(make_engine(srv.database_url))).get(BUSINESS, source, build_id)
+    engine = make_engine(srv.database_url)
+    cache = DatasetCache(Store(engine))
     filters = {"business": BUSINESS, "image_source": source, "build": None}
-    render(dataset, filters)  # per-matrix caches (image labels) fill once, as in a live worker
+    render(cache.get(BUSINESS, source), filters)  # caches fill once, as in a live worker
     times, sizes, points = [], [], []
     for _ in range(rounds):
         for t, lo, hi in settings:
             t0 = time.perf_counter()
+            dataset = cache.get(BUSINESS, source)  # what the callback does: a version check
             out = render(dataset, {**filters, "threshold": t, "min_pct": lo, "max_pct": hi})
             payload = to_json_plotly(out)
             times.append(time.perf_counter() - t0)
             sizes.append(len(payload))
             points.append(out["status"].get("points_shown", 0))
+    engine.dispose()
     return {"callback_p50_ms": 1e3 * pct(times, 50), "callback_p95_ms": 1e3 * pct(times, 95),
             "figure_mb": float(np.median(sizes)) / 1e6, "figure_mb_max": max(sizes) / 1e6,
             "points_max": max(points)}
@@ -237,7 +316,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     started = time.strftime("%Y-%m-%d %H:%M %Z")
-    results = {"machine": machine_info(), "date": started,
+    results = {"machine": machine_info(), "date": started, "backend": args.backend,
                "command": "python bench/run.py " + " ".join(argv if argv is not None
                                                              else sys.argv[1:]),
                "sizes": []}
@@ -248,9 +327,6 @@ def main(argv=None) -> int:
         if not args.no_workers:
             from bench.workers import check_workers
             results["workers"] = check_workers(Path(tmp), args.port + 20, args.seed, log)
-        if args.browser:
-            from bench.browser import first_render
-            results["browser"] = first_render(Path(tmp), args.port + 30, sizes, args.seed, log)
     print(render_table(results))
     if args.markdown:
         Path(args.markdown).write_text(render_markdown(results))
