@@ -68,8 +68,9 @@ def register(server: Flask, svc: Services) -> None:
     server.extensions["image_dashboard"] = svc
     prefix = svc.settings.url_prefix + API_PREFIX
     server.register_blueprint(api, url_prefix=prefix)
-    if svc.settings.ingest_tokens:
-        log.info("Ingest: %d bearer token(s) configured.", len(svc.settings.ingest_tokens))
+    if svc.settings.ingest_tokens or has_stored_tokens(svc.store.engine):
+        log.info("Ingest: %d INGEST_TOKENS token(s), plus business tokens from `cli.py token`.",
+                 len(svc.settings.ingest_tokens))
     else:
         log.warning("Ingest: INGEST_TOKENS is not set, so writes are accepted from loopback "
                     "clients only. Set INGEST_TOKENS=token1,token2 to accept Jenkins from elsewhere.")
