@@ -109,13 +109,14 @@ def register(app, services) -> None:
             build = CURRENT  # image source kept when the new business has one of that name
         elif trigger == ids.IMAGE_SOURCE:
             build = CURRENT
-        elif trigger == ids.UPLOAD_DONE and uploaded:
+        shown = (business, image_source, build)  # what the selectors hold now
+        if trigger == ids.UPLOAD_DONE and uploaded:
             business, image_source = uploaded.get("business"), uploaded.get("image_source")
             build = CURRENT
         sel = resolve_selection(services.store.datasets(), business, image_source, build)
-        return (sel.business_options, _changed(sel.business, business, trigger),
-                sel.source_options, _changed(sel.image_source, image_source, trigger),
-                sel.build_options, _changed(sel.build, build, trigger),
+        return (sel.business_options, _changed(sel.business, shown[0], trigger),
+                sel.source_options, _changed(sel.image_source, shown[1], trigger),
+                sel.build_options, _changed(sel.build, shown[2], trigger),
                 sel.selection if sel.selection != previous else no_update)
 
 
