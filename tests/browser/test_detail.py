@@ -8,7 +8,7 @@ import time
 from urllib.parse import quote, urlencode
 
 import requests
-from selenium.common.exceptions import NoAlertPresentException
+from selenium.common.exceptions import NoAlertPresentException, TimeoutException
 from selenium.webdriver.common.action_chains import ActionChains
 
 from app import create_app
@@ -24,6 +24,8 @@ PORTS = range(8165, 8180)
 def free_port() -> int:
     for port in PORTS:
         with socket.socket() as s:
+            # As the server will: a port left in TIME_WAIT by the last test is free to take.
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 s.bind(("127.0.0.1", port))
             except OSError:
@@ -70,12 +72,15 @@ def open_page(dash_duo, database_url: str, url_template: str | None = None) -> N
 
 
 def click_image(dash_duo, name: str) -> None:
-    """Click, with the mouse, a point of image `name` on the WebGL scatter."""
+    """Click, with the mouse, a point of image `name` on the WebGL scatter, once the chart has
+    stopped moving (the page may still be settling its view)."""
     index = sorted(IMAGES).index(name)  # a build's image_names are sorted
     graph = dash_duo.find_element(f"#{ids.SCATTER} .js-plotly-plot")
     dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'start'})", graph)
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30  # generous: a loaded 2-core machine renders slowly
+    last = None
     while True:
+        assert time.monotonic() < deadline, f"could not click a point of {name!r}"
         where = dash_duo.driver.execute_script("""
             const gd = arguments[0], t = gd._fullData && gd._fullData[0];
             if (!t || !t.customdata) { return null; }
@@ -83,18 +88,23 @@ def click_image(dash_duo, name: str) -> None:
             if (j < 0) { return null; }
             const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
             const box = gd.getBoundingClientRect();
-            return [box.left + xa._offset + xa.c2p(xa.d2c(t.x[j])),
-                    box.top + ya._offset + ya.c2p(t.y[j])];""", graph, index)
-        if where:
+            return [Math.round(box.left + xa._offset + xa.c2p(xa.d2c(t.x[j]))),
+                    Math.round(box.top + ya._offset + ya.c2p(t.y[j]))];""", graph, index)
+        if where is None or where != last:
+            last = where
+            time.sleep(0.3)
+            continue
+        actions = ActionChains(dash_duo.driver)
+        actions.w3c_actions.pointer_action.move_to_location(*where)
+        actions.w3c_actions.pointer_action.click()
+        actions.perform()
+        try:
+            dash_duo.wait_for_element(".image-detail.offcanvas.show", timeout=3)
             break
-        assert time.monotonic() < deadline, f"no point of {name!r} on the scatter"
-        time.sleep(0.1)
-    actions = ActionChains(dash_duo.driver)
-    actions.w3c_actions.pointer_action.move_to_location(int(where[0]), int(where[1]))
-    actions.w3c_actions.pointer_action.click()
-    actions.perform()
+        except TimeoutException:
+            last = None  # the chart moved under the mouse: look again
     dash_duo.wait_for_element(f"#{ids.DETAIL_BODY} .image-detail-name")
-    # Opened, and done sliding in.
+    # Done sliding in.
     dash_duo.wait_for_element(".image-detail.offcanvas.show:not(.offcanvas-toggling)")
 
 

@@ -28,6 +28,8 @@ PORTS = range(8150, 8165)
 def free_port() -> int:
     for port in PORTS:
         with socket.socket() as s:
+            # As the server will: a port left in TIME_WAIT by the last test is free to take.
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 s.bind(("127.0.0.1", port))
             except OSError:

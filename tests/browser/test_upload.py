@@ -23,6 +23,8 @@ PORTS = range(8180, 8190)
 def free_port() -> int:
     for port in PORTS:
         with socket.socket() as s:
+            # As the server will: a port left in TIME_WAIT by the last test is free to take.
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 s.bind(("127.0.0.1", port))
             except OSError:
@@ -125,6 +127,10 @@ def test_good_upload_creates_the_dataset_and_offers_its_names(dash_duo, database
     values = [o.get_attribute("value")
               for o in dash_duo.find_elements(f"#{ids.UPLOAD_BUSINESS_LIST} option")]
     assert values == [BUSINESS, DEMO_BUSINESS]
+    # The page behind the dialog switched to the new dataset, selectors included.
+    dash_duo.wait_for_contains_text(f"#{ids.BUSINESS}", BUSINESS)
+    dash_duo.wait_for_contains_text(f"#{ids.IMAGE_SOURCE}", SOURCE)
+    dash_duo.wait_for_contains_text(f"#{ids.STATUS}", "images: 3")
     assert console_errors(dash_duo) == []
 
 
