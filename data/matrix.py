@@ -125,24 +125,25 @@ def _canonical_entries(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n
         by_feature = np.argsort(cols.astype(np.uint16), kind="stable")  # numpy radix-sorts this
     else:
         by_feature = np.argsort(cols, kind="stable")
-    grouped_values = values[by_feature]
-    grouped_rows = rows.astype(np.int32)[by_feature]
-    del by_feature
-    values = np.empty_like(grouped_values)
-    rows = np.empty_like(grouped_rows)
+    rows = rows.astype(np.int32)
+    sorted_values = np.empty_like(values)
+    sorted_rows = np.empty_like(rows)
     bounds = col_ptr.tolist()
 
     def sort_features(first: int, last: int) -> None:
+        """Gather features first..last-1 into place, then sort each by value."""
+        start, end = bounds[first], bounds[last]
+        np.take(values, by_feature[start:end], out=sorted_values[start:end])
+        np.take(rows, by_feature[start:end], out=sorted_rows[start:end])
         for lo, hi in zip(bounds[first:last], bounds[first + 1:last + 1]):
             if hi - lo > 1:
-                within = np.argsort(grouped_values[lo:hi])
-                np.take(grouped_values[lo:hi], within, out=values[lo:hi])
-                np.take(grouped_rows[lo:hi], within, out=rows[lo:hi])
-            else:
-                values[lo:hi] = grouped_values[lo:hi]
-                rows[lo:hi] = grouped_rows[lo:hi]
+                group_values, group_rows = sorted_values[lo:hi], sorted_rows[lo:hi]
+                within = np.argsort(group_values)
+                group_values[:] = group_values[within]
+                group_rows[:] = group_rows[within]
 
-    # numpy sorts without the GIL: a large build sorts half of its features on a second core.
+    # numpy gathers and sorts without the GIL: a large build does half its features on a second
+    # core.
     if len(values) >= _PARALLEL_SORT_MIN and (os.cpu_count() or 1) > 1:
         half = int(np.searchsorted(col_ptr, len(values) // 2))
         with ThreadPoolExecutor(max_workers=1) as pool:
@@ -151,7 +152,8 @@ def _canonical_entries(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n
             first_half.result()
     else:
         sort_features(0, n_features)
-    del grouped_values, grouped_rows
+    del by_feature
+    values, rows = sorted_values, sorted_rows
 
     # The per-feature sort is not stable: within a run of equal values of one feature, put the
     # images in ascending order (only the rows move; the values of a run are equal).

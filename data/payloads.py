@@ -113,9 +113,11 @@ def validate_features(obj: object) -> FeatureTable:
         cols, values, feature_names = _columns(per_image, int(counts.sum()))
     except (TypeError, OverflowError):
         _raise_bad_values(image_names, per_image)
-    if np.isinf(values).any():
-        _raise_bad_values(image_names, per_image)
-    np.nan_to_num(values, copy=False, nan=0.0)
+    finite = np.isfinite(values)
+    if not finite.all():  # nulls (NaN here) become 0; an infinity is a bad value
+        if np.isinf(values).any():
+            _raise_bad_values(image_names, per_image)
+        values[~finite] = 0.0
 
     rows = np.repeat(np.arange(len(image_names), dtype=np.int64), counts)
     if "" in feature_names:
