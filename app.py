@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 
 import dash
-import dash_bootstrap_components as dbc
 
 from config import Settings
 from data.cache import DatasetCache

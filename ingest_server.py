@@ -7,12 +7,9 @@ Everything a client can get wrong is answered here with a precise 4xx and a JSON
 
 from __future__ import annotations
 
-import ipaddress
 import logging
-import math
 import re
 import threading
-import zlib
 from dataclasses import dataclass, field
 
 import orjson
@@ -22,24 +19,20 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from config import Settings
 from data.analysis import feature_stats
 from data.audit import audit_records
-from data.auth import (SIGNATURE_HEADER, Principal, authenticate, has_stored_tokens,
-                       require_business, verify_signature)
+from api_input import (CSV_TYPES, JSON_TYPES, MAX_ID, build_arg, build_label, float_arg, identity,
+                       idempotency, int_arg, is_loopback, read_body, require_type)
+from data.auth import Principal, authenticate, has_stored_tokens, require_business
 from data.cache import DatasetCache
 from data.matrix import matrix_from_table
 from data.payloads import (RequestError, parse_json, validate_features, validate_metrics_csv,
                            validate_metrics_json)
 from data.ratelimit import RateLimiter, retry_after_header
-from data.store import Idempotency, Store, request_hash
+from data.store import Store
 from openapi import openapi_document
 
 log = logging.getLogger(__name__)
 
 API_PREFIX = "api/v1"
-MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; larger ones cannot exist
-BUSINESS_HEADERS = ("Business", "X-Business")
-SOURCE_HEADERS = ("Image-Source", "X-Image-Source")
-JSON_TYPES = ("application/json",)
-CSV_TYPES = ("text/csv",)
 
 api = Blueprint("api", __name__)
 
@@ -126,56 +119,12 @@ def _request_error(exc: RequestError):
     return _json(exc.body(), exc.status)
 
 
-def _header_text(name: str) -> str | None:
-    """A header's value as text. HTTP headers are Latin-1 on the wire; senders that put UTF-8
-    bytes there (curl, Jenkins) get their unicode back."""
-    value = request.headers.get(name)
-    if value is None:
-        return None
-    try:
-        return value.encode("latin-1").decode("utf-8")
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        return value
-
-
-def _identity() -> tuple[str, str]:
-    """(business, image source) from headers or query parameters; 400 naming what is missing."""
-    business = next((v for h in BUSINESS_HEADERS if (v := _header_text(h))), None) \
-        or request.args.get("business")
-    source = next((v for h in SOURCE_HEADERS if (v := _header_text(h))), None) \
-        or request.args.get("image_source")
-    missing = []
-    if not business or not business.strip():
-        missing.append("business: send the `Business` (or `X-Business`) header, or the "
-                       "`business` query parameter")
-    if not source or not source.strip():
-        missing.append("image source: send the `Image-Source` (or `X-Image-Source`) header, or "
-                       "the `image_source` query parameter (a header named `image source`, with a "
-                       "space, is not valid HTTP and is dropped)")
-    if missing:
-        raise RequestError(400, "missing_identity", "Say which dataset this is: " +
-                           "; ".join(missing) + ".", missing)
-    for label, value in (("business", business), ("image source", source)):
-        if len(value) > 500:
-            raise RequestError(422, "name_too_long", f"The {label} name is over 500 characters.")
-        if "\x00" in value:  # PostgreSQL text cannot hold NUL
-            raise RequestError(422, "bad_name", f"The {label} name contains a NUL character.")
-    return business, source
-
-
-def _is_loopback(addr: str | None) -> bool:
-    try:
-        return addr is not None and ipaddress.ip_address(addr).is_loopback
-    except ValueError:
-        return False
-
-
 def _authorize() -> Principal:
     """Who sends this write (or audit read); 401 without a valid token. While no token exists
     at all (INGEST_TOKENS or `cli.py token create`), loopback clients write without one."""
     svc = services()
     if not svc.settings.ingest_tokens and not has_stored_tokens(svc.store.engine):
-        if _is_loopback(request.remote_addr):
+        if is_loopback(request.remote_addr):
             return Principal("loopback", None, rate_limited=False)
         raise RequestError(403, "writes_disabled",
                            "This server accepts writes from its own machine only, because no "
@@ -208,86 +157,6 @@ def _admit(principal: Principal, business: str) -> None:
                               [{"retry_after_seconds": round(wait, 2)}], retry_after=wait)
 
 
-def _media_type() -> str:
-    return (request.mimetype or "").lower()
-
-
-def _require_type(allowed: tuple[str, ...], example: str) -> str:
-    mt = _media_type()
-    if mt not in allowed and not (mt.startswith("application/") and mt.endswith("+json")
-                                  and "application/json" in allowed):
-        raise RequestError(415, "unsupported_media_type",
-                           f"Content-Type {mt or '(none)'} is not accepted here; send {example}.",
-                           [{"content_type": mt or None, "accepted": list(allowed)}])
-    return mt
-
-
-def _body(limit: int | None = None) -> bytes:
-    """The request body (MAX_INGEST_BYTES unless `limit`), signature-checked, gunzipped when
-    Content-Encoding says so; 413 past the size limit."""
-    settings = services().settings
-    limit = settings.max_ingest_bytes if limit is None else limit
-    if request.content_length is not None and request.content_length > limit:
-        raise _too_large(limit)
-    # Read in pieces: a chunked body has no length, and one read(limit) would allocate the
-    # whole limit up front on some servers.
-    pieces, size = [], 0
-    while piece := request.stream.read(min(1 << 20, limit + 1 - size)):
-        pieces.append(piece)
-        size += len(piece)
-        if size > limit:
-            raise _too_large(limit)
-    raw = b"".join(pieces)
-    verify_signature(settings.signing_secret, settings.require_signature,
-                     request.headers.get(SIGNATURE_HEADER), raw)
-    encoding = (request.headers.get("Content-Encoding") or "identity").strip().lower()
-    if encoding in ("", "identity"):
-        return raw
-    if encoding not in ("gzip", "x-gzip"):
-        raise RequestError(415, "unsupported_encoding",
-                           f"Content-Encoding {encoding!r} is not supported; send gzip or none.")
-    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-    try:
-        out = inflater.decompress(raw, limit + 1)
-        if len(out) > limit or inflater.unconsumed_tail:
-            raise _too_large(limit, decompressed=True)
-        out += inflater.flush()
-    except zlib.error as exc:
-        raise RequestError(400, "bad_gzip", f"The gzip body cannot be decompressed: {exc}.") from None
-    if len(out) > limit:
-        raise _too_large(limit, decompressed=True)
-    return out
-
-
-def _too_large(limit: int, decompressed: bool = False) -> RequestError:
-    what = "decompressed body" if decompressed else "body"
-    return RequestError(413, "body_too_large",
-                        f"The {what} is over the {limit:,}-byte limit of this route (MAX_INGEST_BYTES "
-                        "for features and metrics). Split the delivery or ask the operator to raise "
-                        "the limit.")
-
-
-def _idempotency(route: str, business: str, source: str, body: bytes, label: str | None):
-    key = request.headers.get("Idempotency-Key")
-    if key is None:
-        return None
-    key = key.strip()
-    if not key or len(key) > 200:
-        raise RequestError(422, "bad_idempotency_key",
-                           "Idempotency-Key must be 1 to 200 characters.")
-    return Idempotency(key, route, request_hash(route, business, source, label or "",
-                                                _media_type(), body))
-
-
-def _build_label() -> str | None:
-    label = _header_text("Build-Id")
-    if label is not None:
-        label = label.strip()
-        if len(label) > 200:
-            raise RequestError(422, "bad_build_id", "Build-Id must be at most 200 characters.")
-    return label or None
-
-
 def _warm(business: str, source: str) -> None:
     """Build the new cached frame in the background so the next reader does not wait for it."""
     cache = services().cache
@@ -308,12 +177,12 @@ def _warm(business: str, source: str) -> None:
 def put_features():
     """Store a featurizer build; it becomes current. 201 new, 200 identical to current."""
     principal = _authorize()
-    business, source = _identity()
+    business, source = identity()
     _admit(principal, business)
-    _require_type(JSON_TYPES, "application/json")
-    label = _build_label()
-    body = _body()
-    idem = _idempotency("features", business, source, body, label)
+    require_type(JSON_TYPES, "application/json")
+    label = build_label()
+    body = read_body(services().settings)
+    idem = idempotency("features", business, source, body, label)
     matrix = matrix_from_table(validate_features(parse_json(body)))
     result = services().store.put_build(business, source, matrix, build_label=label,
                                         idempotency=idem, actor=principal.name)
@@ -326,11 +195,11 @@ def put_features():
 def put_metrics():
     """Insert or replace image outcomes (JSON or CSV) for an image source."""
     principal = _authorize()
-    business, source = _identity()
+    business, source = identity()
     _admit(principal, business)
-    mt = _require_type(JSON_TYPES + CSV_TYPES, "application/json or text/csv")
-    body = _body()
-    idem = _idempotency("metrics", business, source, body, None)
+    mt = require_type(JSON_TYPES + CSV_TYPES, "application/json or text/csv")
+    body = read_body(services().settings)
+    idem = idempotency("metrics", business, source, body, None)
     if mt in CSV_TYPES:
         try:
             text = body.decode("utf-8-sig")
@@ -350,10 +219,10 @@ def put_metrics():
 def put_image_source():
     """Set an image source's settings: {"url_template": "https://cdn/{name}.png" or null}."""
     principal = _authorize()
-    business, source = _identity()
+    business, source = identity()
     _admit(principal, business)
-    _require_type(JSON_TYPES, "application/json")
-    obj = parse_json(_body(services().settings.max_body_bytes))
+    require_type(JSON_TYPES, "application/json")
+    obj = parse_json(read_body(services().settings, services().settings.max_body_bytes))
     if not isinstance(obj, dict) or set(obj) != {"url_template"}:
         raise RequestError(422, "wrong_shape", 'Send {"url_template": "https://host/{name}.png"} '
                                                'or {"url_template": null}.')
@@ -373,23 +242,13 @@ def get_datasets():
 @api.route("/features", methods=["GET"], strict_slashes=False)
 def get_features():
     """Per-feature statistics (SPEC §5) for a build at a threshold and sparsity range."""
-    business, source = _identity()
-    threshold = _float_arg("threshold", 0.0)
-    min_pct = _float_arg("min_pct", 0.0, 0.0, 100.0)
-    max_pct = _float_arg("max_pct", 100.0, 0.0, 100.0)
+    business, source = identity()
+    threshold = float_arg("threshold", 0.0)
+    min_pct = float_arg("min_pct", 0.0, 0.0, 100.0)
+    max_pct = float_arg("max_pct", 100.0, 0.0, 100.0)
     if min_pct > max_pct:
         raise RequestError(400, "bad_parameter", f"min_pct ({min_pct}) is above max_pct ({max_pct}).")
-    build = request.args.get("build")
-    build_id = None
-    if build not in (None, "", "current"):
-        try:
-            build_id = int(build)
-        except ValueError:
-            raise RequestError(400, "bad_parameter",
-                               f"build must be a build id (a whole number) or 'current', got {build!r}.") from None
-    if build_id is not None and not 1 <= build_id <= MAX_ID:
-        raise RequestError(400, "bad_parameter",
-                           f"build must be a build id between 1 and {MAX_ID}, got {build!r}.")
+    build_id = build_arg()
     ds = services().cache.get(business, source, build_id)
     stats = feature_stats(ds.index, threshold, min_pct, max_pct)
     return _json({
@@ -399,20 +258,6 @@ def get_features():
         "images": ds.index.n_images, "images_without_ctr": ds.images_without_ctr,
         "features": stats.records(),
     })
-
-
-def _float_arg(name: str, default: float, lo: float = -math.inf, hi: float = math.inf) -> float:
-    raw = request.args.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise RequestError(400, "bad_parameter", f"{name} must be a number, got {raw!r}.") from None
-    if not math.isfinite(value) or not lo <= value <= hi:
-        raise RequestError(400, "bad_parameter",
-                           f"{name} must be a finite number between {lo} and {hi}, got {raw!r}.")
-    return value
 
 
 _ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -461,23 +306,10 @@ def get_audit():
         if "\x00" in business:
             raise RequestError(400, "bad_parameter", "business contains a NUL character.")
         require_business(principal, business)
-    limit = _int_arg("limit", 100, 1, 1000)
-    before = _int_arg("before", None, 1, MAX_ID)
+    limit = int_arg("limit", 100, 1, 1000)
+    before = int_arg("before", None, 1, MAX_ID)
     return _json({"business": business,
                   "records": audit_records(services().store.engine, business, limit, before)})
-
-
-def _int_arg(name: str, default: int | None, lo: int, hi: int) -> int | None:
-    raw = request.args.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise RequestError(400, "bad_parameter", f"{name} must be a whole number, got {raw!r}.") from None
-    if not lo <= value <= hi:
-        raise RequestError(400, "bad_parameter", f"{name} must be between {lo} and {hi}, got {raw!r}.")
-    return value
 
 
 @api.route("/openapi.json", methods=["GET"], strict_slashes=False)

@@ -215,6 +215,7 @@ def test_the_second_configured_token_is_accepted(server):
 @pytest.mark.parametrize("params,code", [
     ({"threshold": "abc"}, "bad_parameter"),
     ({"threshold": "nan"}, "bad_parameter"),
+    ({"threshold": ""}, "bad_parameter"),  # empty is not "default": omit the parameter
     ({"min_pct": "150"}, "bad_parameter"),
     ({"min_pct": "60", "max_pct": "40"}, "bad_parameter"),
     ({"build": "latest"}, "bad_parameter"),
