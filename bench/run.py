@@ -202,17 +202,31 @@ def bench_size(n_images: int, args, port: int, workdir: Path) -> dict:
         res.update(render_view(srv, client.source, settings, args.rounds))
         res.update(callback_over_http(srv, client.source, settings, args.rounds))
         res["rss_peak_mb"] = peak_rss_mb(worker)
-        if args.browser:
-            from bench.browser import first_render
-            res["first_render_cold_s"], res["first_render_s"] = first_render(
-                srv.base_url, BUSINESS, client.source)
-            log(f"[{n_images}] first render {res['first_render_cold_s']:.2f} s (new browser), "
-                f"{res['first_render_s']:.2f} s (reload)")
+
+    if args.browser:
+        res.update(browser(data, args, port + 10, workdir, n_images))
 
     res.update(naive(data, settings, answers))
     res["speedup_p50"] = res["naive_p50_ms"] / res["api_p50_ms"]
     res["speedup_p95"] = res["naive_p95_ms"] / res["api_p95_ms"]
     return res
+
+
+def browser(data: BenchData, args, port: int, workdir: Path, n_images: int) -> dict:
+    """First render on a server holding just this build (one business, one image source), as a
+    first visitor sees it."""
+    from bench.browser import first_render
+
+    env = {"INGEST_TOKENS": TOKEN, "MAX_INGEST_BYTES": str(2 * 1024**3)}
+    with database(args, workdir, f"browser_{n_images}") as url, \
+            LiveServer(url, port=port, env=env, startup_timeout=120) as srv:
+        client = Client(srv, "page")
+        client.put("features", data.features_body)
+        client.put("metrics", data.metrics_body)
+        client.features(0.0, 0.0, 100.0)
+        cold, warm = first_render(srv.base_url, BUSINESS, client.source)
+    log(f"[{n_images}] first render {cold:.2f} s (new browser), {warm:.2f} s (reload)")
+    return {"first_render_cold_s": cold, "first_render_s": warm}
 
 
 @contextlib.contextmanager
