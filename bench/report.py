@@ -133,8 +133,10 @@ def _extras(results: dict) -> list[str]:
     out = []
     w = results.get("workers")
     if w:
-        out += ["", f"2 gunicorn workers: after PUT of a new build, {w['requests']} GETs answered "
-                    f"by workers {w['pids_seen']}; first answer with the new build after "
-                    f"{w['first_new_ms']:.0f} ms, last stale answer at "
-                    f"{w['last_stale_ms']:.0f} ms ({w['stale']} stale answers)."]
+        out += ["", f"2 gunicorn workers (both caching the old build: pids {w['pids_before']}): "
+                    f"after the PUT of a new build, {w['requests']} GETs from 4 concurrent "
+                    f"clients were answered by workers {w['pids_seen']}; {w['stale']} stale "
+                    f"answers (last at {w['last_stale_ms']:.0f} ms); first answer with the new "
+                    f"build {w['first_new_ms']:.0f} ms after the PUT returned; all "
+                    f"{w['requests']} within {w['span_ms']:.0f} ms."]
     return out
