@@ -322,6 +322,19 @@ def render_view(srv: LiveServer, source: str, settings, rounds: int) -> dict:
             "points_max": max(points)}
 
 
+def _command(argv: list[str]) -> str:
+    """The command line without the output-file options (they do not change what is measured)."""
+    kept, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in ("--markdown", "--json"):
+            skip = True
+        elif not arg.startswith(("--markdown=", "--json=")):
+            kept.append(arg)
+    return " ".join(["python bench/run.py"] + kept)
+
+
 def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
@@ -331,9 +344,7 @@ def main(argv=None) -> int:
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     started = time.strftime("%Y-%m-%d %H:%M %Z")
     results = {"machine": machine_info(), "date": started, "backend": args.backend,
-               "command": "python bench/run.py " + " ".join(argv if argv is not None
-                                                             else sys.argv[1:]),
-               "sizes": []}
+               "command": _command(argv if argv is not None else sys.argv[1:]), "sizes": []}
     with tempfile.TemporaryDirectory(prefix="imgdash-bench-") as tmp:
         for i, n in enumerate(sizes):
             results["sizes"].append(bench_size(n, args, args.port + i, Path(tmp)))
