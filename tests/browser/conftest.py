@@ -2,21 +2,18 @@
 
 - Chromium gets `--enable-unsafe-swiftshader`: headless with --disable-gpu (dash's default) has
   no WebGL otherwise, and the scatter is WebGL.
-- `page_port`: a free port in 8100–8149 (the dashboard core's range).
+- `page_port`: a free port of this run's range (tests/support/ports.py).
 - `dashboard_app(**settings)`: the real app (create_app) on this test's database with the demo.
 """
 
 from __future__ import annotations
-
-import socket
 
 import pytest
 from selenium.webdriver.chrome.options import Options
 
 from app import create_app
 from config import Settings
-
-PORTS = range(8100, 8150)
+from tests.support.ports import free_port
 
 
 def pytest_setup_options():
@@ -28,16 +25,8 @@ def pytest_setup_options():
 
 @pytest.fixture
 def page_port() -> int:
-    """A port in this suite's range that nothing listens on now."""
-    for port in PORTS:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 8100-8149")
+    """A free port of this run's range (tests/support/ports.py)."""
+    return free_port()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ text; the picture falls back to a placeholder."""
 
 from __future__ import annotations
 
-import socket
 import time
 from urllib.parse import quote, urlencode
 
@@ -15,23 +14,8 @@ from app import create_app
 from config import Settings
 from figures.detail import picture_url
 from layouts.ids import ids
+from tests.support.ports import free_port
 
-# This file's share of the parts' port range (8150-8199); a port in use is skipped, so two runs
-# of the suite side by side do not collide.
-PORTS = range(8165, 8180)
-
-
-def free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as s:
-            # As the server will: a port left in TIME_WAIT by the last test is free to take.
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {PORTS}")
 BUSINESS = "Büro <Design> & Co"
 SOURCE = "spring/2026 \"hero\""
 EVIL = "<img src=x onerror=alert(1)>"

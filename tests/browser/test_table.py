@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import socket
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -19,23 +18,7 @@ from data.analysis import STAT_COLUMNS
 from data.demo import DEMO_BUSINESS, DEMO_IMAGE_SOURCE
 from figures.table import csv_filename, csv_text
 from layouts.ids import ids
-
-# This file's share of the parts' port range (8150-8199); a port in use is skipped, so two runs
-# of the suite side by side do not collide.
-PORTS = range(8150, 8165)
-
-
-def free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as s:
-            # As the server will: a port left in TIME_WAIT by the last test is free to take.
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {PORTS}")
+from tests.support.ports import free_port
 
 
 def view(**changes) -> dict:

@@ -5,32 +5,17 @@ and refreshes the names offered."""
 from __future__ import annotations
 
 import json
-import socket
 
 import pytest
 import requests
+
 from app import create_app
 from config import Settings
 from data.demo import DEMO_BUSINESS
 from figures.upload import step_outcome
 from layouts.ids import ids
+from tests.support.ports import free_port
 
-# This file's share of the parts' port range (8150-8199); a port in use is skipped, so two runs
-# of the suite side by side do not collide.
-PORTS = range(8180, 8190)
-
-
-def free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as s:
-            # As the server will: a port left in TIME_WAIT by the last test is free to take.
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {PORTS}")
 BUSINESS = "Café Ünïcode / Nord"
 SOURCE = "spring 2026/hero \"A\""
 FEATURES = {"a.png": {"red": 0.5, "dog": 0.1}, "b.png": {"red": 0.2}, "c.png": {"dog": 0.9}}

@@ -8,27 +8,11 @@ it reports.
 
 from __future__ import annotations
 
-import random
 import socket
 
 import orjson
 
-PORTS = list(range(8250, 8300))  # this helper's port range
-
-
-def free_port() -> int:
-    """A port of our range that nothing listens on now (starting at a random one, so two runs
-    at once rarely pick the same)."""
-    start = random.randrange(len(PORTS))
-    for port in PORTS[start:] + PORTS[:start]:
-        with socket.socket() as s:
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 8250-8299")
+from tests.support.ports import free_port
 
 
 def serve(live_server_factory, **kwargs):

@@ -1,0 +1,34 @@
+"""Ports for the servers tests start.
+
+Each backend's run has its own range (SQLite 8100-8399, PostgreSQL 8400-8699), so scripts/test
+can run the two suites side by side without one taking the other's port; within a range, a
+port something listens on is skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+
+RANGES = {"sqlite": range(8100, 8400), "postgresql": range(8400, 8700)}
+
+
+def port_range() -> range:
+    return RANGES.get(os.environ.get("TEST_DATABASE", "sqlite").strip().lower(), RANGES["sqlite"])
+
+
+def free_port() -> int:
+    """A port of this run's range that nothing listens on now, starting at a random one."""
+    ports = list(port_range())
+    start = random.randrange(len(ports))
+    for port in ports[start:] + ports[:start]:
+        with socket.socket() as s:
+            # As the server will: a port left in TIME_WAIT by the last test is free to take.
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {ports[0]}-{ports[-1]}")
