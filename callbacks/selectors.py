@@ -2,7 +2,9 @@
 database and resolves them into ids.SELECTION, which the rest of the page follows.
 
 It runs on first load (the URL asks), on a user's change, when the live poll sees the server
-change (ids.LIVE_VERSION) and after an upload (ids.UPLOAD_DONE).
+change (ids.LIVE_VERSION) and after an upload (ids.UPLOAD_DONE). Until it has resolved once
+(ids.SELECTION empty) it reads the URL whatever fired it: Dash drops the answer of a call still in
+flight when the same callback fires again, so the initial call's answer may never land.
 """
 
 from __future__ import annotations
@@ -101,7 +103,12 @@ def register(app, services) -> None:
     )
     def sync_selectors(business, image_source, build, _live, uploaded, search, previous):
         trigger = ctx.triggered_id
-        if trigger is None:  # first load: the URL says what to show
+        first = previous is None  # nothing resolved on this page yet
+        if first:  # the URL says what to show
+            # Not only on the initial call (trigger None): the Build dropdown clears its
+            # layout value "current" as it mounts without options (Dash 4 Dropdown), and a
+            # live tick can come early; either re-runs this callback, which supersedes the
+            # initial call still in flight, with every selector still empty.
             asked = parse_query(search)
             business, image_source = asked["business"], asked["image_source"]
             build = asked["build"] if asked["build"] is not None else CURRENT
@@ -114,13 +121,13 @@ def register(app, services) -> None:
             business, image_source = uploaded.get("business"), uploaded.get("image_source")
             build = CURRENT
         sel = resolve_selection(services.store.datasets(), business, image_source, build)
-        return (sel.business_options, _changed(sel.business, shown[0], trigger),
-                sel.source_options, _changed(sel.image_source, shown[1], trigger),
-                sel.build_options, _changed(sel.build, shown[2], trigger),
+        return (sel.business_options, _changed(sel.business, shown[0], first),
+                sel.source_options, _changed(sel.image_source, shown[1], first),
+                sel.build_options, _changed(sel.build, shown[2], first),
                 sel.selection if sel.selection != previous else no_update)
 
 
-def _changed(new, old, trigger):
+def _changed(new, old, first: bool):
     """Write a selector's value only when it differs (an equal write would still fire every
-    callback listening to it); on first load always write it."""
-    return new if trigger is None or new != old else no_update
+    callback listening to it); the first time always write it."""
+    return new if first or new != old else no_update

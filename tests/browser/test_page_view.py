@@ -3,9 +3,11 @@ the features API says, the page works under a URL prefix, embed=1 hides the chro
 
 from __future__ import annotations
 
+import threading
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import requests
+from flask import request
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
@@ -78,6 +80,93 @@ def test_a_url_restores_its_view_including_another_business(dash_duo, dashboard_
     assert state["business"] == ["Apple Music"] and state["threshold"] == ["0.35"]
     assert state["min_pct"] == ["5"] and state["max_pct"] == ["90"] and state["top_k"] == ["all"]
     assert "40" in status_text(dash_duo)
+    assert dash_duo.get_logs() == []
+
+
+class _AnswersAfterTheDropdowns:
+    """Holds the answer to each page load's first selectors callback until the test has seen the
+    Build dropdown drawn, as a busy server does (one worker still sending plotly.js): the
+    dropdowns are on screen, and have said their first word, before the page knows what to show."""
+
+    def __init__(self, server):
+        self.drawn = threading.Event()
+        server.before_request(self._hold)
+
+    def _hold(self):
+        if request.path.endswith("_dash-update-component"):
+            body = request.get_json(silent=True) or {}
+            first = not body.get("changedPropIds")
+            if first and f"{ids.BUSINESS}.options" in str(body.get("output")):
+                self.drawn.wait(timeout=30)
+
+    def open(self, dash_duo, url: str) -> None:
+        self.drawn.clear()
+        dash_duo.driver.get(url)
+        wait_until(lambda: dash_duo.driver.execute_script(
+            "return document.getElementById(arguments[0] + '-value') !== null;", ids.BUILD),
+            message="the Build dropdown drawn")
+        self.drawn.set()
+
+
+def _put_source(base: str, business: str, image_source: str, n_images: int) -> None:
+    """A build and its metrics for one image source; its features are named after it, so each
+    source's figures and status are told apart."""
+    features = {f"{image_source}_{i}.png": {f"{image_source}_text": (i % 10) / 10,
+                                            f"{image_source}_girl": 0.9 if i % 3 else 0.0,
+                                            f"{image_source}_smile": 0.3 if i % 2 else 0.8}
+                for i in range(n_images)}
+    metrics = {name: {"impressions": 1000, "clicks": 10 + i}
+               for i, name in enumerate(features)}
+    headers = {"Business": business, "Image-Source": image_source}
+    assert requests.put(base + "/api/v1/features", json=features, headers=headers).status_code == 201
+    assert requests.put(base + "/api/v1/metrics", json=metrics, headers=headers).status_code == 200
+
+
+def _shows(dash_duo, base: str, asked: dict, n_images: int, **view) -> None:
+    """The selectors, filters, status line, figures and URL all show the view asked for."""
+    api = api_features(base, **asked, **view)
+    assert len(api["features"]) >= 2
+    wait_until(lambda: _every_figure_agrees(dash_duo, api),
+               message=f"figures show {asked['image_source']}")
+    assert dash_duo.find_element(f"#{ids.BUSINESS}").text.strip() == asked["business"]
+    assert dash_duo.find_element(f"#{ids.IMAGE_SOURCE}").text.strip() == asked["image_source"]
+    assert _input_value(dash_duo, f"#{ids.CONFIDENCE} input") == str(view["threshold"])
+    assert _input_value(dash_duo, f"#{ids.SPARSITY} input.dash-range-slider-min-input") == \
+        str(view["min_pct"])
+    assert _input_value(dash_duo, f"#{ids.SPARSITY} input.dash-range-slider-max-input") == \
+        str(view["max_pct"])
+    status = status_text(dash_duo)
+    assert f"#{api['build']} " in status and f"images: {n_images}" in status
+    state = parse_qs(urlparse(dash_duo.driver.current_url).query)
+    assert state["business"] == [asked["business"]]
+    assert state["image_source"] == [asked["image_source"]]
+    assert {k: state[k] for k in view} == {k: [str(v)] for k, v in view.items()}
+
+
+def test_a_link_to_a_later_image_source_opens_it_on_a_first_visit(
+        dash_duo, dashboard_app, page_port):
+    """The link is the browser's first page, and the page's first answer comes after its
+    dropdowns are drawn; the image source it names is neither its business's first nor the
+    one the page falls back to."""
+    app = dashboard_app(load_demo=False, live_poll_ms=600_000)
+    slow = _AnswersAfterTheDropdowns(app.server)
+    dash_duo.start_server(app, navigate=False, port=page_port)
+    base = dash_duo.server.url
+    sizes = {("Shop", "alpha"): 30, ("Shop", "beta"): 40, ("Shop", "gamma"): 50,
+             ("Studio", "north"): 35, ("Studio", "south"): 45}
+    for (business, source), n_images in sizes.items():
+        _put_source(base, business, source, n_images)
+
+    third = {"business": "Shop", "image_source": "gamma"}
+    view = {"threshold": 0.2, "min_pct": 5, "max_pct": 90}
+    slow.open(dash_duo, _url(base, **third, **view, top_k="all"))
+    _shows(dash_duo, base, third, 50, **view)
+    assert dash_duo.get_logs() == []
+
+    second = {"business": "Studio", "image_source": "south"}
+    view = {"threshold": 0.3, "min_pct": 2, "max_pct": 95}
+    slow.open(dash_duo, _url(base, **second, **view, top_k="all"))
+    _shows(dash_duo, base, second, 45, **view)
     assert dash_duo.get_logs() == []
 
 
