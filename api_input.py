@@ -149,29 +149,26 @@ def build_label() -> str | None:
 
 
 def float_arg(name: str, default: float, lo: float = -math.inf, hi: float = math.inf) -> float:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise RequestError(400, "bad_parameter", f"{name} must be a number, got {raw!r}.") from None
-    if not math.isfinite(value) or not lo <= value <= hi:
-        raise RequestError(400, "bad_parameter",
-                           f"{name} must be a finite number between {lo} and {hi}, got {raw!r}.")
-    return value
+    """A finite number query parameter in [lo, hi]; `default` when absent, 400 otherwise."""
+    return _number_arg(name, default, float, "a finite number", lo, hi)
 
 
 def int_arg(name: str, default: int | None, lo: int, hi: int) -> int | None:
+    """A whole-number query parameter in [lo, hi]; `default` when absent, 400 otherwise."""
+    return _number_arg(name, default, int, "a whole number", lo, hi)
+
+
+def _number_arg(name: str, default, convert, what: str, lo: float, hi: float):
     raw = request.args.get(name)
     if raw is None:
         return default
     try:
-        value = int(raw)
+        value = convert(raw)
     except ValueError:
-        raise RequestError(400, "bad_parameter", f"{name} must be a whole number, got {raw!r}.") from None
-    if not lo <= value <= hi:
-        raise RequestError(400, "bad_parameter", f"{name} must be between {lo} and {hi}, got {raw!r}.")
+        raise RequestError(400, "bad_parameter", f"{name} must be {what}, got {raw!r}.") from None
+    if not (math.isfinite(value) and lo <= value <= hi):
+        raise RequestError(400, "bad_parameter",
+                           f"{name} must be {what} between {lo} and {hi}, got {raw!r}.")
     return value
 
 
