@@ -10,7 +10,7 @@ from dash import Input, Output, State, no_update
 from callbacks.url_state import parse_query, query_string
 from data.payloads import RequestError
 from figures.view import normalize_filters
-from layouts.controls import ALL_FEATURES
+from layouts.controls import ALL_FEATURES, top_k_options
 from layouts.ids import ids
 
 
@@ -29,8 +29,8 @@ def register(app, services) -> None:
     @app.callback(
         Output(ids.CONFIDENCE, "max"), Output(ids.CONFIDENCE, "step"),
         Output(ids.CONFIDENCE, "marks"), Output(ids.CONFIDENCE, "value"),
-        Output(ids.SPARSITY, "value"), Output(ids.TOP_K, "value"), Output(ids.SORT, "value"),
-        Output(ids.PINNED, "options"), Output(ids.PINNED, "value"),
+        Output(ids.SPARSITY, "value"), Output(ids.TOP_K, "options"), Output(ids.TOP_K, "value"),
+        Output(ids.SORT, "value"), Output(ids.PINNED, "options"), Output(ids.PINNED, "value"),
         Output(ids.EXCLUDED, "options"), Output(ids.EXCLUDED, "value"),
         Output(ids.URL_RESTORED, "data"),
         Input(ids.SELECTION, "data"),
@@ -54,10 +54,10 @@ def register(app, services) -> None:
         if not restored:
             asked = parse_query(search)
             return (top, step, marks, asked["threshold"], [asked["min_pct"], asked["max_pct"]],
-                    ALL_FEATURES if asked["top_k"] is None else asked["top_k"], asked["sort"],
+                    top_k_options(asked["top_k"]), ALL_FEATURES if asked["top_k"] is None else asked["top_k"], asked["sort"],
                     options, asked["pinned"], options, asked["excluded"], True)
         known = set(names)
-        return (top, step, marks, no_update, no_update, no_update, no_update,
+        return (top, step, marks, no_update, no_update, no_update, no_update, no_update,
                 options, [p for p in pinned or [] if p in known] if names else no_update,
                 options, [e for e in excluded or [] if e in known] if names else no_update,
                 no_update)

@@ -17,6 +17,12 @@ TOP_K_CHOICES = (10, 20, 30, 50, 100, 200)
 ALL_FEATURES = 0  # the top-K dropdown's value for "all features" (FILTERS holds None)
 
 
+def top_k_options(asked: int | None = None) -> list[dict]:
+    """The top-K choices, plus the one a URL asked for when it is not among them (top_k=15)."""
+    ks = sorted(set(TOP_K_CHOICES) | ({asked} if isinstance(asked, int) else set()))
+    return [{"label": str(k), "value": k} for k in ks] + [{"label": "all", "value": ALL_FEATURES}]
+
+
 def selectors() -> html.Div:
     """Business → image source → build. Hidden in embed mode (a portal fixes the dataset)."""
     return html.Div(dbc.Row([
@@ -53,8 +59,7 @@ def filters() -> dbc.Card:
                 dbc.Row([
                     dbc.Col(_field("Top-K by |impact|", dcc.Dropdown(
                         id=ids.TOP_K, clearable=False, value=DEFAULT_TOP_K,
-                        options=[{"label": str(k), "value": k} for k in TOP_K_CHOICES]
-                        + [{"label": "all", "value": ALL_FEATURES}])), width=5),
+                        options=top_k_options())), width=5),
                     dbc.Col(_field("Order", dcc.Dropdown(
                         id=ids.SORT, clearable=False, value="impact",
                         options=[{"label": text, "value": key} for key, text in SORTS.items()])),

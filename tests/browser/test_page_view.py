@@ -83,6 +83,20 @@ def test_a_url_restores_its_view_including_another_business(dash_duo, dashboard_
     assert dash_duo.get_logs() == []
 
 
+def test_a_top_k_from_the_url_outside_the_choices_is_shown_and_applied(dash_duo, dashboard_app,
+                                                                       page_port):
+    app = dashboard_app(load_demo=True, live_poll_ms=600_000)
+    dash_duo.start_server(app, navigate=False, port=page_port)
+    dash_duo.wait_for_page(url=_url(dash_duo.server.url, threshold=0.2, top_k=7))
+
+    wait_until(lambda: len(((figure(dash_duo, ids.BAR_IMPACT) or {}).get("layout") or {})
+                           .get("categories") or []) == 7, message="seven features on the axis")
+    wait_until(lambda: dash_duo.find_element(f"#{ids.TOP_K}").text.strip().startswith("7"),
+               message="the top-K selector shows 7")
+    assert parse_qs(urlparse(dash_duo.driver.current_url).query)["top_k"] == ["7"]
+    assert dash_duo.get_logs() == []
+
+
 class _AnswersAfterTheDropdowns:
     """Holds the answer to each page load's first selectors callback until the test has seen the
     Build dropdown drawn, as a busy server does (one worker still sending plotly.js): the
