@@ -32,7 +32,6 @@ Timings on a shared machine are noisy: run it when `uptime` shows little load.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gc
 import json
 import os
@@ -52,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 from bench.datagen import BenchData, generate  # noqa: E402
 from bench.naive import long_frames, max_difference, naive_means, naive_stats  # noqa: E402
 from bench.report import machine_info, render_markdown, render_table  # noqa: E402
+from tests.support.databases import new_database  # noqa: E402
 from tests.support.server import LiveServer  # noqa: E402
 
 BASE_PORT = 8300
@@ -229,26 +229,10 @@ def browser(data: BenchData, args, port: int, workdir: Path, n_images: int) -> d
     return {"first_render_cold_s": cold, "first_render_s": warm}
 
 
-@contextlib.contextmanager
 def database(args, workdir: Path, name: str):
     """URL of a new empty database for one server: a SQLite file in `workdir`, or a temporary
     PostgreSQL database (dropped afterwards)."""
-    if args.backend == "sqlite":
-        yield f"sqlite:///{workdir / (name + '.sqlite3')}"
-        return
-    from sqlalchemy import create_engine, text
-
-    db = f"imgdash_{name}_{os.getpid()}"
-    admin = create_engine(f"postgresql+psycopg:///postgres?host={args.pg_host}",
-                          isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{db}"'))
-    try:
-        yield f"postgresql+psycopg:///{db}?host={args.pg_host}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
-        admin.dispose()
+    return new_database(args.backend, workdir, name, pg_host=args.pg_host)
 
 
 def naive(data: BenchData, settings, answers) -> dict:

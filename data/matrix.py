@@ -130,11 +130,11 @@ def _canonical_entries(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n
     sorted_rows = np.empty_like(rows)
     bounds = col_ptr.tolist()
 
-    def sort_features(first: int, last: int) -> None:
-        """Gather features first..last-1 into place, then sort each by value."""
+    def sort_features(order: np.ndarray, first: int, last: int) -> None:
+        """Gather features first..last-1 into place (by `order`), then sort each by value."""
         start, end = bounds[first], bounds[last]
-        np.take(values, by_feature[start:end], out=sorted_values[start:end])
-        np.take(rows, by_feature[start:end], out=sorted_rows[start:end])
+        np.take(values, order[start:end], out=sorted_values[start:end])
+        np.take(rows, order[start:end], out=sorted_rows[start:end])
         for lo, hi in zip(bounds[first:last], bounds[first + 1:last + 1]):
             if hi - lo > 1:
                 group_values, group_rows = sorted_values[lo:hi], sorted_rows[lo:hi]
@@ -147,11 +147,11 @@ def _canonical_entries(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n
     if len(values) >= _PARALLEL_SORT_MIN and (os.cpu_count() or 1) > 1:
         half = int(np.searchsorted(col_ptr, len(values) // 2))
         with ThreadPoolExecutor(max_workers=1) as pool:
-            first_half = pool.submit(sort_features, 0, half)
-            sort_features(half, n_features)
+            first_half = pool.submit(sort_features, by_feature, 0, half)
+            sort_features(by_feature, half, n_features)
             first_half.result()
     else:
-        sort_features(0, n_features)
+        sort_features(by_feature, 0, n_features)
     del by_feature
     values, rows = sorted_values, sorted_rows
 

@@ -21,14 +21,12 @@ When a test fails, the logs of its live servers are added to the report.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from config import Settings
+from tests.support.databases import new_database as _new_database
 from tests.support.server import LiveServer
 
 PG_HOST = os.environ.get("TEST_PG_HOST", "/var/run/postgresql")
@@ -38,24 +36,9 @@ def backend() -> str:
     return os.environ.get("TEST_DATABASE", "sqlite").strip().lower()
 
 
-@contextlib.contextmanager
 def new_database(directory):
-    """URL of a new, empty database (SQLite file in `directory`, or a PostgreSQL database that
-    is dropped on exit)."""
-    if backend() == "sqlite":
-        yield f"sqlite:///{directory / 'dashboard.sqlite3'}"
-        return
-    name = "t_" + uuid.uuid4().hex[:16]
-    admin = create_engine(f"postgresql+psycopg:///postgres?host={PG_HOST}",
-                          isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"postgresql+psycopg:///{name}?host={PG_HOST}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    """URL of a new, empty database on this run's backend (see tests/support/databases.py)."""
+    return _new_database(backend(), directory, pg_host=PG_HOST)
 
 
 @pytest.fixture(scope="session")
