@@ -34,18 +34,6 @@ class Dataset:
     def images_without_ctr(self) -> int:
         return self.matrix.n_images - self.index.n_images
 
-    def image_position(self, name: str) -> int | None:
-        """Index of an image in the build (names are sorted), or None."""
-        names = self.matrix.image_names
-        lo, hi = 0, len(names)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if names[mid] < name:
-                lo = mid + 1
-            else:
-                hi = mid
-        return lo if lo < len(names) and names[lo] == name else None
-
 
 class DatasetCache:
     def __init__(self, store: Store, max_datasets: int = 4):
@@ -103,11 +91,6 @@ class DatasetCache:
         else:
             self._matrices.move_to_end(build_id)
         outcomes = self.store.load_outcomes(ref.id)
-        y = outcomes_for(matrix.image_names, outcomes)
-        impressions = np.array([_num(outcomes.get(n, (None,))[0]) for n in matrix.image_names])
-        clicks = np.array([_num(outcomes.get(n, (None, None))[1]) for n in matrix.image_names])
+        y, impressions, clicks = outcomes_for(matrix.image_names, outcomes)
         return Dataset(ref, info, matrix, build_index(matrix, y), impressions, clicks)
 
-
-def _num(v: int | None) -> float:
-    return np.nan if v is None else float(v)

@@ -384,14 +384,19 @@ class Store:
             return s.execute(delete(Business).where(Business.name == business)).rowcount > 0
 
 
-def outcomes_for(image_names: list[str], outcomes: dict) -> np.ndarray:
-    """CTR per image in `image_names` order (NaN where there is no usable outcome)."""
+def outcomes_for(image_names: list[str], outcomes: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(CTR, impressions, clicks) per image in `image_names` order, in one pass; NaN where the
+    image has no usable outcome / no such count."""
     y = np.full(len(image_names), np.nan)
+    impressions = np.full(len(image_names), np.nan)
+    clicks = np.full(len(image_names), np.nan)
     for i, name in enumerate(image_names):
         m = outcomes.get(name)
         if m is not None:
             y[i] = outcome(*m)
-    return y
+            if m[0] is not None:
+                impressions[i], clicks[i] = m[0], m[1]
+    return y, impressions, clicks
 
 
 def request_hash(*parts: bytes | str) -> str:
