@@ -1,26 +1,51 @@
 """The Image Model Dashboard: a Dash app whose Flask server also carries the HTTP API.
 
-`python app.py` serves it; `app:server` is the WSGI entry point (gunicorn).
+`python app.py` serves it; `app:server` is the WSGI entry point (gunicorn). `create_app` composes
+the parts: settings → database → store → services, handed to the API (ingest_server.py) and to
+every page's callbacks (pages.py).
 """
 
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 import dash
+from flask import has_request_context, request
 
+from callbacks import shell as shell_callbacks
 from config import Settings
-from data.cache import DatasetCache
-from data.db import make_engine, migrate
-from data.loader import load_demo
-from data.store import Store
-from ingest_server import Services, register
+from data.storage.db import make_engine, migrate
+from data.storage.loader import load_demo
+from data.storage.store import Store
+from ingest_server import register
+from layouts.shell import not_found, shell
+from pages import PAGES, page_for
+from services import Services
 
 log = logging.getLogger("image_dashboard")
 
+INDEX_STRING = """<!DOCTYPE html>
+<html lang="en">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        <footer>
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </footer>
+    </body>
+</html>"""
+
 
 def create_app(settings: Settings | None = None) -> dash.Dash:
-    """Build the app: database (migrated), store, cache, API routes, page."""
+    """Build the app: database (migrated), store, services, API routes, pages."""
     settings = settings or Settings.from_env()
     engine = make_engine(settings.database_url)
     migrate(engine)
@@ -28,7 +53,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     if settings.load_demo and store.is_empty():
         load_demo(store)
         log.info("Loaded the generated demo dataset into an empty database.")
-    svc = Services(settings, store, DatasetCache(store))
+    services = Services.build(settings, store)
 
     app = dash.Dash(
         __name__,
@@ -39,16 +64,28 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         title="Image Model Dashboard",
         suppress_callback_exceptions=True,
         update_title=None,
+        index_string=INDEX_STRING,
     )
-    register(app.server, svc)
+    register(app.server, services)
     _security_headers(app.server, settings)
 
-    from callbacks import register_callbacks
-    from layouts import page
-
-    app.layout = page.layout
-    register_callbacks(app, svc)
+    prefix = settings.url_prefix
+    app.layout = lambda: _first_view(services)
+    shell_callbacks.register(app, services, lambda pathname: page_for(pathname, prefix))
+    for page in PAGES:
+        page.register_callbacks(app, services)
     return app
+
+
+def _first_view(services: Services):
+    """The layout Dash serves on load: the shell with the page of the address the browser is on
+    already inside (the layout request's Referer), so the first view needs no routing round."""
+    prefix = services.settings.url_prefix
+    page, content = None, None
+    if has_request_context() and request.referrer:
+        page = page_for(urlsplit(request.referrer).path, prefix)
+        content = page.layout(services) if page is not None else not_found(prefix)
+    return shell(PAGES, prefix, page, content)
 
 
 def _security_headers(server, settings: Settings) -> None:

@@ -22,11 +22,11 @@ import urllib.request
 from pathlib import Path
 
 from config import Settings
-from data.auth import create_token, list_tokens, revoke_token
-from data.db import make_engine, migrate
-from data.loader import load_demo, read_features_bytes, read_metrics_file
-from data.payloads import RequestError
-from data.store import Store
+from data.people.tokens import create_token, list_tokens, revoke_token
+from data.storage.db import make_engine, migrate
+from data.storage.loader import load_demo, read_features_bytes, read_metrics_file
+from data.domain.errors import DomainError
+from data.storage.store import Store
 
 CLI_ACTOR = "cli"  # the audit trail's name for writes made from this command line
 
@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         args.func(args)
-    except RequestError as exc:
+    except DomainError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         for d in exc.details:
             print(f"  - {d}", file=sys.stderr)

@@ -1,4 +1,4 @@
-"""Configuration, read from the environment in one place (SPEC §7)."""
+"""Configuration, read from the environment in one place (README: Configuration)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 DEFAULT_DATABASE_URL = f"sqlite:///{ROOT / 'instance' / 'dashboard.sqlite3'}"
+API_PREFIX = "api/v1"  # the API's path under URL_PREFIX
+DEFAULT_LIVE_POLL_MS = 3000
 
 
 def _flag(value: str | None, default: bool) -> bool:
@@ -34,13 +36,12 @@ class Settings:
     frame_ancestors: str = "'self'"
     max_ingest_bytes: int = 1024 * 1024 * 1024  # features/metrics bodies, after gunzip
     debug: bool = False
-    live_poll_ms: int = 3000
+    live_poll_ms: int = DEFAULT_LIVE_POLL_MS
     max_body_bytes: int = 64 * 1024  # every other request body (e.g. PUT image-source)
     signing_secret: str | None = field(default=None, repr=False)  # HMAC key of X-Signature-256
     require_signature: bool = False
     rate_limit_per_minute: float = 60.0  # writes per token per worker; 0 turns the limit off
     rate_limit_burst: int = 30
-    extra: dict = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, env: os._Environ | dict | None = None) -> "Settings":
@@ -56,7 +57,7 @@ class Settings:
             frame_ancestors=(env.get("FRAME_ANCESTORS") or "'self'").strip(),
             max_ingest_bytes=int(env.get("MAX_INGEST_BYTES") or 1024 * 1024 * 1024),
             debug=_flag(env.get("DASH_DEBUG"), False),
-            live_poll_ms=int(env.get("LIVE_POLL_MS") or 3000),
+            live_poll_ms=int(env.get("LIVE_POLL_MS") or DEFAULT_LIVE_POLL_MS),
             max_body_bytes=int(env.get("MAX_BODY_BYTES") or 64 * 1024),
             signing_secret=env.get("INGEST_SIGNING_SECRET") or None,
             require_signature=_flag(env.get("REQUIRE_SIGNATURE"), False),

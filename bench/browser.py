@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from selenium.common.exceptions import WebDriverException
 
-from layouts.ids import ids
+from layouts.dashboard.ids import ids
 
 # Epoch milliseconds at which the scatter was found drawn (a trace with points that Plotly has
 # computed, i.e. plotted), or null while it is not.

@@ -12,7 +12,7 @@ import time
 
 import requests
 
-from layouts.ids import ids
+from layouts.dashboard.ids import ids
 
 
 class FilterCallback:

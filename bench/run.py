@@ -276,15 +276,15 @@ def callback_over_http(srv: LiveServer, source: str, settings, rounds: int) -> d
 def render_view(srv: LiveServer, source: str, settings, rounds: int) -> dict:
     """Time figures.view.render_view + Dash's serialisation in this process, on the same data."""
     try:
-        from figures.view import render_view as render
+        from figures.dashboard.view import render_view as render
     except ImportError as exc:
         log(f"render_view not found ({exc}); callback columns are n/a")
         return {"callback": "n/a (render_view not found)"}
     from plotly.io.json import to_json_plotly
 
-    from data.cache import DatasetCache
-    from data.db import make_engine
-    from data.store import Store
+    from data.storage.cache import DatasetCache
+    from data.storage.db import make_engine
+    from data.storage.store import Store
 
     engine = make_engine(srv.database_url)
     cache = DatasetCache(Store(engine))

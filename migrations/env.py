@@ -1,13 +1,13 @@
-"""Alembic environment: run with the connection data.db hands over (see data/db.py)."""
+"""Alembic environment: run with the connection data.db hands over (see data/storage/db.py)."""
 
 from alembic import context
 
-from data.models import Base
+from data.storage.models import Base
 
 config = context.config
 connection = config.attributes.get("connection")
 if connection is None:
-    raise RuntimeError("Run migrations through data.db.migrate(), which provides the connection.")
+    raise RuntimeError("Run migrations through data.storage.db.migrate(), which provides the connection.")
 
 context.configure(connection=connection, target_metadata=Base.metadata,
                   render_as_batch=connection.dialect.name == "sqlite")

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from statsmodels.stats.multitest import multipletests
 
-from data.analysis import benjamini_hochberg, build_index, feature_stats
-from data.matrix import matrix_from_table
-from data.payloads import validate_features
+from data.stats.features import benjamini_hochberg, build_index, feature_stats
+from data.domain.matrix import matrix_from_table
+from data.payloads.features import validate_features
 from tests.support.reference import TOL, assert_same_stats, random_build, reference_stats
 
 

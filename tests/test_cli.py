@@ -12,10 +12,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 import cli
-from data.analysis import feature_stats
-from data.cache import DatasetCache
-from data.db import make_engine
-from data.store import Store
+from data.stats.features import feature_stats
+from data.storage.cache import DatasetCache
+from data.storage.db import make_engine
+from data.storage.store import Store
 from tests.support.server import REPO_ROOT
 
 FEATURES = {"a b.png": {"dog": 0.9, "cat": 0.1}, "c/d.png": {"dog": 0.3}, "é.png": {"cat": 0.8},

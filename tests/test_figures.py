@@ -5,15 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from data.analysis import build_index, feature_stats
-from data.cache import Dataset
+from data.stats.features import build_index, feature_stats
+from data.domain.dataset import Dataset
 from data.demo import generate_demo
-from data.matrix import BuildMatrix, matrix_from_table
-from data.payloads import validate_features
-from data.store import BuildInfo, SourceRef
-from figures.scatter import (MIN_POINTS_PER_FEATURE, image_priority, point_quota,
+from data.domain.matrix import BuildMatrix, matrix_from_table
+from data.payloads.features import validate_features
+from data.domain.dataset import BuildInfo, SourceRef
+from figures.dashboard.scatter import (MIN_POINTS_PER_FEATURE, image_priority, point_quota,
                              scatter_points)
-from figures.view import FIGURE_KEYS, normalize_filters, render_view, select_features
+from data.domain.filters import normalize_filters
+from figures.dashboard.view import FIGURE_KEYS, render_view, select_features
 
 
 def dataset(features: dict, ctr: dict, *, is_demo: bool = False) -> Dataset:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from callbacks.filters import threshold_scale
-from callbacks.live import change_notice
-from callbacks.selectors import CURRENT, resolve_selection
-from callbacks.url_state import parse_query, query_string
-from figures.guide import commands
-from figures.view import normalize_filters
+from callbacks.dashboard.filters import threshold_scale
+from callbacks.dashboard.live import change_notice
+from callbacks.dashboard.selectors import resolve_selection
+from data.domain.filters import CURRENT, normalize_filters, parse_query, query_string
+from figures.dashboard.guide import commands
 
 
 def test_a_view_survives_the_round_trip_through_the_query_string():

@@ -8,12 +8,15 @@ import math
 import numpy as np
 import pytest
 
-from data.payloads import (RequestError, outcome, parse_json, validate_features,
-                           validate_metrics_csv, validate_metrics_json)
+from api.errors import status_of
+from data.domain.errors import DomainError
+from data.payloads.features import validate_features
+from data.payloads.json_body import parse_json
+from data.payloads.metrics import outcome, validate_metrics_csv, validate_metrics_json
 
 
-def error_of(fn, *args) -> RequestError:
-    with pytest.raises(RequestError) as info:
+def error_of(fn, *args) -> DomainError:
+    with pytest.raises(DomainError) as info:
         fn(*args)
     return info.value
 
@@ -23,7 +26,7 @@ def error_of(fn, *args) -> RequestError:
 
 def test_malformed_json_is_400_with_line_column_and_byte():
     err = error_of(parse_json, b'{"a": {"f": 1},\n "b": {"f": }}')
-    assert (err.status, err.code) == (400, "malformed_json")
+    assert (status_of(err), err.code) == (400, "malformed_json")
     assert err.details == [{"line": 2, "column": 13, "position": 28}]
     assert "line 2, column 13" in err.message
 
@@ -31,12 +34,12 @@ def test_malformed_json_is_400_with_line_column_and_byte():
 @pytest.mark.parametrize("literal", [b"NaN", b"Infinity", b"-Infinity", b"1e999"])
 def test_non_finite_numbers_are_422_not_malformed(literal):
     err = error_of(parse_json, b'{"a": {"f": ' + literal + b"}}")
-    assert (err.status, err.code) == (422, "non_finite_number")
+    assert (status_of(err), err.code) == (422, "non_finite_number")
     assert "null" in err.message
 
 
 def test_empty_body_is_malformed_json():
-    assert error_of(parse_json, b"").status == 400
+    assert status_of(error_of(parse_json, b"")) == 400
 
 
 # ----------------------------------------------------------------------------- features
@@ -71,7 +74,7 @@ def test_features_accept_sparse_images_nulls_and_ints():
 ])
 def test_bad_features_are_422_with_a_code(body, code):
     err = error_of(validate_features, body)
-    assert (err.status, err.code) == (422, code)
+    assert (status_of(err), err.code) == (422, code)
 
 
 def test_bad_values_name_the_first_offenders_and_the_total():
@@ -115,7 +118,7 @@ def test_metrics_json_accepts_counts_or_ctr():
 ])
 def test_bad_metrics_json_is_422_naming_the_image_and_problem(metrics, problem):
     err = error_of(validate_metrics_json, {"good": {"ctr": 0.1}, "bad": metrics})
-    assert (err.status, err.code) == (422, "bad_metrics")
+    assert (status_of(err), err.code) == (422, "bad_metrics")
     assert err.details[0]["image"] == "bad" and problem in err.details[0]["problem"]
 
 
@@ -139,7 +142,7 @@ def test_metrics_csv_with_either_header():
 ])
 def test_bad_metrics_csv_is_422(text, code):
     err = error_of(validate_metrics_csv, text)
-    assert (err.status, err.code) == (422, code)
+    assert (status_of(err), err.code) == (422, code)
 
 
 def test_bad_csv_lines_carry_their_line_number():

@@ -12,8 +12,8 @@ import uuid
 import pytest
 import requests
 
-from data.db import make_engine
-from data.store import Store
+from data.storage.db import make_engine
+from data.storage.store import Store
 
 BUSINESS = 'Apple Music / R&D "Q" ☕'
 SOURCE = "covers v2.1\\raw 'lo-fi' 画像"

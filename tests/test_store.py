@@ -7,12 +7,15 @@ import threading
 
 import pytest
 
-from data.analysis import feature_stats
-from data.cache import DatasetCache
-from data.db import make_engine, migrate
-from data.matrix import matrix_from_table
-from data.payloads import RequestError, validate_features, validate_metrics_json
-from data.store import Idempotency, Store
+from data.stats.features import feature_stats
+from data.storage.cache import DatasetCache
+from data.storage.db import make_engine, migrate
+from data.domain.matrix import matrix_from_table
+from api.errors import status_of
+from data.domain.errors import DomainError
+from data.payloads.features import validate_features
+from data.payloads.metrics import validate_metrics_json
+from data.storage.store import Idempotency, Store
 
 BIZ, SRC = "Biz", "covers"
 
@@ -43,7 +46,7 @@ def test_builds_are_kept_newest_first_and_exactly_one_is_current(store):
     first = store.put_build(BIZ, SRC, matrix({"a": {"f": 1}}), build_label="41")
     same = store.put_build(BIZ, SRC, matrix({"a": {"f": 1}}), build_label="ignored")
     second = store.put_build(BIZ, SRC, matrix({"a": {"f": 2}}), build_label="42")
-    assert (first.status, same.status, second.status) == (201, 200, 201)
+    assert (first.created, same.created, second.created) == (True, False, True)
     assert same.body["build"] == first.body["build"] and same.body["status"] == "unchanged"
     ref = store.locate(BIZ, SRC)
     assert ref.current_build_id == second.body["build"]
@@ -88,14 +91,14 @@ def test_metrics_before_any_build_are_kept(store):
 def test_a_reused_idempotency_key_with_another_body_writes_nothing(store):
     store.put_build(BIZ, SRC, matrix({"a": {"f": 1}}), idempotency=Idempotency("k", "features", "h1"))
     before = store.datasets()
-    with pytest.raises(RequestError) as info:
+    with pytest.raises(DomainError) as info:
         store.put_build(BIZ, "other source", matrix({"a": {"f": 9}}),
                         idempotency=Idempotency("k", "features", "h2"))
-    assert info.value.status == 422
+    assert status_of(info.value) == 422
     assert store.datasets() == before
     replay = store.put_build(BIZ, SRC, matrix({"a": {"f": 1}}),
                              idempotency=Idempotency("k", "features", "h1"))
-    assert replay.status == 200 and store.datasets() == before
+    assert not replay.created and store.datasets() == before
 
 
 def test_the_cache_sees_a_new_build_and_new_metrics_at_once(store):
@@ -114,13 +117,13 @@ def test_the_cache_sees_a_new_build_and_new_metrics_at_once(store):
 
 def test_unknown_dataset_and_source_without_build_are_404(store):
     cache = DatasetCache(store)
-    with pytest.raises(RequestError) as info:
+    with pytest.raises(DomainError) as info:
         cache.get("nobody", SRC)
-    assert info.value.status == 404
+    assert status_of(info.value) == 404
     store.put_metrics(BIZ, SRC, metrics({"a": {"ctr": 0.1}}))
-    with pytest.raises(RequestError) as info:
+    with pytest.raises(DomainError) as info:
         cache.get(BIZ, SRC)
-    assert (info.value.status, info.value.code) == (404, "no_build")
+    assert (status_of(info.value), info.value.code) == (404, "no_build")
 
 
 def test_concurrent_builds_to_one_source_leave_exactly_one_current(store):

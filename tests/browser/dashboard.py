@@ -7,7 +7,7 @@ import time
 
 import requests
 
-from layouts.ids import ids
+from layouts.dashboard.ids import ids
 
 FIGURES = (ids.SCATTER, ids.BAR_WITH, ids.BAR_IMPACT, ids.BAR_WITHOUT)
 

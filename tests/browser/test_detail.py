@@ -12,8 +12,8 @@ from selenium.webdriver.common.action_chains import ActionChains
 
 from app import create_app
 from config import Settings
-from figures.detail import picture_url
-from layouts.ids import ids
+from figures.dashboard.detail import picture_url
+from layouts.dashboard.ids import ids
 from tests.support.ports import free_port
 
 BUSINESS = "Büro <Design> & Co"

@@ -10,7 +10,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
 from data.demo import DEMO_BUSINESS, DEMO_IMAGE_SOURCE
-from layouts.ids import ids
+from layouts.dashboard.ids import ids
 from tests.browser.dashboard import dash_requests, figure, wait_until
 
 # For each marker: its pixel position relative to the plot div, and its image (customdata).

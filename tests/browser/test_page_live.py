@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 import requests
 
 from data.demo import DEMO_BUSINESS, DEMO_IMAGE_SOURCE, generate_demo
-from layouts.ids import ids
+from layouts.dashboard.ids import ids
 from tests.browser.dashboard import (FIGURES, api_features, bar_impact_matches, figure,
                                      status_text, wait_until)
 

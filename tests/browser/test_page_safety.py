@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 import requests
 
-from layouts.ids import ids
+from layouts.dashboard.ids import ids
 from tests.browser.dashboard import figure, wait_until
 from tests.browser.test_page_hover import _move_mouse_to
 

@@ -12,7 +12,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from data.demo import DEMO_BUSINESS, DEMO_IMAGE_SOURCE
-from layouts.ids import ids
+from layouts.dashboard.ids import ids
 from tests.browser.dashboard import (FIGURES, api_features, bar_impact_matches, figure,
                                      status_text, wait_until)
 

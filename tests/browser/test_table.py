@@ -14,10 +14,10 @@ import requests
 
 from app import create_app
 from config import Settings
-from data.analysis import STAT_COLUMNS
+from data.stats.features import STAT_COLUMNS
 from data.demo import DEMO_BUSINESS, DEMO_IMAGE_SOURCE
-from figures.table import csv_filename, csv_text
-from layouts.ids import ids
+from figures.dashboard.table import csv_filename, csv_text
+from layouts.dashboard.ids import ids
 from tests.support.ports import free_port
 
 

@@ -12,8 +12,8 @@ import requests
 from app import create_app
 from config import Settings
 from data.demo import DEMO_BUSINESS
-from figures.upload import step_outcome
-from layouts.ids import ids
+from figures.dashboard.upload import step_outcome
+from layouts.dashboard.ids import ids
 from tests.support.ports import free_port
 
 BUSINESS = "Café Ünïcode / Nord"

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import data.store
-from data.auth import create_token
-from data.models import AuditRecord, Build
+from data.people.tokens import create_token
+from data.storage.models import AuditRecord, Build
 from tests.reliability.builds import build_body, metrics_body
 
 MUSIC = {"Business": "Apple Music", "Image-Source": "covers", "Content-Type": "application/json"}

@@ -9,8 +9,8 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 import cli
-from data.auth import create_token, list_tokens, revoke_token
-from data.models import Build
+from data.people.tokens import create_token, list_tokens, revoke_token
+from data.storage.models import Build
 from tests.reliability.builds import build_body, identity
 
 MUSIC = {"Business": "Apple Music", "Image-Source": "covers", "Content-Type": "application/json"}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from config import Settings
-from openapi import openapi_document
+from api.openapi import openapi_document
 
 METHODS = ("GET", "HEAD", "PUT", "POST", "DELETE", "PATCH", "OPTIONS")
 

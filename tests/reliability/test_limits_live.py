@@ -12,8 +12,8 @@ import orjson
 import pytest
 import requests
 
-from data.auth import create_token
-from data.db import make_engine
+from data.people.tokens import create_token
+from data.storage.db import make_engine
 from tests.reliability.builds import RawRequest, build_body, identity, serve
 
 JSON = {"Content-Type": "application/json"}
@@ -90,7 +90,7 @@ def test_chunked_bodies_without_content_length_are_read_and_capped(live_server_f
 def test_tokens_never_reach_the_server_log(live_server_factory, database_url, server):
     env_token = "env-token-7f3a9c"
     engine = make_engine(database_url)
-    from data.db import migrate
+    from data.storage.db import migrate
     migrate(engine)
     scoped = create_token(engine, "jenkins-music", "Apple Music")
     engine.dispose()

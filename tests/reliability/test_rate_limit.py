@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from data.auth import create_token
-from data.ratelimit import RateLimiter
+from data.people.tokens import create_token
+from data.people.ratelimit import RateLimiter
 from tests.reliability.builds import build_body
 
 HEADERS = {"Business": "B", "Image-Source": "S", "Content-Type": "application/json"}

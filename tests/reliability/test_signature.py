@@ -6,7 +6,7 @@ import gzip
 
 import pytest
 
-from data.auth import signature
+from data.people.tokens import signature
 from tests.reliability.builds import build_body
 
 HEADERS = {"Business": "B", "Image-Source": "S", "Content-Type": "application/json"}

@@ -1,0 +1,92 @@
+"""The analysis controls: their ranges follow the build on screen, their values come from the URL
+on first load, and every change folds them into ids.FILTERS (and the URL's query string)."""
+
+from __future__ import annotations
+
+import math
+
+from dash import Input, Output, State, no_update
+
+from data.domain.errors import DomainError
+from data.domain.filters import ALL_FEATURES, normalize_filters, parse_query, query_string
+from layouts.dashboard.controls import top_k_options
+from layouts.dashboard.ids import ids
+
+
+def threshold_scale(max_value: float) -> tuple[float, float, dict]:
+    """(slider max, step, marks) for a build whose largest value is `max_value`: confidences
+    and fractions (<= 1) get 0..1 in steps of 0.01, so the seed's 0.2 is a slider position;
+    larger scales get 100 steps up to a rounded-up maximum."""
+    if max_value <= 1.0:
+        return 1.0, 0.01, {0: "0", 0.2: "0.2", 0.5: "0.5", 0.8: "0.8", 1: "1"}
+    magnitude = 10 ** math.floor(math.log10(max_value))
+    top = math.ceil(max_value / magnitude) * magnitude
+    return float(top), top / 100, {0: "0", top / 2: f"{top / 2:g}", top: f"{top:g}"}
+
+
+def register(app, services) -> None:
+    @app.callback(
+        Output(ids.CONFIDENCE, "max"), Output(ids.CONFIDENCE, "step"),
+        Output(ids.CONFIDENCE, "marks"), Output(ids.CONFIDENCE, "value"),
+        Output(ids.SPARSITY, "value"), Output(ids.TOP_K, "options"), Output(ids.TOP_K, "value"),
+        Output(ids.SORT, "value"), Output(ids.PINNED, "options"), Output(ids.PINNED, "value"),
+        Output(ids.EXCLUDED, "options"), Output(ids.EXCLUDED, "value"),
+        Output(ids.URL_RESTORED, "data"),
+        Input(ids.SELECTION, "data"),
+        State(ids.URL, "search"), State(ids.URL_RESTORED, "data"),
+        State(ids.CONFIDENCE, "value"), State(ids.PINNED, "value"), State(ids.EXCLUDED, "value"),
+    )
+    def fit_controls(selection, search, restored, threshold, pinned, excluded):
+        """Slider range and feature lists for the build on screen; values from the URL the
+        first time, afterwards the user's (filters are kept across builds)."""
+        names: list[str] = []
+        top = step = marks = no_update
+        if selection and selection.get("business"):
+            try:
+                ds = services.cache.get(selection["business"], selection["image_source"],
+                                        selection.get("build"))
+                names = list(ds.matrix.feature_names)
+                top, step, marks = threshold_scale(ds.index.max_value)
+            except DomainError:
+                pass
+        options = [{"label": n, "value": n} for n in names]
+        if not restored:
+            asked = parse_query(search)
+            return (top, step, marks, asked["threshold"], [asked["min_pct"], asked["max_pct"]],
+                    top_k_options(asked["top_k"]), ALL_FEATURES if asked["top_k"] is None else asked["top_k"], asked["sort"],
+                    options, asked["pinned"], options, asked["excluded"], True)
+        known = set(names)
+        return (top, step, marks, no_update, no_update, no_update, no_update, no_update,
+                options, [p for p in pinned or [] if p in known] if names else no_update,
+                options, [e for e in excluded or [] if e in known] if names else no_update,
+                no_update)
+
+    @app.callback(
+        Output(ids.FILTERS, "data"), Output(ids.URL, "search"),
+        Input(ids.SELECTION, "data"), Input(ids.CONFIDENCE, "value"), Input(ids.SPARSITY, "value"),
+        Input(ids.TOP_K, "value"), Input(ids.SORT, "value"), Input(ids.PINNED, "value"),
+        Input(ids.EXCLUDED, "value"),
+        State(ids.URL_RESTORED, "data"), State(ids.FILTERS, "data"), State(ids.URL, "search"),
+    )
+    def fold_filters(selection, threshold, sparsity, top_k, sort, pinned, excluded,
+                     restored, previous, search):
+        """One dict with the whole view (ids.FILTERS); the URL mirrors it."""
+        if not restored or selection is None:
+            return no_update, no_update
+        lo, hi = (sparsity or [0.0, 100.0])[:2]
+        filters = normalize_filters({
+            "business": selection.get("business"), "image_source": selection.get("image_source"),
+            "build": selection.get("build"), "version": selection.get("version"),
+            "threshold": threshold, "min_pct": lo, "max_pct": hi,
+            "top_k": top_k, "sort": sort,
+            "pinned": pinned, "excluded": excluded,
+        })
+        if filters == previous:
+            return no_update, no_update
+        query = query_string(filters, search)
+        return filters, (query if query != search else no_update)
+
+    @app.callback(Output(ids.TOP_K, "value", allow_duplicate=True),
+                  Input(ids.SHOW_ALL, "n_clicks"), prevent_initial_call=True)
+    def show_all(_clicks):
+        return ALL_FEATURES

@@ -1,0 +1,132 @@
+"""Business → image source → build: one callback keeps the three selectors consistent with the
+database and resolves them into ids.SELECTION, which the rest of the page follows.
+
+It runs on first load (the URL asks), on a user's change, when the live poll sees the server
+change (ids.LIVE_VERSION) and after an upload (ids.UPLOAD_DONE). Until it has resolved once
+(ids.SELECTION empty) it reads the URL whatever fired it: Dash drops the answer of a call still in
+flight when the same callback fires again, so the initial call's answer may never land.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dash import Input, Output, State, ctx, no_update
+
+from data.domain.filters import CURRENT, parse_query
+from layouts.dashboard.ids import ids
+
+
+
+@dataclass(frozen=True)
+class Selection:
+    business_options: list[dict]
+    business: str | None
+    source_options: list[dict]
+    image_source: str | None
+    build_options: list[dict]
+    build: int | str | None  # CURRENT or a build id
+    selection: dict  # what ids.SELECTION holds
+
+
+def resolve_selection(datasets: list[dict], business: str | None, image_source: str | None,
+                      build) -> Selection:
+    """The selectors' options and values for what was asked, falling back to what exists:
+    an unknown business → the first with a build (real data before the demo); an unknown image
+    source → the business's first with a build; an unknown build → current."""
+    by_name = {d["business"]: d for d in datasets}
+    if business not in by_name:
+        ranked = sorted(datasets, key=lambda d: (not _has_build(d), d.get("is_demo", False)))
+        business = ranked[0]["business"] if ranked else None
+    sources = by_name[business]["image_sources"] if business is not None else []
+    source_by_name = {s["image_source"]: s for s in sources}
+    if image_source not in source_by_name:
+        with_build = [s for s in sources if s.get("current_build") is not None] or sources
+        image_source = with_build[0]["image_source"] if with_build else None
+    source = source_by_name.get(image_source)
+    builds = source["builds"] if source else []
+    ids_ = {b["id"] for b in builds}
+    if build != CURRENT:
+        try:
+            build = int(build) if build is not None else CURRENT
+        except (TypeError, ValueError):
+            build = CURRENT
+        if build not in ids_:
+            build = CURRENT
+    current = source.get("current_build") if source else None
+    return Selection(
+        business_options=[{"label": d["business"], "value": d["business"]} for d in datasets],
+        business=business,
+        source_options=[{"label": s["image_source"], "value": s["image_source"]}
+                        for s in sources],
+        image_source=image_source,
+        build_options=_build_options(builds),
+        build=build if builds else None,
+        selection={"business": business, "image_source": image_source,
+                   "build": build if isinstance(build, int) else None,
+                   "version": source.get("version") if source else None,
+                   "current_build_id": current},
+    )
+
+
+def _has_build(d: dict) -> bool:
+    return any(s.get("current_build") is not None for s in d["image_sources"])
+
+
+def _build_options(builds: list[dict]) -> list[dict]:
+    """'current' first (it follows new builds), then every build, newest first, each with its
+    Build-Id (the Jenkins build number) and when it was received."""
+    if not builds:
+        return []
+
+    def text(b: dict) -> str:
+        build_id = f"Build-Id {b['build_label']}" if b.get("build_label") else "no Build-Id"
+        when = (b.get("received_at") or "").replace("T", " ").replace("Z", " UTC")
+        return f"#{b['id']} · {build_id} · {when}"
+
+    current = next((b for b in builds if b.get("is_current")), builds[0])
+    return ([{"label": f"current: {text(current)}", "value": CURRENT}]
+            + [{"label": text(b) + (" (current)" if b.get("is_current") else ""), "value": b["id"]}
+               for b in builds])
+
+
+def register(app, services) -> None:
+    @app.callback(
+        Output(ids.BUSINESS, "options"), Output(ids.BUSINESS, "value"),
+        Output(ids.IMAGE_SOURCE, "options"), Output(ids.IMAGE_SOURCE, "value"),
+        Output(ids.BUILD, "options"), Output(ids.BUILD, "value"),
+        Output(ids.SELECTION, "data"),
+        Input(ids.BUSINESS, "value"), Input(ids.IMAGE_SOURCE, "value"), Input(ids.BUILD, "value"),
+        Input(ids.LIVE_VERSION, "data"), Input(ids.UPLOAD_DONE, "data"),
+        State(ids.URL, "search"), State(ids.SELECTION, "data"),
+    )
+    def sync_selectors(business, image_source, build, _live, uploaded, search, previous):
+        trigger = ctx.triggered_id
+        first = previous is None  # nothing resolved on this page yet
+        if first:  # the URL says what to show
+            # Not only on the initial call (trigger None): the Build dropdown clears its
+            # layout value "current" as it mounts without options (Dash 4 Dropdown), and a
+            # live tick can come early; either re-runs this callback, which supersedes the
+            # initial call still in flight, with every selector still empty.
+            asked = parse_query(search)
+            business, image_source = asked["business"], asked["image_source"]
+            build = asked["build"] if asked["build"] is not None else CURRENT
+        elif trigger == ids.BUSINESS:
+            build = CURRENT  # image source kept when the new business has one of that name
+        elif trigger == ids.IMAGE_SOURCE:
+            build = CURRENT
+        shown = (business, image_source, build)  # what the selectors hold now
+        if trigger == ids.UPLOAD_DONE and uploaded:
+            business, image_source = uploaded.get("business"), uploaded.get("image_source")
+            build = CURRENT
+        sel = resolve_selection(services.store.datasets(), business, image_source, build)
+        return (sel.business_options, _changed(sel.business, shown[0], first),
+                sel.source_options, _changed(sel.image_source, shown[1], first),
+                sel.build_options, _changed(sel.build, shown[2], first),
+                sel.selection if sel.selection != previous else no_update)
+
+
+def _changed(new, old, first: bool):
+    """Write a selector's value only when it differs (an equal write would still fire every
+    callback listening to it); the first time always write it."""
+    return new if first or new != old else no_update

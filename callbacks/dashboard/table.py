@@ -1,0 +1,29 @@
+"""Feature table callback: the CSV of what is shown (the rows come with the render callback,
+callbacks/dashboard/charts.py, from the same computation as the charts)."""
+
+from __future__ import annotations
+
+from dash import Input, Output, State, no_update
+
+from data.domain.filters import normalize_filters
+from figures.dashboard.table import csv_filename, csv_text
+from layouts.dashboard.ids import ids
+
+
+def register(app, services) -> None:
+    """Attach the table's callbacks to `app`."""
+
+    @app.callback(Output(ids.TABLE_CSV, "data"), Input(ids.TABLE_CSV_BUTTON, "n_clicks"),
+                  State(ids.TABLE, "virtualRowData"), State(ids.TABLE, "rowData"),
+                  State(ids.FILTERS, "data"), prevent_initial_call=True)
+    def download_csv(_clicks, shown_rows, rows, filters):
+        if not rows:
+            return no_update
+        # virtualRowData is the grid's rows in the order the user sorted them; use it only while
+        # it holds the same features as the current rows (it is updated after a render).
+        if shown_rows and {r["feature"] for r in shown_rows} == {r["feature"] for r in rows}:
+            rows = shown_rows
+        f = normalize_filters(filters)
+        name = csv_filename(f["business"] or "", f["image_source"] or "", f["build"],
+                            f["threshold"])
+        return {"content": csv_text(rows), "filename": name, "type": "text/csv"}

@@ -1,0 +1,58 @@
+"""Upload callbacks: open the dialog, suggest existing names, start the browser-side PUTs
+(assets/upload.js) and render what the API answered; announce success on ids.UPLOAD_DONE."""
+
+from __future__ import annotations
+
+from dash import ClientsideFunction, Input, Output, State, html, no_update
+
+from figures.dashboard.upload import step_outcome, succeeded
+from layouts.dashboard import upload
+from layouts.dashboard.ids import ids
+
+
+def register(app, services) -> None:
+    """Attach the upload dialog's callbacks to `app`."""
+
+    @app.callback(Output(ids.UPLOAD, "is_open"), Input(ids.UPLOAD_OPEN, "n_clicks"),
+                  prevent_initial_call=True)
+    def open_dialog(_clicks):
+        return True
+
+    @app.callback(Output(ids.UPLOAD_BUSINESS_LIST, "children"),
+                  Output(ids.UPLOAD_SOURCE_LIST, "children"),
+                  Input(ids.UPLOAD, "is_open"), Input(ids.UPLOAD_BUSINESS, "value"),
+                  Input(ids.UPLOAD_DONE, "data"))
+    def suggest_names(is_open, business, _done):
+        if not is_open:
+            return no_update, no_update
+        datasets = services.store.datasets()
+        businesses = [b["business"] for b in datasets]
+        sources = [s["image_source"] for b in datasets if b["business"] == (business or "").strip()
+                   for s in b["image_sources"]]
+        return ([html.Option(value=name) for name in businesses],
+                [html.Option(value=name) for name in sources])
+
+    app.clientside_callback(
+        ClientsideFunction(namespace="imageDashboardUpload", function_name="send"),
+        Output(ids.UPLOAD_RESPONSE, "data"),
+        Input(ids.UPLOAD_SEND, "n_clicks"),
+        State(ids.UPLOAD_BUSINESS, "value"), State(ids.UPLOAD_SOURCE, "value"),
+        State(ids.UPLOAD_TOKEN, "value"),
+        # Ids passed as data keep every id in layouts/ids.py, none spelled in the script.
+        State(ids.UPLOAD_FEATURES, "id"), State(ids.UPLOAD_METRICS, "id"),
+        State(ids.UPLOAD_PROGRESS, "id"), State(ids.UPLOAD_SEND, "id"),
+        prevent_initial_call=True,
+    )
+
+    @app.callback(Output(ids.UPLOAD_RESULT, "children"), Output(ids.UPLOAD_DONE, "data"),
+                  Input(ids.UPLOAD_RESPONSE, "data"), prevent_initial_call=True)
+    def show_outcome(answer):
+        if not answer:
+            return no_update, no_update
+        steps = answer.get("steps") or []
+        shown = upload.outcome([step_outcome(s) for s in steps], answer.get("problem"))
+        if not succeeded(steps):
+            return shown, no_update
+        done = {"business": answer.get("business"), "image_source": answer.get("image_source"),
+                "at": answer.get("at")}
+        return shown, done

@@ -1,0 +1,27 @@
+"""The router: when the address changes to another page, its layout replaces the content.
+
+The first view is rendered with the layout itself (app.py), so on load this answers "nothing
+to do" in the same round of callbacks as the page's own, adding no wait.
+"""
+
+from __future__ import annotations
+
+from dash import Input, Output, State, no_update
+
+from layouts.shell import not_found, shell_ids
+
+
+def register(app, services, page_for) -> None:
+    """Attach the router; `page_for(pathname)` gives the Page for a browser path or None."""
+    prefix = services.settings.url_prefix
+
+    @app.callback(Output(shell_ids.CONTENT, "children"), Output(shell_ids.RENDERED, "data"),
+                  Input(shell_ids.LOCATION, "pathname"), State(shell_ids.RENDERED, "data"))
+    def route(pathname, rendered):
+        page = page_for(pathname)
+        key = page.path if page is not None else None
+        if key is not None and key == rendered:
+            return no_update, no_update
+        if page is None:
+            return not_found(prefix), None
+        return page.layout(services), page.path

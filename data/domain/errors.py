@@ -1,0 +1,60 @@
+"""Domain errors: what went wrong, in the product's words, with no HTTP in sight.
+
+Each carries a machine `code`, a `message` that tells the caller how to fix it, and `details`
+(the first offenders). The HTTP edge (api/errors.py) maps each class to a status code; callbacks
+show the message to a person.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A problem the caller can fix."""
+
+    def __init__(self, code: str, message: str, details: list | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.details = details or []
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+    def body(self) -> dict:
+        return {"error": self.code, "message": self.message, "details": self.details}
+
+
+class MalformedBody(DomainError):
+    """The body cannot be decoded at all (not JSON, not CSV, broken compression)."""
+
+
+class InvalidPayload(DomainError):
+    """The body decodes but says something unusable (wrong shape, bad values); nothing stored."""
+
+
+class MissingDataset(DomainError):
+    """The request does not say which business and image source it means."""
+
+
+class UnknownDataset(DomainError):
+    """No such business / image source."""
+
+
+class NoBuild(DomainError):
+    """The image source exists but has no build yet."""
+
+
+class UnknownBuild(DomainError):
+    """The build asked for does not belong to the image source."""
+
+
+class IdempotencyConflict(DomainError):
+    """An Idempotency-Key reused with a different request."""
+
+
+class NotAuthenticated(DomainError):
+    """No credentials, or credentials this server does not accept."""
+
+
+class NotAllowed(DomainError):
+    """Known credentials that may not do this."""

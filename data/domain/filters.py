@@ -1,0 +1,127 @@
+"""The view filters: one definition of their names, defaults, URL spelling and coercion.
+
+The dashboard's URL, its controls, the features API and the figures all import these; nothing
+else spells a default. A filters dict has the keys of DEFAULT_FILTERS:
+business, image_source, build (int, None = the current build, following new ones), version
+(the image source's version when resolved), threshold (>= 0), min_pct <= max_pct in [0, 100],
+top_k (int >= 1, None = all), sort (a key of SORTS), pinned and excluded (feature names).
+"""
+
+from __future__ import annotations
+
+import math
+from urllib.parse import parse_qs, urlencode
+
+CURRENT = "current"  # the build selector's and the API's word for "the current build"
+ALL = "all"  # top_k's word for "every feature" in the URL
+ALL_FEATURES = 0  # the top-K control's value for "every feature" (coerce_top_k reads it as None)
+DEFAULT_TOP_K = 30
+SORTS = {
+    "impact": "impact (largest first)",
+    "abs_impact": "|impact| (largest first)",
+    "prevalence": "prevalence (most common first)",
+    "name": "name (A–Z)",
+}
+DEFAULT_SORT = "impact"
+DEFAULT_FILTERS = {
+    "business": None, "image_source": None, "build": None, "version": None,
+    "threshold": 0.0, "min_pct": 0.0, "max_pct": 100.0, "top_k": DEFAULT_TOP_K,
+    "sort": DEFAULT_SORT, "pinned": [], "excluded": [],
+}
+# Query keys kept in the URL but not part of the filters (embed=1 hides the page chrome).
+PASSED_THROUGH = ("embed",)
+
+
+def normalize_filters(filters: dict | None) -> dict:
+    """`filters` with defaults filled in and values coerced to their types: threshold >= 0,
+    0 <= min_pct <= max_pct <= 100, top_k an int >= 1 or None (= all), a known sort."""
+    f = dict(DEFAULT_FILTERS)
+    f.update({k: v for k, v in (filters or {}).items() if v is not None or k in ("build", "top_k")})
+    f["threshold"] = max(0.0, finite_float(f["threshold"], 0.0))
+    lo = min(max(finite_float(f["min_pct"], 0.0), 0.0), 100.0)
+    hi = min(max(finite_float(f["max_pct"], 100.0), 0.0), 100.0)
+    f["min_pct"], f["max_pct"] = min(lo, hi), max(lo, hi)
+    f["top_k"] = coerce_top_k(f.get("top_k"))
+    if f["sort"] not in SORTS:
+        f["sort"] = DEFAULT_SORT
+    f["pinned"] = [str(p) for p in (f.get("pinned") or [])]
+    f["excluded"] = [str(p) for p in (f.get("excluded") or [])]
+    return f
+
+
+def coerce_top_k(value) -> int | None:
+    """top_k as the filters hold it: None for all (None, '', 'all', 0), else an int >= 1;
+    anything unreadable is the default."""
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("", ALL, "0")):
+        return None
+    try:
+        k = int(value)
+    except (TypeError, ValueError, OverflowError):
+        return DEFAULT_TOP_K
+    if k == 0:
+        return None
+    return k if k >= 1 else DEFAULT_TOP_K
+
+
+def finite_float(v, default: float) -> float:
+    """`v` as a finite float, else `default`."""
+    try:
+        v = float(v)
+    except (TypeError, ValueError, OverflowError):
+        return default
+    return v if math.isfinite(v) else default
+
+
+def build_id(value) -> int | None:
+    """A build id from the URL or a selector: an int, or None for the current build."""
+    if value in (None, "", CURRENT):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def parse_query(search: str | None) -> dict:
+    """The view a query string asks for; keys it does not give (or gives wrong) keep defaults."""
+    q = parse_qs((search or "").lstrip("?"), keep_blank_values=False)
+
+    def one(key):
+        values = q.get(key)
+        return values[-1] if values else None
+
+    top_k = one("top_k")
+    view = normalize_filters({
+        "threshold": one("threshold"), "min_pct": one("min_pct"), "max_pct": one("max_pct"),
+        "top_k": DEFAULT_TOP_K if top_k is None else top_k, "sort": one("sort"),
+        "pinned": q.get("pin", []), "excluded": q.get("exclude", []),
+    })
+    view.update(business=one("business"), image_source=one("image_source"),
+                build=build_id(one("build")))
+    return view
+
+
+def query_string(filters: dict, search: str | None = None) -> str:
+    """`?...` for the view in `filters`; keeps PASSED_THROUGH keys from the current `search`.
+    Defaults are left out (top_k, sort, empty pin/exclude) except business, image_source,
+    threshold, min_pct and max_pct, always written."""
+    f = filters
+    pairs = [("business", f.get("business") or ""), ("image_source", f.get("image_source") or "")]
+    if f.get("build") is not None:
+        pairs.append(("build", str(f["build"])))
+    pairs += [("threshold", _num(f.get("threshold", 0.0))),
+              ("min_pct", _num(f.get("min_pct", 0.0))),
+              ("max_pct", _num(f.get("max_pct", 100.0)))]
+    if f.get("top_k") != DEFAULT_TOP_K:
+        pairs.append(("top_k", ALL if f.get("top_k") is None else str(f["top_k"])))
+    if f.get("sort", DEFAULT_SORT) != DEFAULT_SORT:
+        pairs.append(("sort", f["sort"]))
+    pairs += [("pin", p) for p in f.get("pinned") or ()]
+    pairs += [("exclude", p) for p in f.get("excluded") or ()]
+    kept = parse_qs((search or "").lstrip("?"))
+    pairs += [(k, kept[k][-1]) for k in PASSED_THROUGH if k in kept]
+    return "?" + urlencode(pairs)
+
+
+def _num(v) -> str:
+    return f"{float(v):.10g}" if v is not None else ""

@@ -1,0 +1,22 @@
+"""What every body check shares: how offenders are listed and how values are named."""
+
+from __future__ import annotations
+
+import json
+
+MAX_OFFENDERS = 10
+
+
+def offender_message(what: str, offenders: list, total: int) -> str:
+    more = f" (showing the first {len(offenders)} of {total})" if total > len(offenders) else ""
+    return f"{what}{more}."
+
+
+def short_repr(v: object) -> str:
+    text = json.dumps(v, ensure_ascii=False, default=str)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def json_type(v: object) -> str:
+    return {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null",
+            int: "number", float: "number"}.get(type(v), type(v).__name__)

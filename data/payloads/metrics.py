@@ -1,0 +1,141 @@
+"""Checking a metrics body (JSON or CSV) into rows, and the CTR an image's metrics give."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass
+
+from data.domain.errors import InvalidPayload
+from data.payloads.common import MAX_OFFENDERS, json_type, offender_message, short_repr
+
+
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    image: str
+    impressions: int | None
+    clicks: int | None
+    ctr: float | None
+
+
+def validate_metrics_json(obj: object) -> list[MetricRow]:
+    """Check `{image: {"impressions": int, "clicks": int}}` or `{image: {"ctr": float}}`."""
+    hint = ('Send {"image name": {"impressions": 1000, "clicks": 12}, ...} or '
+            '{"image name": {"ctr": 0.012}, ...}.')
+    if not isinstance(obj, dict):
+        raise InvalidPayload("wrong_shape", f"The body is a JSON {json_type(obj)}, not an object. {hint}")
+    if not obj:
+        raise InvalidPayload("empty_payload", f"The body has no images. {hint}")
+    rows, details, total = [], [], 0
+    for name, m in obj.items():
+        try:
+            if type(m) is not dict:
+                raise ValueError(f"value is a JSON {json_type(m)}, not an object")
+            unknown = set(m) - {"impressions", "clicks", "ctr"}
+            if unknown:
+                raise ValueError(f"unknown field(s) {sorted(unknown)}; use impressions+clicks or ctr")
+            rows.append(_metric_row(name, m.get("impressions"), m.get("clicks"), m.get("ctr")))
+        except ValueError as exc:
+            total += 1
+            if len(details) < MAX_OFFENDERS:
+                details.append({"image": name, "problem": str(exc)})
+    if total:
+        raise InvalidPayload("bad_metrics", offender_message(
+            f"{total} image(s) have unusable metrics. {hint}", details, total), details)
+    return rows
+
+
+def validate_metrics_csv(text: str) -> list[MetricRow]:
+    """Check CSV with header `image,impressions,clicks` or `image,ctr`."""
+    hint = "The first line must be `image,impressions,clicks` or `image,ctr`."
+    reader = _csv_records(text)
+    header = next(reader, None)
+    if header is None:
+        raise InvalidPayload("empty_payload", f"The CSV body is empty. {hint}")
+    header = [h.strip().lower() for h in header]
+    if header not in (["image", "impressions", "clicks"], ["image", "ctr"]):
+        raise InvalidPayload("wrong_shape", f"Unexpected CSV header {header}. {hint}")
+    rows, details, total, seen = [], [], 0, set()
+    for lineno, rec in enumerate(reader, start=2):
+        if not rec:
+            continue
+        try:
+            if len(rec) != len(header):
+                raise ValueError(f"expected {len(header)} columns, got {len(rec)}")
+            name = rec[0]
+            if name in seen:
+                raise ValueError("image listed twice")
+            seen.add(name)
+            if len(header) == 3:
+                rows.append(_metric_row(name, _csv_int(rec[1]), _csv_int(rec[2]), None))
+            else:
+                rows.append(_metric_row(name, None, None, _csv_float(rec[1])))
+        except ValueError as exc:
+            total += 1
+            if len(details) < MAX_OFFENDERS:
+                details.append({"line": lineno, "image": rec[0] if rec else "", "problem": str(exc)})
+    if total:
+        raise InvalidPayload("bad_metrics", offender_message(
+            f"{total} CSV line(s) are unusable", details, total), details)
+    if not rows:
+        raise InvalidPayload("empty_payload", f"The CSV body has a header but no rows. {hint}")
+    return rows
+
+
+def _csv_records(text: str):
+    """CSV records of `text`; what the csv module cannot read (a bare CR inside a field, a field
+    over its size limit) is a 422 naming the line, not a crash."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise InvalidPayload("bad_csv", f"The CSV body cannot be read at line "
+                                           f"{reader.line_num}: {exc}.") from None
+
+
+def _csv_int(text: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise ValueError(f"{text!r} is not a whole number") from None
+
+
+def _csv_float(text: str) -> float:
+    try:
+        return float(text.strip())
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number") from None
+
+
+def _metric_row(name: str, impressions: object, clicks: object, ctr: object) -> MetricRow:
+    if name == "":
+        raise ValueError("empty image name")
+    if "\x00" in name:  # PostgreSQL text cannot hold NUL
+        raise ValueError("the image name contains a NUL character")
+    if impressions is None and clicks is None and ctr is None:
+        raise ValueError("no impressions/clicks and no ctr")
+    if (impressions is None) != (clicks is None):
+        raise ValueError("impressions and clicks must be sent together")
+    if impressions is not None:
+        for label, v in (("impressions", impressions), ("clicks", clicks)):
+            if type(v) is not int:
+                raise ValueError(f"{label} must be a whole number, got {short_repr(v)}")
+            if v < 0 or v > 2**62:
+                raise ValueError(f"{label} must be between 0 and 2^62, got {v}")
+        if clicks > impressions:
+            raise ValueError(f"clicks ({clicks}) exceed impressions ({impressions})")
+    if ctr is not None:
+        if type(ctr) not in (int, float) or not math.isfinite(ctr) or not 0 <= ctr <= 1:
+            raise ValueError(f"ctr must be a number between 0 and 1, got {short_repr(ctr)}")
+        ctr = float(ctr)
+    return MetricRow(name, impressions, clicks, ctr)
+
+
+def outcome(impressions: int | None, clicks: int | None, ctr: float | None) -> float:
+    """Image CTR per SPEC §5: clicks/impressions when impressions > 0, else ctr, else NaN."""
+    if impressions:
+        return clicks / impressions
+    return ctr if ctr is not None else math.nan

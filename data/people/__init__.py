@@ -1,0 +1,1 @@
+"""People and credentials: ingest tokens, signatures, rate limits."""

@@ -1,0 +1,157 @@
+"""The scatter: one marker per (image, present feature), x = feature, y = image CTR.
+
+Past `POINT_CAP` markers the browser stalls, so a bigger view draws a deterministic sample,
+stratified per feature: every feature keeps a share proportional to its points (and at least a
+floor, so a rare feature stays visible), and within a feature the images kept are those with the
+smallest fixed hash of their index — the same images across features, so a sampled image still
+shows most of its features and the hover line stays meaningful.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from data.stats.features import FeatureIndex
+from figures.base import base_layout, category_axis, value_axis
+
+POINT_CAP = 20_000
+MIN_POINTS_PER_FEATURE = 50
+# Knuth's multiplicative hash: a bijection on 32-bit image indices that scatters neighbours.
+_HASH_MULTIPLIER = np.uint64(2654435761)
+_HASH_MASK = np.uint64(0xFFFFFFFF)
+
+SCATTER_HEIGHT = 440
+HOVER_LINE_COLOUR = "#d62728"  # callbacks/hover.py draws the line in the browser
+
+
+@dataclass(frozen=True)
+class ScatterPoints:
+    """The markers to draw, ordered by feature (x order) then by confidence."""
+
+    feature_pos: np.ndarray  # int: position of each point's feature in the x categories
+    entries: np.ndarray  # int64: positions in index.rows / index.values
+    total: int  # points in the view before sampling
+    per_feature_total: np.ndarray  # int: points of each feature before sampling
+
+    @property
+    def sampled(self) -> bool:
+        return len(self.entries) < self.total
+
+
+def point_quota(counts: np.ndarray, cap: int, floor: int = MIN_POINTS_PER_FEATURE) -> np.ndarray:
+    """Points to keep per feature so the total is min(sum(counts), cap): every feature keeps
+    min(count, floor) (the floor shrinks when features x floor exceeds the cap), the rest is
+    shared in proportion to what is left of each feature, by largest remainder."""
+    counts = np.asarray(counts, dtype=np.int64)
+    total = int(counts.sum())
+    if total <= cap:
+        return counts.copy()
+    floor = max(1, min(floor, cap // max(len(counts), 1)))
+    base = np.minimum(counts, floor)
+    left = cap - int(base.sum())
+    extra = counts - base
+    share = extra * (left / extra.sum())
+    quota = base + np.floor(share).astype(np.int64)
+    short = cap - int(quota.sum())
+    if short > 0:
+        # Largest remainders first; ties by feature position, so the result is deterministic.
+        order = np.lexsort((np.arange(len(counts)), -(share - np.floor(share))))
+        quota[order[:short]] += 1
+    return np.minimum(quota, counts)
+
+
+def image_priority(rows: np.ndarray) -> np.ndarray:
+    """A fixed pseudo-random rank per image index (smaller = kept first when sampling)."""
+    return ((rows.astype(np.uint64) * _HASH_MULTIPLIER) & _HASH_MASK).astype(np.uint32)
+
+
+def scatter_points(index: FeatureIndex, threshold: float, features: np.ndarray,
+                   cap: int = POINT_CAP) -> ScatterPoints:
+    """The (image, feature) pairs present at `threshold` for the features given (columns of the
+    index, in x order), sampled down to `cap` when there are more."""
+    slices = index.present_entries(threshold, features)
+    counts = np.fromiter((s.stop - s.start for s in slices), dtype=np.int64, count=len(slices))
+    quota = point_quota(counts, cap)
+    priority = image_priority(np.arange(len(index.y))) if quota.sum() < counts.sum() else None
+    parts = []
+    for s, n, k in zip(slices, counts.tolist(), quota.tolist()):
+        if k == n:
+            parts.append(np.arange(s.start, s.stop, dtype=np.int64))
+        elif k > 0:
+            parts.append(s.start + _smallest(priority[index.rows[s]], k))
+    entries = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+    feature_pos = np.repeat(np.arange(len(slices)), quota)
+    return ScatterPoints(feature_pos, entries, int(counts.sum()), counts)
+
+
+def _smallest(priority: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the k smallest priorities, ascending by position.
+
+    Priorities are spread evenly over 32 bits, so the k smallest lie (almost surely) below a
+    cut a little above k/n of the range; partitioning only those keeps the cost O(n) with a
+    small constant instead of a full argpartition. Same result either way."""
+    n = len(priority)
+    cut = min(int(k / n * 2.0**32 * 1.3) + 32 * 2**32 // max(n, 1), 2**32 - 1)
+    candidates = np.flatnonzero(priority < cut)
+    if len(candidates) < k:
+        candidates = np.arange(n)
+    if len(candidates) > k:
+        candidates = candidates[np.argpartition(priority[candidates], k - 1)[:k]]
+    candidates.sort()  # back to confidence order within the feature
+    return candidates.astype(np.int64)
+
+
+def _text_array(labels: np.ndarray) -> np.ndarray:
+    """Object array of str as a numpy unicode array when that stays small: the JSON encoder
+    turns unicode arrays into lists in one call, object arrays element by element (10x slower)."""
+    longest = max(map(len, labels.tolist()), default=0)
+    return labels.astype(str) if longest <= 256 else labels
+
+
+def scatter_figure(index: FeatureIndex, points: ScatterPoints, categories: list[str],
+                   image_labels: np.ndarray, *, uirevision: str) -> dict:
+    """The WebGL scatter. `categories` are the escaped feature names in x order and
+    `image_labels` the escaped name of every image of the build.
+
+    One trace: the markers, with customdata = image index (the hover line and the detail panel
+    read it). The hover line is a layout shape the browser draws (callbacks/hover.py).
+    """
+    rows = index.rows[points.entries]
+    markers = {
+        "type": "scattergl",
+        "mode": "markers",
+        "name": "images",
+        "x": _text_array(np.asarray(categories, dtype=object)[points.feature_pos]),
+        "y": index.y[rows],
+        "customdata": rows,
+        "text": _text_array(image_labels[rows]),
+        "marker": {
+            "color": index.values[points.entries],
+            "colorscale": "Viridis",
+            "cmin": 0.0,
+            "cmax": max(index.max_value, 1e-12),
+            "size": 6,
+            "opacity": 0.7,
+            "colorbar": {"title": {"text": "confidence", "side": "right"}, "thickness": 12,
+                         "len": 0.9, "x": 1.01, "xpad": 4},
+        },
+        "hovertemplate": ("<b>%{text}</b><br>feature: %{x}<br>confidence: %{marker.color:.3f}"
+                          "<br>CTR: %{y:.3%}<extra></extra>"),
+    }
+    layout = base_layout(SCATTER_HEIGHT, bottom=8, title="Image CTR by feature present",
+                         uirevision=uirevision)
+    layout.update(
+        xaxis=category_axis(categories, show_labels=True),
+        yaxis=value_axis("image CTR", ".1%"),
+        hovermode="closest",
+        # Finite distances: with -1 plotly.js searches every point on each mouse move, which
+        # freezes the page at 100k points.
+        hoverdistance=12,
+        spikedistance=12,
+        hoverlabel={"bgcolor": "white", "font": {"size": 12}},
+        dragmode="zoom",
+        shapes=[],  # the hover line (callbacks/hover.py)
+    )
+    return {"data": [markers], "layout": layout}

@@ -1,0 +1,87 @@
+"""The controls: which dataset (business → image source → build) and how to look at it
+(confidence threshold, sparsity range, top-K, sort order, pinned and excluded features).
+
+callbacks/dashboard/selectors.py fills the selectors; callbacks/dashboard/filters.py sets the sliders' ranges for the
+build on screen and folds every control into ids.FILTERS.
+"""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from data.domain.filters import ALL_FEATURES, CURRENT, DEFAULT_TOP_K, SORTS
+from layouts.dashboard.ids import ids
+
+TOP_K_CHOICES = (10, 20, 30, 50, 100, 200)
+
+
+def top_k_options(asked: int | None = None) -> list[dict]:
+    """The top-K choices, plus the one a URL asked for when it is not among them (top_k=15)."""
+    ks = sorted(set(TOP_K_CHOICES) | ({asked} if isinstance(asked, int) else set()))
+    return [{"label": str(k), "value": k} for k in ks] + [{"label": "all", "value": ALL_FEATURES}]
+
+
+def selectors() -> html.Div:
+    """Business → image source → build. Hidden in embed mode (a portal fixes the dataset)."""
+    return html.Div(dbc.Row([
+        dbc.Col(_field("Business", dcc.Dropdown(id=ids.BUSINESS, clearable=False,
+                                                placeholder="No business yet")), md=4),
+        dbc.Col(_field("Image source", dcc.Dropdown(id=ids.IMAGE_SOURCE, clearable=False,
+                                                    placeholder="No image source yet")), md=4),
+        dbc.Col(_field("Build", dcc.Dropdown(id=ids.BUILD, clearable=False, value=CURRENT,
+                                             placeholder="No build yet")), md=4),
+    ], className="g-3"), id=ids.SELECTORS_PANEL, className="selectors-panel mb-2")
+
+
+def filters() -> dbc.Card:
+    """The analysis controls; their values travel in the URL (data/domain/filters.py)."""
+    return dbc.Card(dbc.CardBody([
+        dbc.Row([
+            dbc.Col([
+                _field("Confidence threshold", dcc.Slider(
+                    id=ids.CONFIDENCE, min=0, max=1, step=0.01, value=0,
+                    marks={0: "0", 0.5: "0.5", 1: "1"}, updatemode="mouseup",
+                    tooltip={"placement": "bottom", "always_visible": False},
+                    allow_direct_input=True)),
+                html.Small(id=ids.THRESHOLD_NOTE, className="text-muted"),
+            ], lg=4),
+            dbc.Col([
+                _field("Sparsity: keep features present in (% of images)", dcc.RangeSlider(
+                    id=ids.SPARSITY, min=0, max=100, step=0.5, value=[0, 100],
+                    marks={v: f"{v}%" for v in (0, 25, 50, 75, 100)}, updatemode="mouseup",
+                    tooltip={"placement": "bottom", "always_visible": False},
+                    allow_direct_input=True, pushable=0)),
+                html.Small(id=ids.SPARSITY_NOTE, className="text-muted"),
+            ], lg=4),
+            dbc.Col([
+                dbc.Row([
+                    dbc.Col(_field("Top-K by |impact|", dcc.Dropdown(
+                        id=ids.TOP_K, clearable=False, value=DEFAULT_TOP_K,
+                        options=top_k_options())), width=5),
+                    dbc.Col(_field("Order", dcc.Dropdown(
+                        id=ids.SORT, clearable=False, value="impact",
+                        options=[{"label": text, "value": key} for key, text in SORTS.items()])),
+                        width=7),
+                ], className="g-2"),
+                html.Div([
+                    html.Small(id=ids.TOP_K_NOTE, className="text-muted me-2"),
+                    dbc.Button("show all", id=ids.SHOW_ALL, size="sm", color="link",
+                               className="p-0 align-baseline d-none"),
+                ]),
+            ], lg=4),
+        ], className="g-4"),
+        dbc.Row([
+            dbc.Col(_field("Pin (always show)", dcc.Dropdown(
+                id=ids.PINNED, multi=True, value=[], placeholder="features to keep on the axis")),
+                md=6),
+            dbc.Col(_field("Exclude", dcc.Dropdown(
+                id=ids.EXCLUDED, multi=True, value=[], placeholder="features to leave out")),
+                md=6),
+        ], className="g-3 mt-1"),
+    ]), className="filters-panel mb-3")
+
+
+def _field(label: str, control) -> html.Div:
+    return html.Div([dbc.Label(label, className="form-label small fw-semibold mb-1"), control],
+                    className="mb-1")

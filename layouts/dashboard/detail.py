@@ -1,0 +1,66 @@
+"""Image detail: a side panel that opens when a scatter point is clicked (callbacks/detail.py
+fills it; assets/detail.js swaps in the placeholder when the picture fails to load)."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+from figures.dashboard.detail import ImageDetail
+from layouts.dashboard.ids import ids
+
+
+def layout():
+    return dbc.Offcanvas(html.Div(id=ids.DETAIL_BODY), id=ids.DETAIL, title="Image",
+                         placement="end", is_open=False, scrollable=True, backdrop=False,
+                         className="image-detail")
+
+
+def body(detail: ImageDetail, threshold: float, build_id: int) -> list:
+    """The panel's content for one image. Every name is passed as text, never as markup."""
+    return [
+        html.H5(detail.name, className="image-detail-name text-break"),
+        _picture(detail, build_id),
+        html.Dl([
+            html.Dt("CTR"), html.Dd(_pct(detail.ctr), className="image-detail-ctr"),
+            html.Dt("Impressions"), html.Dd(_int(detail.impressions),
+                                            className="image-detail-impressions"),
+            html.Dt("Clicks"), html.Dd(_int(detail.clicks), className="image-detail-clicks"),
+        ], className="image-detail-outcome"),
+        html.H6(f"Features ({len(detail.features)})"),
+        html.Table([
+            html.Thead(html.Tr([html.Th("Feature"), html.Th("Confidence"),
+                                html.Th(f"Present at ≥ {threshold:g}")])),
+            html.Tbody([
+                html.Tr([html.Td(name, className="text-break"), html.Td(f"{value:.4g}"),
+                         html.Td("yes" if value > 0 and value >= threshold else "")])
+                for name, value in detail.features
+            ]),
+        ], className="table table-sm image-detail-features"),
+    ]
+
+
+def message(text: str) -> html.P:
+    return html.P(text, className="text-muted")
+
+
+def _picture(detail: ImageDetail, build_id: int) -> html.Div:
+    placeholder = html.Div(
+        "No picture: this image source has no URL template." if detail.picture_url is None
+        else "The picture could not be loaded.", className="image-detail-placeholder")
+    if detail.picture_url is None:
+        return html.Div(placeholder, className="image-detail-picture image-detail-failed")
+    # A new key per image remounts the box, so a failure mark from the last image cannot stick.
+    return html.Div([
+        html.Img(src=detail.picture_url, alt=detail.name, className="image-detail-img",
+                 referrerPolicy="no-referrer"),
+        placeholder,
+    ], className="image-detail-picture", key=f"{build_id}:{detail.name}")
+
+
+def _pct(v: float | None) -> str:
+    return "no outcome" if v is None else f"{v:.4%}"
+
+
+def _int(v: int | None) -> str:
+    return "—" if v is None else f"{v:,}"

@@ -1,0 +1,55 @@
+"""What every page shares: the site navigation above the page, and the slot the page fills.
+
+A page is a `Page` (pages.py): its path under URL_PREFIX, its title, its layout and its
+callbacks. The shell knows pages only through that list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from dash import dcc, html
+
+
+class shell_ids:  # noqa: N801 - used as a namespace
+    NAV = "site-nav"
+    LOCATION = "page-location"
+    CONTENT = "page-content"
+    RENDERED = "page-rendered"  # the path of the page whose layout the content holds
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the app: `path` is relative to URL_PREFIX ('' is the dashboard)."""
+
+    path: str
+    title: str
+    layout: Callable  # layout(services) -> component
+    register_callbacks: Callable  # register_callbacks(app, services)
+
+
+def shell(pages: tuple[Page, ...], prefix: str, page: Page | None, content) -> html.Div:
+    """The whole document body: navigation, then the page's content (`content` may be None
+    when the router callback fills it)."""
+    return html.Div([
+        dcc.Location(id=shell_ids.LOCATION, refresh=False),
+        dcc.Store(id=shell_ids.RENDERED, data=page.path if page and content is not None else None),
+        html.Nav(html.Ul([
+            html.Li(html.A(p.title, href=prefix + p.path,
+                           className="nav-link" + (" active" if p is page else ""),
+                           **({"aria-current": "page"} if p is page else {})),
+                    className="nav-item")
+            for p in pages
+        ], className="nav nav-pills small"), id=shell_ids.NAV, className="site-nav px-3 pt-2",
+            **{"aria-label": "Pages"}),
+        html.Main(content, id=shell_ids.CONTENT),
+    ])
+
+
+def not_found(prefix: str) -> html.Div:
+    """The content for a path that is no page."""
+    return html.Div([
+        html.H1("Page not found", className="h4"),
+        html.P(["There is no page here. ", html.A("Open the dashboard", href=prefix), "."]),
+    ], className="container py-4")

@@ -1,0 +1,21 @@
+"""Every page of the app, in navigation order. A new page is one line here plus its own
+layout, callbacks and figures modules (layouts/<page>, callbacks/<page>, figures/<page>)."""
+
+from __future__ import annotations
+
+from callbacks import dashboard as dashboard_callbacks
+from layouts.dashboard import page as dashboard_layout
+from layouts.shell import Page
+
+PAGES: tuple[Page, ...] = (
+    Page("", "Dashboard", dashboard_layout.layout, dashboard_callbacks.register),
+)
+
+
+def page_for(pathname: str | None, prefix: str) -> Page | None:
+    """The page a browser path (with the URL prefix) shows; None when it is no page."""
+    path = pathname or prefix
+    if not path.startswith(prefix) and path + "/" != prefix:
+        return None
+    relative = path[len(prefix):].strip("/")
+    return next((p for p in PAGES if p.path == relative), None)
