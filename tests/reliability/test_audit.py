@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-import data.store
+import data.storage.store
 from data.people.tokens import create_token
 from data.storage.models import AuditRecord, Build
 from tests.reliability.builds import build_body, metrics_body
@@ -65,7 +65,7 @@ def test_audit_record_and_build_commit_together(audited, monkeypatch):
     def failing_record(*args, **kwargs):
         raise RuntimeError("audit storage failed")
 
-    monkeypatch.setattr(data.store, "record_write", failing_record)
+    monkeypatch.setattr(data.storage.store, "record_write", failing_record)
     resp = client.put("/api/v1/features", data=build_body(1), headers={**MUSIC, **music})
     assert resp.status_code == 500 and resp.json["error"] == "internal_error"
     assert _count(svc, Build) == 0  # the build rolled back with its audit record
