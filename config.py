@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -12,9 +12,7 @@ API_PREFIX = "api/v1"  # the API's path under URL_PREFIX
 DEFAULT_LIVE_POLL_MS = 3000
 
 
-def _flag(value: str | None, default: bool) -> bool:
-    if value is None or value.strip() == "":
-        return default
+def _flag(value: str) -> bool:
     return value.strip().lower() not in ("0", "false", "no", "off")
 
 
@@ -25,42 +23,60 @@ def _prefix(value: str | None) -> str:
     return "/" + "".join(p + "/" for p in parts)
 
 
+def _tokens(value: str) -> tuple[str, ...]:
+    return tuple(t.strip() for t in value.split(",") if t.strip())
+
+
+def _text(value: str) -> str:
+    return value.strip()
+
+
+def _optional(value: str) -> str | None:
+    return value or None
+
+
+def env(name: str, parse=str, **kwargs):
+    """A Settings field read from the environment variable `name` with `parse` (an unset or
+    empty variable keeps the default)."""
+    return field(metadata={"env": name, "parse": parse}, **kwargs)
+
+
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = DEFAULT_DATABASE_URL
-    ingest_tokens: tuple[str, ...] = field(default=(), repr=False)  # never printed
-    host: str = "127.0.0.1"
-    port: int = 8050
-    load_demo: bool = True
-    url_prefix: str = "/"
-    frame_ancestors: str = "'self'"
-    max_ingest_bytes: int = 1024 * 1024 * 1024  # features/metrics bodies, after gunzip
-    debug: bool = False
-    live_poll_ms: int = DEFAULT_LIVE_POLL_MS
-    max_body_bytes: int = 64 * 1024  # every other request body (e.g. PUT image-source)
-    signing_secret: str | None = field(default=None, repr=False)  # HMAC key of X-Signature-256
-    require_signature: bool = False
-    rate_limit_per_minute: float = 60.0  # writes per token per worker; 0 turns the limit off
-    rate_limit_burst: int = 30
+    """Every setting, with the environment variable it comes from and its default."""
+
+    database_url: str = env("DATABASE_URL", default=DEFAULT_DATABASE_URL)
+    ingest_tokens: tuple[str, ...] = env("INGEST_TOKENS", _tokens, default=(), repr=False)
+    host: str = env("HOST", default="127.0.0.1")
+    port: int = env("PORT", int, default=8050)
+    load_demo: bool = env("LOAD_DEMO", _flag, default=True)
+    url_prefix: str = env("URL_PREFIX", _prefix, default="/")
+    frame_ancestors: str = env("FRAME_ANCESTORS", _text, default="'self'")
+    # features/metrics bodies, after gunzip
+    max_ingest_bytes: int = env("MAX_INGEST_BYTES", int, default=1024 * 1024 * 1024)
+    debug: bool = env("DASH_DEBUG", _flag, default=False)
+    live_poll_ms: int = env("LIVE_POLL_MS", int, default=DEFAULT_LIVE_POLL_MS)
+    # every other request body (e.g. PUT image-source)
+    max_body_bytes: int = env("MAX_BODY_BYTES", int, default=64 * 1024)
+    # HMAC key of X-Signature-256, never printed
+    signing_secret: str | None = env("INGEST_SIGNING_SECRET", _optional, default=None, repr=False)
+    require_signature: bool = env("REQUIRE_SIGNATURE", _flag, default=False)
+    # writes per token per worker; 0 turns the limit off
+    rate_limit_per_minute: float = env("RATE_LIMIT_PER_MINUTE", float, default=60.0)
+    rate_limit_burst: int = env("RATE_LIMIT_BURST", int, default=30)
 
     @classmethod
-    def from_env(cls, env: os._Environ | dict | None = None) -> "Settings":
-        env = os.environ if env is None else env
-        tokens = tuple(t.strip() for t in env.get("INGEST_TOKENS", "").split(",") if t.strip())
-        return cls(
-            database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
-            ingest_tokens=tokens,
-            host=env.get("HOST") or "127.0.0.1",
-            port=int(env.get("PORT") or 8050),
-            load_demo=_flag(env.get("LOAD_DEMO"), True),
-            url_prefix=_prefix(env.get("URL_PREFIX")),
-            frame_ancestors=(env.get("FRAME_ANCESTORS") or "'self'").strip(),
-            max_ingest_bytes=int(env.get("MAX_INGEST_BYTES") or 1024 * 1024 * 1024),
-            debug=_flag(env.get("DASH_DEBUG"), False),
-            live_poll_ms=int(env.get("LIVE_POLL_MS") or DEFAULT_LIVE_POLL_MS),
-            max_body_bytes=int(env.get("MAX_BODY_BYTES") or 64 * 1024),
-            signing_secret=env.get("INGEST_SIGNING_SECRET") or None,
-            require_signature=_flag(env.get("REQUIRE_SIGNATURE"), False),
-            rate_limit_per_minute=float(env.get("RATE_LIMIT_PER_MINUTE") or 60),
-            rate_limit_burst=int(env.get("RATE_LIMIT_BURST") or 30),
-        )
+    def from_env(cls, environ: os._Environ | dict | None = None) -> "Settings":
+        """Settings from the environment (`environ`, default os.environ)."""
+        environ = os.environ if environ is None else environ
+        values = {}
+        for f in fields(cls):
+            raw = environ.get(f.metadata["env"])
+            if raw is not None and raw.strip() != "":
+                values[f.name] = f.metadata["parse"](raw)
+        return cls(**values)
+
+    @classmethod
+    def variables(cls) -> tuple[str, ...]:
+        """The names of every environment variable the settings read."""
+        return tuple(f.metadata["env"] for f in fields(cls))

@@ -43,12 +43,13 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from config import Settings
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-# Every variable config.Settings.from_env reads (env.get("NAME")): a test server never
-# inherits one from the caller's shell by accident.
-APP_VARIABLES = frozenset(re.findall(r'env\.get\("([A-Z0-9_]+)"',
-                                     (REPO_ROOT / "config.py").read_text()))
+# Every variable the app's settings read: a test server never inherits one from the caller's
+# shell by accident.
+APP_VARIABLES = frozenset(Settings.variables())
 
 
 class ServerFailed(RuntimeError):
