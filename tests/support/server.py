@@ -32,7 +32,6 @@ nothing else.
 from __future__ import annotations
 
 import os
-import re
 import signal
 import socket
 import subprocess
