@@ -41,7 +41,7 @@ def generate(n_images: int, density: float = 0.10, dense_json: bool = False,
              seed: int = 20240501) -> BenchData:
     """A build of `n_images` x 480 features with about `density` of the values non-zero.
 
-    Sparse JSON omits zeros (the SPEC allows it); dense JSON lists every feature of every image,
+    Sparse JSON omits zeros (the API allows it); dense JSON lists every feature of every image,
     zeros as 0 and a few as null. Prevalence varies by feature (long tail), mean = `density`.
     About 2% of images get no metrics.
     """

@@ -3,7 +3,7 @@
 The long (image, feature, value) frame of the non-zero values and the outcomes frame are built
 once, as such an app would hold them in memory; `naive_stats` is what its filter-change callback
 would run: filter by threshold, join the CTR, group by feature for the means, and one scipy Welch
-test per feature, then Benjamini–Hochberg. It follows SPEC §5 to the letter, so its answer must
+test per feature, then Benjamini–Hochberg. It follows docs/statistics.md to the letter, so its answer must
 equal the API's.
 """
 
@@ -39,7 +39,7 @@ def long_frames(data: BenchData) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def naive_stats(long: pd.DataFrame, outcomes: pd.DataFrame, threshold: float, min_pct: float,
                 max_pct: float) -> list[dict]:
-    """SPEC §5 per feature, the pandas + scipy way; same fields and order as the API."""
+    """docs/statistics.md per feature, the pandas + scipy way; same fields and order as the API."""
     n = len(outcomes)
     y = outcomes["ctr"].to_numpy()
     by_feature, agg = naive_means(long, outcomes, threshold, min_pct, max_pct)

@@ -142,6 +142,9 @@ _FOLDERS = ("summer", "winter", "holiday 2024", "spring_sale", "q3/retargeting",
 _HAND_NAMED = ("café_poster.png", "Été 2024/affiche principale.jpg", "hero banner (final).png")
 
 
+_IS_COLOUR = np.array([name in _COLOUR_NAMES for name in FEATURE_NAMES])
+
+
 def _prevalences(rng: np.random.Generator) -> np.ndarray:
     """Per-feature probability of being present in an image, aligned with FEATURE_NAMES."""
     p = np.empty(len(FEATURE_NAMES))
@@ -193,11 +196,23 @@ def generate_demo(
         raise ValueError(f"n_images must be >= 0, got {n_images}")
     rng = np.random.default_rng(seed)
     names = _image_names(n_images, rng)
-    prevalence = _prevalences(rng)
-    is_colour = np.array([name in _COLOUR_NAMES for name in FEATURE_NAMES])
+    rows, cols = _presence(n_images, rng)
+    values = _values(rows, cols, n_images, rng)
 
-    # Sparse presence, one feature at a time: memory grows with the number of
-    # (image, feature) pairs present, never with n_images * 480.
+    bounds = np.searchsorted(rows, np.arange(n_images + 1))
+    col_names = np.array(FEATURE_NAMES, dtype=object)[cols].tolist()
+    value_list = values.tolist()
+    features = {
+        name: dict(zip(col_names[bounds[i]:bounds[i + 1]], value_list[bounds[i]:bounds[i + 1]]))
+        for i, name in enumerate(names)
+    }
+    return features, _metrics(names, rows, cols, rng)
+
+
+def _presence(n_images: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(image, feature) index pairs present, sorted by image then feature. Sparse, one feature
+    at a time: memory grows with the pairs present, never with n_images * 480."""
+    prevalence = _prevalences(rng)
     counts = rng.binomial(n_images, prevalence)
     rows = np.concatenate(
         [np.sort(rng.choice(n_images, size=k, replace=False)) for k in counts.tolist()]
@@ -206,17 +221,20 @@ def generate_demo(
     cols = np.repeat(np.arange(len(FEATURE_NAMES)), counts)
 
     # Every picture has at least one colour: give the colourless ones a dominant neutral.
-    has_colour = np.bincount(rows[is_colour[cols]], minlength=n_images) > 0
+    has_colour = np.bincount(rows[_IS_COLOUR[cols]], minlength=n_images) > 0
     bare = np.flatnonzero(~has_colour)
     if bare.size:
         neutrals = np.array([FEATURE_NAMES.index(c) for c in ("white", "black", "gray")])
         rows = np.concatenate([rows, bare])
         cols = np.concatenate([cols, rng.choice(neutrals, size=bare.size, p=[0.5, 0.3, 0.2])])
-
     order = np.lexsort((cols, rows))
-    rows, cols = rows[order], cols[order]
-    colour_entry = is_colour[cols]
+    return rows[order], cols[order]
 
+
+def _values(rows: np.ndarray, cols: np.ndarray, n_images: int,
+            rng: np.random.Generator) -> np.ndarray:
+    """A value per present pair: colour fractions and label confidences."""
+    colour_entry = _IS_COLOUR[cols]
     values = np.empty(rows.size)
     # Colour fractions: a Dirichlet-like split of the part of the picture the model assigns.
     weights = rng.gamma(0.8, size=rows.size)
@@ -229,15 +247,13 @@ def generate_demo(
     # Label confidences: Vision reports only labels scoring >= 0.5, skewed towards high.
     confidence = 0.5 + 0.5 * rng.beta(2.5, 1.2, size=rows.size)
     values[~colour_entry] = np.clip(np.round(confidence[~colour_entry], 6), 0.5, 0.999999)
+    return values
 
-    bounds = np.searchsorted(rows, np.arange(n_images + 1))
-    col_names = np.array(FEATURE_NAMES, dtype=object)[cols].tolist()
-    value_list = values.tolist()
-    features = {
-        name: dict(zip(col_names[bounds[i]:bounds[i + 1]], value_list[bounds[i]:bounds[i + 1]]))
-        for i, name in enumerate(names)
-    }
 
+def _metrics(names: list[str], rows: np.ndarray, cols: np.ndarray,
+             rng: np.random.Generator) -> dict[str, dict[str, int]]:
+    """Impressions and clicks from the planted effects, for about 98% of the images."""
+    n_images = len(names)
     # Expected CTR: base rate x planted effects x creative quality nobody measured.
     log_ctr = np.full(n_images, np.log(BASE_CTR)) + rng.normal(0.0, 0.25, size=n_images)
     for feature, effect in PLANTED_EFFECTS.items():
@@ -251,9 +267,8 @@ def generate_demo(
     without_metrics = set(
         rng.choice(n_images, size=round(0.02 * n_images), replace=False).tolist()
     )
-    metrics = {
+    return {
         name: {"impressions": imp, "clicks": clk}
         for i, (name, imp, clk) in enumerate(zip(names, impressions.tolist(), clicks.tolist()))
         if i not in without_metrics
     }
-    return features, metrics

@@ -1,1 +1,2 @@
-"""Page layouts: what the dashboard shows, built from component ids in layouts.ids."""
+"""Page layouts: layouts/shell.py (navigation around every page) and one module or package per
+page (layouts/dashboard/), each with its component ids in one place."""

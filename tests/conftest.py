@@ -26,25 +26,26 @@ import os
 import pytest
 
 from config import Settings
+from tests.support.backend import backend_name
 from tests.support.databases import new_database as _new_database
 from tests.support.server import LiveServer
 
 PG_HOST = os.environ.get("TEST_PG_HOST", "/var/run/postgresql")
 
 
-def backend() -> str:
-    return os.environ.get("TEST_DATABASE", "sqlite").strip().lower()
+def pytest_configure(config):
+    backend_name()  # a misspelt TEST_DATABASE stops the run before any test
 
 
 def new_database(directory):
     """URL of a new, empty database on this run's backend (see tests/support/databases.py)."""
-    return _new_database(backend(), directory, pg_host=PG_HOST)
+    return _new_database(backend_name(), directory, pg_host=PG_HOST)
 
 
 @pytest.fixture(scope="session")
 def database_backend() -> str:
     """'sqlite' or 'postgresql': the SQLAlchemy dialect name of the databases these tests use."""
-    return "postgresql" if backend() == "postgresql" else "sqlite"
+    return backend_name()
 
 
 @pytest.fixture

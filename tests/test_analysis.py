@@ -1,4 +1,4 @@
-"""SPEC §5 statistics checked field by field against an independent computation
+"""docs/statistics.md statistics checked field by field against an independent computation
 (tests/support/reference.py: plain loops, scipy's Welch test, statsmodels' Benjamini–Hochberg)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Every bad input of SPEC §4, sent to a real server (gunicorn) as Jenkins would: each gets its
+"""Every bad input of docs/api.md, sent to a real server (gunicorn) as Jenkins would: each gets its
 4xx with a JSON error body {"error", "message", "details"}, never a 3xx, and the stored datasets,
 the features of the existing build and the audit trail are the same afterwards."""
 

@@ -10,8 +10,8 @@ from data.domain.errors import InvalidPayload, MalformedBody
 
 
 def parse_json(raw: bytes) -> object:
-    """Parse a JSON body. Malformed JSON is 400 with its position; NaN/Infinity (which some
-    senders write) is 422 as a non-finite number, pointing at the first one."""
+    """Parse a JSON body. Malformed JSON is a MalformedBody with its position; NaN/Infinity
+    (which some senders write) is an InvalidPayload naming the first non-finite number."""
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:

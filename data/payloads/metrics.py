@@ -87,7 +87,7 @@ def validate_metrics_csv(text: str) -> list[MetricRow]:
 
 def _csv_records(text: str):
     """CSV records of `text`; what the csv module cannot read (a bare CR inside a field, a field
-    over its size limit) is a 422 naming the line, not a crash."""
+    over its size limit) is an InvalidPayload naming the line, not a crash."""
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         yield from reader
@@ -135,7 +135,7 @@ def _metric_row(name: str, impressions: object, clicks: object, ctr: object) -> 
 
 
 def outcome(impressions: int | None, clicks: int | None, ctr: float | None) -> float:
-    """Image CTR per SPEC §5: clicks/impressions when impressions > 0, else ctr, else NaN."""
+    """Image CTR (docs/statistics.md): clicks/impressions when impressions > 0, else ctr, else NaN."""
     if impressions:
         return clicks / impressions
     return ctr if ctr is not None else math.nan

@@ -1,4 +1,4 @@
-"""Per-feature statistics of SPEC §5, computed from a columnar index of one build.
+"""Per-feature statistics (docs/statistics.md), computed from a columnar index of one build.
 
 Pure numpy: no Dash, Flask or database. The index is built once per (build, metrics version)
 and answers any threshold / sparsity query in O(F log N):
@@ -162,7 +162,7 @@ def feature_stats(
     min_pct: float = 0.0,
     max_pct: float = 100.0,
 ) -> FeatureStats:
-    """SPEC §5 statistics at `threshold`, keeping features with min_pct <= prevalence <= max_pct.
+    """The per-feature statistics of docs/statistics.md at `threshold`, keeping features with min_pct <= prevalence <= max_pct.
 
     Features never present (n_with = 0) are dropped. Ordered by impact descending, null impacts
     last, ties by name.

@@ -1,6 +1,6 @@
 """The feature table's columns, rows and CSV export: pure, no Dash.
 
-Rows are the features API records (SPEC §4) of the features the page shows; the CSV holds the
+Rows are the features API records (docs/api.md) of the features the page shows; the CSV holds the
 same rows and columns at full precision, in the order the grid shows them.
 """
 

@@ -1,4 +1,4 @@
-"""Every component id of the page, in one place (SPEC §6 fixes the public ones).
+"""Every component id of the page, in one place (docs/dashboard.md lists the public ones).
 
 Import the class and use its members (`ids.SCATTER`); never write an id as a string literal
 elsewhere. Add new ids here, grouped by the part of the page they belong to.
@@ -6,7 +6,7 @@ elsewhere. Add new ids here, grouped by the part of the page they belong to.
 
 
 class ids:  # noqa: N801 - used as a namespace: ids.SCATTER
-    # SPEC §6: public, relied on by tests, portals and people.
+    # Public (docs/dashboard.md): relied on by tests, portals and people.
     BUSINESS = "business"
     IMAGE_SOURCE = "image-source"
     BUILD = "build"
@@ -24,10 +24,11 @@ class ids:  # noqa: N801 - used as a namespace: ids.SCATTER
     #  version, changes on every new build or metrics delivery), "threshold", "min_pct",
     #  "max_pct", "top_k" (int, None = all), "sort" ("impact" | "abs_impact" | "prevalence" |
     #  "name"), "pinned": [feature], "excluded": [feature]}
-    # figures.view.select_features(stats, filters) is the page's feature selection.
+    # figures.dashboard.view.select_features(stats, filters) is the page's feature selection;
+    # data/domain/filters.py defines the keys, defaults and URL spelling.
     FILTERS = "filters-store"
 
-    # Page core (layouts/page.py, layouts/controls.py, layouts/charts.py, callbacks/*).
+    # Page core (layouts/dashboard/page.py, controls.py, charts.py; callbacks/dashboard/*).
     URL = "url"
     HEADER = "page-header"
     SELECTORS_PANEL = "selectors-panel"
@@ -50,17 +51,17 @@ class ids:  # noqa: N801 - used as a namespace: ids.SCATTER
     LIVE_VERSION = "live-version"
     URL_RESTORED = "url-restored"
 
-    # Feature table (layouts/table.py, callbacks/table.py).
+    # Feature table (layouts/dashboard/table.py, callbacks/dashboard/table.py).
     TABLE = "feature-table"
     TABLE_NOTE = "feature-table-note"
     TABLE_CSV_BUTTON = "feature-table-csv-button"
     TABLE_CSV = "feature-table-csv"
 
-    # Image detail (layouts/detail.py, callbacks/detail.py).
+    # Image detail (layouts/dashboard/detail.py, callbacks/dashboard/detail.py).
     DETAIL = "image-detail"
     DETAIL_BODY = "image-detail-body"
 
-    # Upload (layouts/upload.py, callbacks/upload.py, assets/upload.js).
+    # Upload (layouts/dashboard/upload.py, callbacks/dashboard/upload.py, assets/upload.js).
     UPLOAD_OPEN = "upload-open"
     UPLOAD = "upload"
     UPLOAD_BUSINESS = "upload-business"

@@ -3,6 +3,8 @@ them to settle, and asking the server's own API the same question."""
 
 from __future__ import annotations
 
+from selenium.webdriver.common.action_chains import ActionChains
+
 import time
 
 import requests
@@ -90,3 +92,14 @@ def dash_requests(dash_duo) -> int:
         "performance.setResourceTimingBufferSize(100000);"
         "return performance.getEntriesByType('resource').filter(function (e) {"
         " return e.name.indexOf('_dash-update-component') !== -1; }).length;")
+
+
+def move_mouse_to(driver, element, x: float, y: float, width: float, height: float) -> None:
+    """Move the real mouse to (x, y) px from the element's top-left corner. Selenium measures
+    the offset from the top-left before 4.3 and from the centre since."""
+    from selenium import __version__ as selenium_version
+
+    major, minor = (int(p) for p in selenium_version.split(".")[:2])
+    if (major, minor) >= (4, 3):
+        x, y = x - width / 2, y - height / 2
+    ActionChains(driver).move_to_element_with_offset(element, int(x), int(y)).perform()

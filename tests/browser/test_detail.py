@@ -14,6 +14,7 @@ from app import create_app
 from config import Settings
 from figures.dashboard.detail import picture_url
 from layouts.dashboard.ids import ids
+from tests.browser.dashboard import wait_until
 from tests.support.ports import free_port
 
 BUSINESS = "Büro <Design> & Co"
@@ -59,7 +60,7 @@ def click_image(dash_duo, name: str) -> None:
     """Click, with the mouse, a point of image `name` on the WebGL scatter, once the chart has
     stopped moving (the page may still be settling its view)."""
     index = sorted(IMAGES).index(name)  # a build's image_names are sorted
-    graph = dash_duo.find_element(f"#{ids.SCATTER} .js-plotly-plot")
+    graph = dash_duo.wait_for_element(f"#{ids.SCATTER} .js-plotly-plot", timeout=30)
     dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'start'})", graph)
     deadline = time.monotonic() + 30  # generous: a loaded 2-core machine renders slowly
     last = None
@@ -148,10 +149,8 @@ def test_picture_comes_from_the_url_template_with_the_quoted_name(dash_duo, data
     click_image(dash_duo, EVIL)
     img = dash_duo.wait_for_element(f"#{ids.DETAIL_BODY} img.image-detail-img")
     assert img.get_attribute("src").endswith("/_favicon.ico?image=" + quote(EVIL, safe=""))
-    deadline = time.monotonic() + 5
-    while not dash_duo.driver.execute_script("return arguments[0].complete", img):
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_until(lambda: dash_duo.driver.execute_script("return arguments[0].complete", img),
+               message="the picture loaded")
     assert dash_duo.driver.execute_script("return arguments[0].naturalWidth", img) > 0
     assert img.is_displayed()
     assert dash_duo.find_elements(".image-detail-failed") == []

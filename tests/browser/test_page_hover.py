@@ -3,15 +3,13 @@ that image, in the browser: no callback request reaches the server."""
 
 from __future__ import annotations
 
-import time
 from urllib.parse import urlencode
 
-from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
 from data.demo import DEMO_BUSINESS, DEMO_IMAGE_SOURCE
 from layouts.dashboard.ids import ids
-from tests.browser.dashboard import dash_requests, figure, wait_until
+from tests.browser.dashboard import dash_requests, figure, move_mouse_to, wait_until
 
 # For each marker: its pixel position relative to the plot div, and its image (customdata).
 _POINTS_JS = """
@@ -41,17 +39,6 @@ def _isolated_point_of_a_multi_feature_image(points: list) -> tuple[int, float, 
     raise AssertionError("no isolated marker of a multi-feature image to hover")
 
 
-def _move_mouse_to(driver, element, x: float, y: float, width: float, height: float) -> None:
-    """Move the real mouse to (x, y) px from the element's top-left corner. Selenium measures
-    the offset from the top-left before 4.3 and from the centre since."""
-    from selenium import __version__ as selenium_version
-
-    major, minor = (int(p) for p in selenium_version.split(".")[:2])
-    if (major, minor) >= (4, 3):
-        x, y = x - width / 2, y - height / 2
-    ActionChains(driver).move_to_element_with_offset(element, int(x), int(y)).perform()
-
-
 def test_hovering_a_point_draws_the_line_through_its_image_without_a_server_request(
         dash_duo, dashboard_app, page_port):
     app = dashboard_app(live_poll_ms=600_000)  # no live poll requests during the test
@@ -62,8 +49,9 @@ def test_hovering_a_point_draws_the_line_through_its_image_without_a_server_requ
     wait_until(lambda: len(figure(dash_duo, ids.SCATTER)["data"][0]["x"]) > 100,
                message="scatter drawn")
     plot = dash_duo.find_element(f"#{ids.SCATTER} .js-plotly-plot")
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", plot)
-    time.sleep(1.0)  # let the initial callbacks finish before counting requests
+    dash_duo.driver.execute_script(
+        "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", plot)
+    wait_until(lambda: not dash_duo.redux_state_is_loading, message="initial callbacks done")
     layout = dash_duo.driver.execute_script(_POINTS_JS, ids.SCATTER)
     image, px, py = _isolated_point_of_a_multi_feature_image(layout["points"])
     markers = figure(dash_duo, ids.SCATTER)["data"][0]
@@ -71,7 +59,7 @@ def test_hovering_a_point_draws_the_line_through_its_image_without_a_server_requ
             if c == image]
 
     before = dash_requests(dash_duo)
-    _move_mouse_to(dash_duo.driver, plot, px, py, layout["width"], layout["height"])
+    move_mouse_to(dash_duo.driver, plot, px, py, layout["width"], layout["height"])
 
     shapes = wait_until(lambda: (lambda s: s if s and s[0]["name"] == f"image:{image}" else None)(
         figure(dash_duo, ids.SCATTER)["layout"]["shapes"]), message=f"the line for image {image}")
@@ -82,7 +70,7 @@ def test_hovering_a_point_draws_the_line_through_its_image_without_a_server_requ
     drawn = [tuple(float(v) for v in step[1:].split(",")) for step in line["path"].split(" ")]
     assert drawn == want_xy and len(want) >= 3
     assert [(d["x"], d["y"]) for d in dots] == want_xy
-    time.sleep(0.5)
+    wait_until(lambda: not dash_duo.redux_state_is_loading, message="no callback in flight")
     assert dash_requests(dash_duo) == before, "hovering sent a callback request"
     # The counter does see callbacks: a filter change is one.
     dash_duo.find_element(f"#{ids.CONFIDENCE} [role=slider]").send_keys(Keys.ARROW_RIGHT)

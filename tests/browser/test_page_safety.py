@@ -3,14 +3,12 @@ the page (selectors, hover labels, axis) and runs nothing."""
 
 from __future__ import annotations
 
-import time
 from urllib.parse import urlencode
 
 import requests
 
 from layouts.dashboard.ids import ids
-from tests.browser.dashboard import figure, wait_until
-from tests.browser.test_page_hover import _move_mouse_to
+from tests.browser.dashboard import figure, move_mouse_to, wait_until
 
 EVIL_IMAGE = "<img src=x onerror=alert(1)>"
 EVIL_BUSINESS = "<b>Biz</b> & Co"
@@ -51,8 +49,8 @@ def test_names_that_look_like_html_show_as_text_and_run_nothing(
 
     # Hover the evil image's point on the `text` axis: the label shows the name as typed.
     plot = dash_duo.find_element(f"#{ids.SCATTER} .js-plotly-plot")
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", plot)
-    time.sleep(0.5)
+    dash_duo.driver.execute_script(
+        "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", plot)
     where = dash_duo.driver.execute_script(
         "var gd = arguments[0], t = gd.data[0], xa = gd._fullLayout.xaxis,"
         " ya = gd._fullLayout.yaxis, box = gd.getBoundingClientRect();"
@@ -60,7 +58,7 @@ def test_names_that_look_like_html_show_as_text_and_run_nothing(
         "  t.x[i] === 'text') { return [xa._offset + xa.d2p(t.x[i]),"
         "  ya._offset + ya.d2p(t.y[i]), box.width, box.height]; } } return null;", plot)
     assert where is not None
-    _move_mouse_to(dash_duo.driver, plot, *where)
+    move_mouse_to(dash_duo.driver, plot, *where)
     label = wait_until(lambda: dash_duo.driver.execute_script(
         "var h = document.querySelector('#' + arguments[0] + ' .hoverlayer .hovertext');"
         "return h ? h.textContent : '';", ids.SCATTER), message="hover label")

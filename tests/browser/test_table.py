@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -18,6 +17,7 @@ from data.stats.features import STAT_COLUMNS
 from data.demo import DEMO_BUSINESS, DEMO_IMAGE_SOURCE
 from figures.dashboard.table import csv_filename, csv_text
 from layouts.dashboard.ids import ids
+from tests.browser.dashboard import wait_until
 from tests.support.ports import free_port
 
 
@@ -58,25 +58,16 @@ def grid_rows(dash_duo) -> list[dict]:
 
 def wait_for_rows(dash_duo, count: int) -> list[dict]:
     dash_duo.wait_for_element(f"#{ids.TABLE} .ag-row")
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        rows = grid_rows(dash_duo)
-        if len(rows) == count:
-            return rows
-        time.sleep(0.1)
-    raise AssertionError(f"the grid holds {len(grid_rows(dash_duo))} rows, expected {count}")
+    return wait_until(lambda: (lambda rows: rows if len(rows) == count else None)(
+        grid_rows(dash_duo)), timeout=10, message=f"the grid holds {count} rows")
 
 
 def downloaded_csv(dash_duo) -> list[dict]:
     folder = Path(dash_duo.download_path)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        done = [p for p in folder.glob("*.csv")]
-        if done:
-            with done[0].open(newline="", encoding="utf-8") as fh:
-                return list(csv.DictReader(fh))
-        time.sleep(0.1)
-    raise AssertionError(f"no CSV downloaded into {folder}")
+    done = wait_until(lambda: sorted(folder.glob("*.csv")), timeout=10,
+                      message=f"a CSV downloaded into {folder}")
+    with done[0].open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
 
 
 def as_number(text: str):
@@ -129,10 +120,8 @@ def test_csv_follows_the_order_the_user_sorted_the_grid_in(dash_duo, database_ur
     header = dash_duo.find_element(f"#{ids.TABLE} .ag-header-cell[col-id='prevalence_pct']")
     header.click()  # ascending
     want = sorted(rows, key=lambda r: r["prevalence_pct"])
-    deadline = time.monotonic() + 5
-    while [r["feature"] for r in grid_rows(dash_duo)] != [r["feature"] for r in want]:
-        assert time.monotonic() < deadline, "the grid did not sort"
-        time.sleep(0.1)
+    wait_until(lambda: [r["feature"] for r in grid_rows(dash_duo)] == [r["feature"] for r in want],
+               timeout=5, message="the grid sorted")
 
     dash_duo.find_element(f"#{ids.TABLE_CSV_BUTTON}").click()
     exported = downloaded_csv(dash_duo)

@@ -7,15 +7,16 @@ port something listens on is skipped.
 
 from __future__ import annotations
 
-import os
 import random
 import socket
+
+from tests.support.backend import backend_name
 
 RANGES = {"sqlite": range(8100, 8400), "postgresql": range(8400, 8700)}
 
 
 def port_range() -> range:
-    return RANGES.get(os.environ.get("TEST_DATABASE", "sqlite").strip().lower(), RANGES["sqlite"])
+    return RANGES[backend_name()]
 
 
 def free_port() -> int:

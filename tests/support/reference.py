@@ -1,4 +1,4 @@
-"""An independent computation of SPEC §5, written out directly: plain loops over the payload
+"""An independent computation of docs/statistics.md, written out directly: plain loops over the payload
 for presence, groups and means; scipy's Welch test for the CI and p-value; statsmodels'
 Benjamini–Hochberg for the q-values. Tests compare the product against it."""
 
@@ -18,7 +18,7 @@ TOL = 1e-9
 
 
 def reference_stats(features: dict, y: dict, threshold: float, min_pct: float, max_pct: float):
-    """SPEC §5 written out directly: list of API-shaped dicts, ordered like the API."""
+    """docs/statistics.md written out directly: list of API-shaped dicts, ordered like the API."""
     scored = [i for i in features if i in y and not math.isnan(y[i])]
     n = len(scored)
     names = sorted({f for per_image in features.values() for f in per_image})

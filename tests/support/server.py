@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -43,6 +42,7 @@ import urllib.request
 from pathlib import Path
 
 from config import Settings
+from tests.support.ports import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,13 +53,6 @@ APP_VARIABLES = frozenset(Settings.variables())
 
 class ServerFailed(RuntimeError):
     """The server process exited or did not become healthy; the message carries its log."""
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now (chosen by the OS)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _gunicorn_has_control_socket() -> bool:
