@@ -5,31 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from data.stats.features import build_index, feature_stats
-from data.domain.dataset import Dataset
 from data.demo import generate_demo
-from data.domain.matrix import BuildMatrix, matrix_from_table
-from data.payloads.features import validate_features
-from data.domain.dataset import BuildInfo, SourceRef
+from data.domain.dataset import Dataset
+from data.domain.matrix import BuildMatrix
+from data.stats.features import feature_stats
 from figures.dashboard.scatter import (MIN_POINTS_PER_FEATURE, image_priority, point_quota,
                              scatter_points)
 from data.domain.filters import normalize_filters
 from figures.dashboard.view import FIGURE_KEYS, render_view, select_features
-
-
-def dataset(features: dict, ctr: dict, *, is_demo: bool = False) -> Dataset:
-    """A Dataset from {image: {feature: value}} and {image: CTR} (images left out: no CTR)."""
-    matrix = matrix_from_table(validate_features(features))
-    y = np.array([ctr.get(name, np.nan) for name in matrix.image_names], dtype=float)
-    return _dataset(matrix, y, is_demo)
-
-
-def _dataset(matrix: BuildMatrix, y: np.ndarray, is_demo: bool = False) -> Dataset:
-    n = matrix.n_images
-    return Dataset(SourceRef(1, "Biz", "src", 3, None, is_demo, 7),
-                   BuildInfo(7, 1, "42", "2026-01-02T03:04:05Z", n, matrix.n_features,
-                             matrix.nnz, True, is_demo, "hash"),
-                   matrix, build_index(matrix, y), np.full(n, np.nan), np.full(n, np.nan))
+from tests.support.datasets import dataset, dataset_of
 
 
 def points_of(view: dict) -> set[tuple[str, str]]:
@@ -144,7 +128,7 @@ def _wide(n_images=3000, n_features=12, seed=5) -> Dataset:
     matrix = BuildMatrix([f"img{i:05d}" for i in range(n_images)],
                          [f"f{j:02d}" for j in range(n_features)], col_ptr,
                          np.concatenate(rows), np.concatenate(values))
-    return _dataset(matrix, rng.uniform(0.0, 0.05, size=n_images))
+    return dataset_of(matrix, rng.uniform(0.0, 0.05, size=n_images))
 
 
 def test_sampling_is_deterministic_stratified_and_capped():

@@ -1,0 +1,26 @@
+"""In-memory datasets for tests of figures and callbacks: no database, no server."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from data.domain.dataset import BuildInfo, Dataset, SourceRef
+from data.domain.matrix import BuildMatrix, matrix_from_table
+from data.payloads.features import validate_features
+from data.stats.features import build_index
+
+
+def dataset(features: dict, ctr: dict, *, is_demo: bool = False) -> Dataset:
+    """A Dataset from {image: {feature: value}} and {image: CTR} (images left out: no CTR)."""
+    matrix = matrix_from_table(validate_features(features))
+    y = np.array([ctr.get(name, np.nan) for name in matrix.image_names], dtype=float)
+    return dataset_of(matrix, y, is_demo)
+
+
+def dataset_of(matrix: BuildMatrix, y: np.ndarray, is_demo: bool = False) -> Dataset:
+    """A Dataset of business "Biz", image source "src", build 7, from a matrix and CTRs."""
+    n = matrix.n_images
+    return Dataset(SourceRef(1, "Biz", "src", 3, None, is_demo, 7),
+                   BuildInfo(7, 1, "42", "2026-01-02T03:04:05Z", n, matrix.n_features,
+                             matrix.nnz, True, is_demo, "hash"),
+                   matrix, build_index(matrix, y), np.full(n, np.nan), np.full(n, np.nan))
