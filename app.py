@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import dash
 from flask import has_request_context, request
 
+from api.people import current_person
 from callbacks import shell as shell_callbacks
 from config import Settings
 from data.storage.db import make_engine, migrate
@@ -85,7 +86,8 @@ def _first_view(services: Services):
     if has_request_context() and request.referrer:
         page = page_for(urlsplit(request.referrer).path, prefix)
         content = page.layout(services) if page is not None else not_found(prefix)
-    return shell(PAGES, prefix, page, content)
+    person = current_person() if has_request_context() else None
+    return shell(PAGES, prefix, page, content, person)
 
 
 def _security_headers(server, settings: Settings) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -29,6 +30,19 @@ def _tokens(value: str) -> tuple[str, ...]:
 
 def _text(value: str) -> str:
     return value.strip()
+
+
+def _networks(value: str) -> tuple:
+    """Addresses or CIDRs, comma-separated; a bad one stops the start with its name."""
+    nets = []
+    for part in (p.strip() for p in value.split(",")):
+        if part:
+            try:
+                nets.append(ipaddress.ip_network(part, strict=False))
+            except ValueError:
+                raise ValueError(f"TRUSTED_PROXIES: {part!r} is not an IP address or CIDR "
+                                 "range") from None
+    return tuple(nets)
 
 
 def _optional(value: str) -> str | None:
@@ -64,6 +78,11 @@ class Settings:
     # writes per token per worker; 0 turns the limit off
     rate_limit_per_minute: float = env("RATE_LIMIT_PER_MINUTE", float, default=60.0)
     rate_limit_burst: int = env("RATE_LIMIT_BURST", int, default=30)
+    # the header a single-sign-on proxy sets to the person's name (e.g. X-Forwarded-User);
+    # believed only from TRUSTED_PROXIES. Unset: people type their name once (a cookie).
+    trusted_user_header: str | None = env("TRUSTED_USER_HEADER", _optional, default=None)
+    # addresses or CIDRs of the proxies in front of the app, comma-separated
+    trusted_proxies: tuple = env("TRUSTED_PROXIES", _networks, default=_networks("127.0.0.1/8,::1"))
 
     @classmethod
     def from_env(cls, environ: os._Environ | dict | None = None) -> "Settings":

@@ -6,8 +6,10 @@ to do" in the same round of callbacks as the page's own, adding no wait.
 
 from __future__ import annotations
 
-from dash import Input, Output, State, no_update
+from dash import Input, Output, State, ctx, no_update
 
+from api.people import PERSON_COOKIE
+from data.people.identity import clean_name
 from layouts.shell import not_found, shell_ids
 
 
@@ -25,3 +27,15 @@ def register(app, services, page_for) -> None:
         if page is None:
             return not_found(prefix), None
         return page.layout(services), page.path
+
+    @app.callback(Output(shell_ids.WHO_NOTE, "children"),
+                  Input(shell_ids.WHO_SAVE, "n_clicks"), Input(shell_ids.WHO_NAME, "n_submit"),
+                  State(shell_ids.WHO_NAME, "value"), prevent_initial_call=True)
+    def remember_name(_clicks, _submit, name):
+        """Keep the typed name in a cookie: the server reads it on every human write."""
+        name = clean_name(name)
+        if name is None:
+            return "Type a name first."
+        ctx.response.set_cookie(PERSON_COOKIE, name, max_age=365 * 24 * 3600, httponly=True,
+                                samesite="Lax", path=prefix)
+        return f"Saved: your ratings and fixes are stored as {name}."

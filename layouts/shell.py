@@ -14,6 +14,10 @@ from dash import dcc, html
 
 class shell_ids:  # noqa: N801 - used as a namespace
     NAV = "site-nav"
+    WHO = "who"  # who the page thinks you are, and the field to say it
+    WHO_NAME = "who-name"
+    WHO_SAVE = "who-save"
+    WHO_NOTE = "who-note"
     LOCATION = "page-location"
     CONTENT = "page-content"
     RENDERED = "page-rendered"  # the path of the page whose layout the content holds
@@ -29,9 +33,10 @@ class Page:
     register_callbacks: Callable  # register_callbacks(app, services)
 
 
-def shell(pages: tuple[Page, ...], prefix: str, page: Page | None, content) -> html.Div:
-    """The whole document body: navigation, then the page's content (`content` may be None
-    when the router callback fills it)."""
+def shell(pages: tuple[Page, ...], prefix: str, page: Page | None, content,
+          person=None) -> html.Div:
+    """The whole document body: navigation with who you are, then the page's content
+    (`content` may be None when the router callback fills it)."""
     return html.Div([
         dcc.Location(id=shell_ids.LOCATION, refresh=False),
         dcc.Store(id=shell_ids.RENDERED, data=page.path if page and content is not None else None),
@@ -41,8 +46,9 @@ def shell(pages: tuple[Page, ...], prefix: str, page: Page | None, content) -> h
                            **({"aria-current": "page"} if p is page else {})),
                     className="nav-item")
             for p in pages
-        ], className="nav nav-pills small"), id=shell_ids.NAV, className="site-nav px-3 pt-2",
-            **{"aria-label": "Pages"}),
+        ] + [html.Li(who(person), className="nav-item ms-auto")],
+            className="nav nav-pills small align-items-center"),
+            id=shell_ids.NAV, className="site-nav px-3 pt-2", **{"aria-label": "Pages"}),
         html.Main(content, id=shell_ids.CONTENT),
     ])
 
@@ -53,3 +59,19 @@ def not_found(prefix: str) -> html.Div:
         html.H1("Page not found", className="h4"),
         html.P(["There is no page here. ", html.A("Open the dashboard", href=prefix), "."]),
     ], className="container py-4")
+
+
+def who(person) -> html.Div:
+    """Who your ratings and fixes are stored under: the sign-on name (fixed), or a name you type
+    once on this browser (kept in a cookie)."""
+    if person is not None and person.source == "proxy":
+        return html.Div(["Signed in as ", html.Strong(person.name)], id=shell_ids.WHO,
+                        className="who small text-muted")
+    return html.Div([
+        html.Label("Your name", htmlFor=shell_ids.WHO_NAME, className="me-1 small text-muted"),
+        dcc.Input(id=shell_ids.WHO_NAME, type="text", value=person.name if person else "",
+                  placeholder="who rates and fixes", maxLength=100, debounce=True,
+                  className="form-control form-control-sm d-inline-block w-auto"),
+        html.Button("Save", id=shell_ids.WHO_SAVE, className="btn btn-sm btn-outline-secondary ms-1"),
+        html.Span(id=shell_ids.WHO_NOTE, className="small text-muted ms-1", role="status"),
+    ], id=shell_ids.WHO, className="who d-flex align-items-center")

@@ -24,42 +24,56 @@ def threshold_scale(max_value: float) -> tuple[float, float, dict]:
     return float(top), top / 100, {0: "0", top / 2: f"{top / 2:g}", top: f"{top:g}"}
 
 
+CONTROL_OUTPUTS = {
+    "threshold_max": Output(ids.CONFIDENCE, "max"),
+    "threshold_step": Output(ids.CONFIDENCE, "step"),
+    "threshold_marks": Output(ids.CONFIDENCE, "marks"),
+    "threshold": Output(ids.CONFIDENCE, "value"),
+    "sparsity": Output(ids.SPARSITY, "value"),
+    "top_k_options": Output(ids.TOP_K, "options"),
+    "top_k": Output(ids.TOP_K, "value"),
+    "sort": Output(ids.SORT, "value"),
+    "pinned_options": Output(ids.PINNED, "options"),
+    "pinned": Output(ids.PINNED, "value"),
+    "excluded_options": Output(ids.EXCLUDED, "options"),
+    "excluded": Output(ids.EXCLUDED, "value"),
+    "restored": Output(ids.URL_RESTORED, "data"),
+}
+
+
 def register(app, services) -> None:
-    @app.callback(
-        Output(ids.CONFIDENCE, "max"), Output(ids.CONFIDENCE, "step"),
-        Output(ids.CONFIDENCE, "marks"), Output(ids.CONFIDENCE, "value"),
-        Output(ids.SPARSITY, "value"), Output(ids.TOP_K, "options"), Output(ids.TOP_K, "value"),
-        Output(ids.SORT, "value"), Output(ids.PINNED, "options"), Output(ids.PINNED, "value"),
-        Output(ids.EXCLUDED, "options"), Output(ids.EXCLUDED, "value"),
-        Output(ids.URL_RESTORED, "data"),
-        Input(ids.SELECTION, "data"),
-        State(ids.URL, "search"), State(ids.URL_RESTORED, "data"),
-        State(ids.CONFIDENCE, "value"), State(ids.PINNED, "value"), State(ids.EXCLUDED, "value"),
-    )
-    def fit_controls(selection, search, restored, threshold, pinned, excluded):
+    @app.callback(output=CONTROL_OUTPUTS, inputs={
+        "selection": Input(ids.SELECTION, "data"), "search": State(ids.URL, "search"),
+        "restored": State(ids.URL_RESTORED, "data"), "pinned": State(ids.PINNED, "value"),
+        "excluded": State(ids.EXCLUDED, "value")})
+    def fit_controls(selection, search, restored, pinned, excluded):
         """Slider range and feature lists for the build on screen; values from the URL the
         first time, afterwards the user's (filters are kept across builds)."""
+        out = {key: no_update for key in CONTROL_OUTPUTS}
         names: list[str] = []
-        top = step = marks = no_update
         if selection and selection.get("business"):
             try:
                 ds = services.cache.get(selection["business"], selection["image_source"],
                                         selection.get("build"))
                 names = list(ds.matrix.feature_names)
-                top, step, marks = threshold_scale(ds.index.max_value)
+                out["threshold_max"], out["threshold_step"], out["threshold_marks"] = \
+                    threshold_scale(ds.index.max_value)
             except DomainError:
                 pass
         options = [{"label": n, "value": n} for n in names]
+        out.update(pinned_options=options, excluded_options=options)
         if not restored:
             asked = parse_query(search)
-            return (top, step, marks, asked["threshold"], [asked["min_pct"], asked["max_pct"]],
-                    top_k_options(asked["top_k"]), ALL_FEATURES if asked["top_k"] is None else asked["top_k"], asked["sort"],
-                    options, asked["pinned"], options, asked["excluded"], True)
-        known = set(names)
-        return (top, step, marks, no_update, no_update, no_update, no_update, no_update,
-                options, [p for p in pinned or [] if p in known] if names else no_update,
-                options, [e for e in excluded or [] if e in known] if names else no_update,
-                no_update)
+            out.update(threshold=asked["threshold"], sparsity=[asked["min_pct"], asked["max_pct"]],
+                       top_k_options=top_k_options(asked["top_k"]),
+                       top_k=ALL_FEATURES if asked["top_k"] is None else asked["top_k"],
+                       sort=asked["sort"], pinned=asked["pinned"], excluded=asked["excluded"],
+                       restored=True)
+        elif names:
+            known = set(names)
+            out.update(pinned=[p for p in pinned or [] if p in known],
+                       excluded=[e for e in excluded or [] if e in known])
+        return out
 
     @app.callback(
         Output(ids.FILTERS, "data"), Output(ids.URL, "search"),
