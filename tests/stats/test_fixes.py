@@ -154,7 +154,8 @@ def test_changed_count_is_the_fixes_that_disagree_with_the_model(threshold):
 
 
 def test_model_values_are_zero_where_absent_and_nan_where_unknown():
-    matrix = matrix_from_table(validate_features({"a": {"sky": 0.4, "sea": -1.0}, "b": {"sky": 0.9}}))
+    features = {"a": {"sky": 0.4, "sea": -1.0}, "b": {"sky": 0.9}}
+    matrix = matrix_from_table(validate_features(features))
     got = model_values(matrix, ["b", "a", "a", "b", "zz", "a", "b"],
                        ["sky", "sea", "sky", "sea", "sky", "nope", "sky"])
     np.testing.assert_array_equal(got, [0.9, -1.0, 0.4, 0.0, np.nan, np.nan, 0.9])
