@@ -16,6 +16,8 @@ from data.matrix import BuildMatrix
 from data.stats.vectors import image_fingerprints
 
 _EXAMPLES = 3  # names quoted in a message
+CHECKS = ("empty_images", "duplicate_vectors", "images_dropped", "features_missing",
+          "prevalence_shift", "value_range")  # run_checks' order; names for REJECT_ON_ALARM
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,13 @@ class QualityLimits:
         if unknown:
             raise ValueError(f"unknown quality limit(s) {', '.join(unknown)}; "
                              f"known: {', '.join(sorted(known))}")
-        return replace(cls(), **{k: float(v) for k, v in overrides.items()})
+        values = {}
+        for name, value in overrides.items():
+            try:
+                values[name] = float(value)
+            except (TypeError, ValueError):
+                raise ValueError(f"quality limit {name} must be a number, not {value!r}") from None
+        return replace(cls(), **values)
 
 
 def run_checks(new: BuildMatrix, previous: BuildMatrix | None,
@@ -82,15 +90,15 @@ def _empty_images(new: BuildMatrix, fingerprint: np.ndarray, limit: float) -> di
 
 
 def _duplicate_vectors(new: BuildMatrix, fingerprint: np.ndarray, limit: float) -> dict:
-    nonempty = np.flatnonzero(fingerprint != 0)
+    keys = np.sort(fingerprint[fingerprint != 0])
     share, examples = 0.0, ""
-    if len(nonempty):
-        keys, first, counts = np.unique(fingerprint[nonempty], return_index=True,
-                                        return_counts=True)
-        top = int(np.argmax(counts))
-        if counts[top] >= 2:
-            share = float(counts[top] / new.n_images)
-            same = np.flatnonzero(fingerprint == keys[top])
+    if len(keys):
+        starts = np.flatnonzero(np.diff(keys, prepend=-1.0))  # fingerprints are >= 0
+        runs = np.diff(starts, append=len(keys))
+        top = int(np.argmax(runs))
+        if runs[top] >= 2:
+            share = float(runs[top] / new.n_images)
+            same = np.flatnonzero(fingerprint == keys[starts[top]])
             examples = f", e.g. {_names(new.image_names, same)}"
     what = f"{_pct(share)} of images share one non-empty feature vector"
     if share <= limit:

@@ -11,7 +11,7 @@ import pytest
 
 from data.matrix import matrix_from_table
 from data.payloads import validate_features
-from data.stats.quality import QualityLimits, feature_prevalence, run_checks
+from data.stats.quality import CHECKS, QualityLimits, feature_prevalence, run_checks
 from data.stats.vectors import image_fingerprints
 
 N_IMAGES, N_FEATURES = 2000, 40
@@ -47,8 +47,9 @@ def test_a_normal_rerun_with_a_few_new_images_raises_no_alarm():
     new = random_payload(2, [f"img {i:05d}.png" for i in range(100, N_IMAGES + 100)])
     raised, checks = alarms(new, previous)
     assert raised == {}
-    assert [c["check"] for c in checks] == ["empty_images", "duplicate_vectors", "images_dropped",
-                                            "features_missing", "prevalence_shift", "value_range"]
+    assert tuple(c["check"] for c in checks) == CHECKS
+    assert CHECKS == ("empty_images", "duplicate_vectors", "images_dropped", "features_missing",
+                      "prevalence_shift", "value_range")
     assert all(c["value"] is not None for c in checks)
 
 
@@ -129,6 +130,8 @@ def test_limits_come_from_overrides_and_unknown_names_are_refused():
     assert limits.images_dropped == QualityLimits().images_dropped
     with pytest.raises(ValueError, match="empty_image.*known: duplicate_vectors"):
         QualityLimits.from_dict({"empty_image": 0.5})
+    with pytest.raises(ValueError, match="images_dropped must be a number, not 'a lot'"):
+        QualityLimits.from_dict({"images_dropped": "a lot"})
     new = random_payload(14)
     for name in list(new)[:100]:  # 5% empty
         new[name] = {}
