@@ -103,8 +103,10 @@ def model_values(matrix: BuildMatrix, images: Sequence[str], features: Sequence[
     has no such image or feature. (For `model_value` of a fix, and threshold_points' input.)"""
     rows, cols, known = _pair_indices(matrix, list(zip(images, features)))
     entry = _entries_of(matrix, rows[known], cols[known])
+    found = np.zeros(len(entry))
+    found[entry >= 0] = matrix.values[entry[entry >= 0]]
     out = np.full(len(rows), np.nan)
-    out[known] = np.where(entry >= 0, matrix.values[entry], 0.0)
+    out[known] = found
     return out
 
 

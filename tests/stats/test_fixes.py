@@ -159,3 +159,5 @@ def test_model_values_are_zero_where_absent_and_nan_where_unknown():
     got = model_values(matrix, ["b", "a", "a", "b", "zz", "a", "b"],
                        ["sky", "sea", "sky", "sea", "sky", "nope", "sky"])
     np.testing.assert_array_equal(got, [0.9, -1.0, 0.4, 0.0, np.nan, np.nan, 0.9])
+    no_values = matrix_from_table(validate_features({"a": {"sky": 0.0}}))
+    np.testing.assert_array_equal(model_values(no_values, ["a", "b"], ["sky", "sky"]), [0, np.nan])

@@ -4,7 +4,10 @@ normal re-run raises none, and every value equals a plain-Python computation on 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -209,3 +212,14 @@ def test_fingerprints_are_equal_exactly_for_equal_vectors_in_any_feature_set():
     assert fa[0] == fa[1] == fb[0]  # same vector: same fingerprint, also across builds
     assert len({fa[0], fa[2], fa[4]}) == 3  # swapped values, one ulp apart: different
     assert fa[3] == 0 and (np.delete(fa, 3) != 0).all()
+
+
+def test_stats_modules_import_no_database_or_web_library():
+    code = ("import sys, data.stats.thresholds, data.stats.fixes, data.stats.quality, "
+            "data.stats.compare, data.stats.vectors; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & "
+            "{'sqlalchemy', 'flask', 'dash', 'werkzeug', 'plotly', 'psycopg', 'alembic'}))")
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=root)
+    assert out.stdout.strip() == "[]"
