@@ -16,7 +16,13 @@ import numpy as np
 from data.matrix import BuildMatrix
 
 _HASH_BITS = 40  # 2^13 terms of 2^40 stay below 2^53
-_MIX = np.uint64(0x9E3779B97F4A7C15)  # odd multiplier (golden ratio, as in splitmix64)
+_CHUNK = 1 << 16  # entries hashed at once: the working arrays stay in the CPU cache
+# splitmix64's finaliser: every output bit depends on every input bit. (A single multiply is
+# not enough: values that differ only in their exponent bits, like 0.25 and 1.0, would get
+# hashes whose difference is the same for every feature, so swapped values would collide.)
+_SHIFT1, _MUL1 = np.uint64(30), np.uint64(0xBF58476D1CE4E5B9)
+_SHIFT2, _MUL2 = np.uint64(27), np.uint64(0x94D049BB133111EB)
+_SHIFT3 = np.uint64(31)
 
 
 def image_fingerprints(matrix: BuildMatrix) -> np.ndarray:
@@ -24,9 +30,18 @@ def image_fingerprints(matrix: BuildMatrix) -> np.ndarray:
     salt = np.array([_name_hash(name) for name in matrix.feature_names], dtype=np.uint64)
     h = np.repeat(salt, np.diff(matrix.col_ptr))
     np.bitwise_xor(h, np.ascontiguousarray(matrix.values).view(np.uint64), out=h)
-    np.multiply(h, _MIX, out=h)  # wraps mod 2^64; the high bits depend on every input bit
-    np.right_shift(h, np.uint64(64 - _HASH_BITS), out=h)
-    np.bitwise_or(h, np.uint64(1), out=h)  # >= 1: only an empty image sums to 0
+    scratch = np.empty(min(len(h), _CHUNK), dtype=np.uint64)
+    for start in range(0, len(h), _CHUNK):
+        z = h[start:start + _CHUNK]
+        t = scratch[:len(z)]
+        for shift, mul in ((_SHIFT1, _MUL1), (_SHIFT2, _MUL2)):
+            np.right_shift(z, shift, out=t)
+            np.bitwise_xor(z, t, out=z)
+            np.multiply(z, mul, out=z)  # wraps mod 2^64
+        np.right_shift(z, _SHIFT3, out=t)
+        np.bitwise_xor(z, t, out=z)
+        np.right_shift(z, np.uint64(64 - _HASH_BITS), out=z)
+        np.bitwise_or(z, np.uint64(1), out=z)  # >= 1: only an empty image sums to 0
     return np.bincount(matrix.rows, weights=h, minlength=matrix.n_images)
 
 

@@ -214,6 +214,18 @@ def test_fingerprints_are_equal_exactly_for_equal_vectors_in_any_feature_set():
     assert fa[3] == 0 and (np.delete(fa, 3) != 0).all()
 
 
+def test_fingerprints_of_all_vectors_over_a_small_alphabet_are_distinct():
+    """Values that differ only in their exponent (0.25, 0.5, 1, 2), swapped between features:
+    the structured case a weak hash (one multiply) gets wrong."""
+    alphabet = [0.0, 0.25, 0.5, 1.0, 2.0]
+    grid = np.array(np.meshgrid(*[alphabet] * 5)).reshape(5, -1).T  # all 3125 vectors
+    payload = {f"v{i}": {f"f{j}": float(x) for j, x in enumerate(row)}
+               for i, row in enumerate(grid)}
+    fingerprints = image_fingerprints(matrix(payload))
+    assert len(set(fingerprints.tolist())) == len(grid)
+    assert (fingerprints == 0).sum() == 1
+
+
 def test_stats_modules_import_no_database_or_web_library():
     code = ("import sys, data.stats.thresholds, data.stats.fixes, data.stats.quality, "
             "data.stats.compare, data.stats.vectors; "
