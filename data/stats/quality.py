@@ -143,12 +143,12 @@ def _features_missing(new: BuildMatrix, previous: BuildMatrix, limits: QualityLi
 
 def feature_prevalence(matrix: BuildMatrix) -> dict[str, float]:
     """Percentage of the build's images with v > 0, per feature name."""
-    nonpositive = np.flatnonzero(matrix.values <= 0)
-    counts = np.diff(matrix.col_ptr) - np.bincount(
-        np.searchsorted(matrix.col_ptr, nonpositive, side="right") - 1,
-        minlength=matrix.n_features)
-    pct = 100.0 * counts / matrix.n_images if matrix.n_images else counts * 0.0
-    return dict(zip(matrix.feature_names, pct.tolist()))
+    # Each feature's values are sorted ascending: its positive values are a suffix.
+    ptr, values = matrix.col_ptr.tolist(), matrix.values
+    counts = [hi - lo - int(np.searchsorted(values[lo:hi], 0.0, side="right"))
+              for lo, hi in zip(ptr[:-1], ptr[1:])]
+    n = max(matrix.n_images, 1)
+    return {name: 100.0 * c / n for name, c in zip(matrix.feature_names, counts)}
 
 
 def _prevalence_shift(new: BuildMatrix, previous: BuildMatrix, limits: QualityLimits) -> dict:
