@@ -88,7 +88,7 @@ class FeatureIndex:
     z_sum: float  # sum over images with an outcome of (y - y_mean)  (~0)
     z2_sum: float
     n_images: int  # images with an outcome
-    max_value: float  # largest value in the build (for the threshold slider)
+    max_value: float  # largest finite value in the build (for the threshold slider)
 
     @property
     def n_features(self) -> int:
@@ -152,8 +152,17 @@ def build_index(matrix: BuildMatrix, y: np.ndarray) -> FeatureIndex:
         z_sum=float(zy.sum()),
         z2_sum=float((zy * zy).sum()),
         n_images=n,
-        max_value=float(matrix.values.max()) if len(matrix.values) else 0.0,
+        max_value=_largest_finite(matrix.values),
     )
+
+
+def _largest_finite(values: np.ndarray) -> float:
+    """The largest value, ignoring the +inf of fixed-present labels (data.stats.fixes); 0 if none."""
+    top = float(values.max()) if len(values) else 0.0
+    if top == np.inf:  # only a build with fixes applied pays for the second pass
+        finite = values[np.isfinite(values)]
+        top = float(finite.max()) if len(finite) else 0.0
+    return top
 
 
 def feature_stats(
