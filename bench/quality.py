@@ -24,9 +24,9 @@ import orjson
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.datagen import generate  # noqa: E402
-from data.analysis import build_index, feature_stats  # noqa: E402
-from data.matrix import matrix_from_table  # noqa: E402
-from data.payloads import validate_features  # noqa: E402
+from data.stats.features import build_index, feature_stats  # noqa: E402
+from data.domain.matrix import matrix_from_table  # noqa: E402
+from data.payloads.features import validate_features  # noqa: E402
 from data.stats.compare import compare_builds  # noqa: E402
 from data.stats.fixes import apply_fixes  # noqa: E402
 from data.stats.quality import run_checks  # noqa: E402

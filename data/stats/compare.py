@@ -7,8 +7,8 @@ import math
 
 import numpy as np
 
-from data.analysis import FeatureStats
-from data.matrix import BuildMatrix
+from data.stats.features import FeatureStats
+from data.domain.matrix import BuildMatrix
 from data.stats.vectors import image_fingerprints
 
 FEATURE_FIELDS = ("feature", "prevalence_pct_a", "prevalence_pct_b", "impact_a", "impact_b",

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from data.matrix import BuildMatrix
+from data.domain.matrix import BuildMatrix
 
 FIXED_PRESENT_VALUE = np.inf
 

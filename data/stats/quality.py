@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
-from data.matrix import BuildMatrix
+from data.domain.matrix import BuildMatrix
 from data.stats.vectors import image_fingerprints
 
 _EXAMPLES = 3  # names quoted in a message

@@ -13,7 +13,7 @@ import hashlib
 
 import numpy as np
 
-from data.matrix import BuildMatrix
+from data.domain.matrix import BuildMatrix
 
 _HASH_BITS = 40  # 2^13 terms of 2^40 stay below 2^53
 _CHUNK = 1 << 16  # entries hashed at once: the working arrays stay in the CPU cache

@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from data.analysis import build_index, feature_stats
-from data.matrix import matrix_from_table
-from data.payloads import FeatureTable, validate_features
+from data.stats.features import build_index, feature_stats
+from data.domain.matrix import matrix_from_table
+from data.domain.matrix import FeatureTable
+from data.payloads.features import validate_features
 from data.stats.fixes import (
     apply_fixes, as_fixed, changed_count, latest_fixes, model_values)
 from tests.support.reference import assert_same_stats, random_build

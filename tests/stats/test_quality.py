@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from data.matrix import matrix_from_table
-from data.payloads import validate_features
+from data.domain.matrix import matrix_from_table
+from data.payloads.features import validate_features
 from data.stats.quality import CHECKS, QualityLimits, feature_prevalence, run_checks
 from data.stats.vectors import image_fingerprints
 
