@@ -96,7 +96,7 @@ def adjusted_from_presence(y: np.ndarray, present_rows: Sequence[np.ndarray],
     notes[(counts < 2) | (n - counts < 2)] = NOTE_SMALL_GROUP
     z = _presence_matrix([present_rows[j] for j in eligible], n)
     gram = _gram(z, counts[eligible])
-    kept, dependent_on = _independent_columns(gram)
+    kept, dependent_on, lower = _factor_in_order(gram)
     column_names = ["the intercept"] + [names[j] for j in eligible]
     for col, basis in dependent_on.items():
         notes[eligible[col - 1]] = "linearly dependent on " + _name_list(
@@ -110,7 +110,7 @@ def adjusted_from_presence(y: np.ndarray, present_rows: Sequence[np.ndarray],
     elif k > 1:
         if len(kept) < gram.shape[0]:
             z = z[:, np.asarray(kept[1:]) - 1]
-        beta, var, undefined = _ols_hc3(z, y, gram[np.ix_(kept, kept)])
+        beta, var, undefined = _ols_hc3(z, y, lower)
         se = np.sqrt(var)
         crit = special.stdtrit(dof, 0.5 + confidence / 2.0)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -151,6 +151,20 @@ def _gram(z: sp.csr_array, counts: np.ndarray) -> np.ndarray:
     return gram
 
 
+def _factor_in_order(gram: np.ndarray) -> tuple[list[int], dict[int, list[int]], np.ndarray]:
+    """(kept columns, dropped column -> columns it depends on, Cholesky factor of the kept
+    part of X'X). LAPACK's Cholesky pivots are the columns' remaining squared norms in order,
+    so when none is small no column depends on earlier ones and that factor is the answer."""
+    try:
+        lower = sla.cholesky(gram, lower=True, check_finite=False)
+        if (np.square(np.diag(lower)) > _RANK_RTOL * np.diag(gram)).all():
+            return list(range(len(gram))), {}, lower
+    except np.linalg.LinAlgError:
+        pass
+    kept, dropped = _independent_columns(gram)
+    return kept, dropped, sla.cholesky(gram[np.ix_(kept, kept)], lower=True, check_finite=False)
+
+
 def _independent_columns(gram: np.ndarray) -> tuple[list[int], dict[int, list[int]]]:
     """Columns of X kept, in order, and for each dropped column the earlier kept columns it is a
     combination of. A Cholesky factorisation taken column by column in the given order (a
@@ -176,20 +190,20 @@ def _independent_columns(gram: np.ndarray) -> tuple[list[int], dict[int, list[in
     return kept, dropped
 
 
-def _ols_hc3(z: sp.csr_array, y: np.ndarray, gram: np.ndarray):
-    """(beta, HC3 variance of beta, undefined flag) for y on [1, Z] with X'X = `gram`.
+def _ols_hc3(z: sp.csr_array, y: np.ndarray, lower: np.ndarray):
+    """(beta, HC3 variance of beta, undefined flag) for y on [1, Z]; X'X = lower @ lower.T.
 
     HC3: V = (X'X)^-1 X' diag(e_i^2 / (1 - h_i)^2) X (X'X)^-1. With C = X (X'X)^-1 (row i is
     (X'X)^-1 x_i), h_i = x_i'C_i and V_jj = sum_i w_i C_ij^2, so one pass over row blocks of C
     gives both; the N x k matrix C is never held whole.
     """
-    n, k = z.shape[0], gram.shape[0]
-    factor = sla.cho_factor(gram, lower=True)
-    gram_inv = sla.cho_solve(factor, np.eye(k))
-    beta = sla.cho_solve(factor, np.concatenate([[y.sum()], z.T @ y]))
+    n = z.shape[0]
+    gram_inv, _ = sla.lapack.dpotri(lower, lower=1)  # (X'X)^-1, lower triangle
+    gram_inv = np.tril(gram_inv) + np.tril(gram_inv, -1).T
+    beta = gram_inv @ np.concatenate([[y.sum()], z.T @ y])
     resid = y - beta[0] - z @ beta[1:]
-    var = np.zeros(k)
-    undefined = np.zeros(k, dtype=bool)
+    var = np.zeros(len(beta))
+    undefined = np.zeros(len(beta), dtype=bool)
     for start in range(0, n, _BLOCK_ROWS):
         block = z[start:start + _BLOCK_ROWS]
         c = block @ gram_inv[1:] + gram_inv[0]
