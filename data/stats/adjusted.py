@@ -12,6 +12,7 @@ C = X (X'X)^-1, whose rows give both the leverages and the coefficients' varianc
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -202,9 +203,9 @@ def _ols_hc3(z: sp.csr_array, y: np.ndarray, lower: np.ndarray):
     gram_inv = np.tril(gram_inv) + np.tril(gram_inv, -1).T
     beta = gram_inv @ np.concatenate([[y.sum()], z.T @ y])
     resid = y - beta[0] - z @ beta[1:]
-    var = np.zeros(len(beta))
-    undefined = np.zeros(len(beta), dtype=bool)
-    for start in range(0, n, _BLOCK_ROWS):
+    scale = np.abs(gram_inv).max()
+
+    def block_sums(start: int) -> tuple[np.ndarray, np.ndarray]:
         block = z[start:start + _BLOCK_ROWS]
         c = block @ gram_inv[1:] + gram_inv[0]
         entry_row = np.repeat(np.arange(block.shape[0]), np.diff(block.indptr))
@@ -213,9 +214,18 @@ def _ols_hc3(z: sp.csr_array, y: np.ndarray, lower: np.ndarray):
         exact = h >= _LEVERAGE_ONE
         e = resid[start:start + _BLOCK_ROWS]
         w = np.where(exact, 0.0, e * e / np.square(np.where(exact, 1.0, 1.0 - h)))
-        var += w @ (c * c)
-        if exact.any():
-            undefined |= (np.abs(c[exact]) > 1e-9 * np.abs(gram_inv).max()).any(axis=0)
+        return w @ (c * c), (np.abs(c[exact]) > 1e-9 * scale).any(axis=0)
+
+    # scipy's sparse products release the GIL: a large model does half its blocks on a second
+    # core. Blocks are summed in order either way, so the result does not depend on it.
+    starts = range(0, n, _BLOCK_ROWS)
+    if len(starts) > 1:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            parts = list(pool.map(block_sums, starts))
+    else:
+        parts = [block_sums(start) for start in starts]
+    var = np.sum([v for v, _ in parts], axis=0)
+    undefined = np.any([u for _, u in parts], axis=0)
     return beta, var, undefined
 
 

@@ -188,3 +188,18 @@ def test_images_without_an_outcome_are_left_out_of_the_regression():
     base = adjusted_impact(index, 0.0, positions)
     assert same.n_images == base.n_images < len(with_extra)
     np.testing.assert_allclose(same.adjusted_ci_low, base.adjusted_ci_low, rtol=1e-12)
+
+
+def test_answer_does_not_depend_on_how_images_are_split_into_blocks(monkeypatch):
+    rng = np.random.default_rng(15)
+    n, p = 1000, 20
+    z = rng.random((n, p)) < rng.uniform(0.02, 0.5, p)
+    y = rng.normal(0.03, 0.01, n) + z[:, :3] @ np.array([0.01, -0.005, 0.0])
+    rows = [np.flatnonzero(z[:, j]) for j in range(p)]
+    names = [f"f{j}" for j in range(p)]
+    monkeypatch.setattr("data.stats.adjusted._BLOCK_ROWS", 96)  # 11 blocks, two threads
+    got = adjusted_from_presence(y, rows, names)
+    want = statsmodels_hc3(y, list(z.T))
+    np.testing.assert_allclose(got.adjusted_impact, want[0], rtol=TOL)
+    np.testing.assert_allclose(got.adjusted_ci_low, want[1], rtol=TOL)
+    np.testing.assert_allclose(got.adjusted_p_value, want[3], rtol=TOL)
