@@ -136,20 +136,30 @@ def _presence_matrix(present_rows: list[np.ndarray], n: int) -> sp.csr_array:
 
 
 def _gram(z: sp.csr_array, counts: np.ndarray) -> np.ndarray:
-    """X'X for X = [1, Z], in float64. Z'Z is summed in row blocks of dense float32, where
+    """X'X for X = [1, Z], in float64. Z'Z is summed over blocks of images in float32, where
     every partial sum is a whole number below 2^24 and so exact."""
     n, m = z.shape
-    ztz = np.zeros((m, m), dtype=np.float32)
-    for start in range(0, n if m else 0, _BLOCK_ROWS):
-        block = z[start:start + _BLOCK_ROWS].astype(np.float32).toarray()
-        ztz += sla.blas.ssyrk(1.0, block.T, trans=0)  # upper triangle of block' block
-    ztz = np.triu(ztz).astype(np.float64)
-    ztz = ztz + np.triu(ztz, 1).T
+
+    def block_gram(start: int) -> np.ndarray:
+        block = z[start:start + _BLOCK_ROWS].astype(np.float32)
+        return block.T @ block.toarray()
+
     gram = np.empty((m + 1, m + 1))
     gram[0, 0] = n
     gram[0, 1:] = gram[1:, 0] = counts
-    gram[1:, 1:] = ztz
+    gram[1:, 1:] = np.sum(_map_blocks(block_gram, n), axis=0, dtype=np.float64) if m else 0.0
     return gram
+
+
+def _map_blocks(fn, n: int) -> list:
+    """[fn(start) for each block of images], on two threads when there is more than one block:
+    scipy's sparse products and numpy release the GIL. Results come back in block order, so
+    sums over them do not depend on the threads."""
+    starts = range(0, n, _BLOCK_ROWS)
+    if len(starts) <= 1:
+        return [fn(start) for start in starts]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(fn, starts))
 
 
 def _factor_in_order(gram: np.ndarray) -> tuple[list[int], dict[int, list[int]], np.ndarray]:
@@ -207,23 +217,18 @@ def _ols_hc3(z: sp.csr_array, y: np.ndarray, lower: np.ndarray):
 
     def block_sums(start: int) -> tuple[np.ndarray, np.ndarray]:
         block = z[start:start + _BLOCK_ROWS]
-        c = block @ gram_inv[1:] + gram_inv[0]
+        c = block @ gram_inv[1:]
+        c += gram_inv[0]
         entry_row = np.repeat(np.arange(block.shape[0]), np.diff(block.indptr))
         h = c[:, 0] + np.bincount(entry_row, c[entry_row, block.indices + 1],
                                   minlength=block.shape[0])
         exact = h >= _LEVERAGE_ONE
         e = resid[start:start + _BLOCK_ROWS]
         w = np.where(exact, 0.0, e * e / np.square(np.where(exact, 1.0, 1.0 - h)))
-        return w @ (c * c), (np.abs(c[exact]) > 1e-9 * scale).any(axis=0)
+        undefined = (np.abs(c[exact]) > 1e-9 * scale).any(axis=0)
+        return w @ np.square(c, out=c), undefined
 
-    # scipy's sparse products release the GIL: a large model does half its blocks on a second
-    # core. Blocks are summed in order either way, so the result does not depend on it.
-    starts = range(0, n, _BLOCK_ROWS)
-    if len(starts) > 1:
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            parts = list(pool.map(block_sums, starts))
-    else:
-        parts = [block_sums(start) for start in starts]
+    parts = _map_blocks(block_sums, n)
     var = np.sum([v for v, _ in parts], axis=0)
     undefined = np.any([u for _, u in parts], axis=0)
     return beta, var, undefined

@@ -56,20 +56,20 @@ def build_pooled_index(col_ptr: np.ndarray, rows: np.ndarray, values: np.ndarray
     m_img = np.nan_to_num(np.asarray(impressions, dtype=np.float64), nan=0.0)
     c_img = np.nan_to_num(np.asarray(clicks, dtype=np.float64), nan=0.0)
     counted = m_img > 0
-    n_features = len(col_ptr) - 1
-    cols = np.repeat(np.arange(n_features), np.diff(col_ptr))
     keep = counted[rows] & (values > 0)
-    new_ptr = np.zeros(n_features + 1, dtype=np.int64)
-    np.cumsum(np.bincount(cols[keep], minlength=n_features), out=new_ptr[1:])
+    kept_before = np.zeros(len(keep) + 1, dtype=np.int64)
+    np.cumsum(keep, out=kept_before[1:])
+    entry_rows = rows[keep]
 
     ratio = float(c_img[counted].sum() / m_img[counted].sum()) if counted.any() else 0.0
-    u_img = c_img - ratio * m_img
-    per_image = np.vstack([m_img, u_img, u_img * u_img, u_img * m_img, m_img * m_img])
-    per_image[:, ~counted] = 0.0
-    cum = np.zeros((5, int(keep.sum()) + 1))
-    np.cumsum(per_image[:, rows[keep]], axis=1, out=cum[:, 1:])
-    return PooledIndex(new_ptr, values[keep], cum, per_image.sum(axis=1), ratio,
-                       int(counted.sum()))
+    m_img = np.where(counted, m_img, 0.0)
+    u_img = np.where(counted, c_img - ratio * m_img, 0.0)
+    per_image = (m_img, u_img, u_img * u_img, u_img * m_img, m_img * m_img)
+    cum = np.zeros((5, len(entry_rows) + 1))
+    for q, per in enumerate(per_image):
+        np.cumsum(per[entry_rows], out=cum[q, 1:])
+    return PooledIndex(kept_before[col_ptr], values[keep], cum,
+                       np.array([per.sum() for per in per_image]), ratio, int(counted.sum()))
 
 
 def pooled_impact(index: PooledIndex, threshold: float = 0.0,
