@@ -23,9 +23,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from data.analysis import build_index, feature_stats  # noqa: E402
-from data.matrix import matrix_from_table  # noqa: E402
-from data.payloads import FeatureTable, validate_features  # noqa: E402
+from data.stats.features import build_index, feature_stats  # noqa: E402
+from data.domain.matrix import matrix_from_table  # noqa: E402
+from data.domain.matrix import FeatureTable  # noqa: E402
+from data.payloads.features import validate_features  # noqa: E402
 from data.stats.adjusted import adjusted_impact  # noqa: E402
 from data.stats.weighted import build_pooled_index, pooled_impact  # noqa: E402
 

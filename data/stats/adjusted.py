@@ -21,7 +21,7 @@ import scipy.linalg as sla
 import scipy.sparse as sp
 from scipy import special
 
-from data.analysis import FeatureIndex
+from data.stats.features import FeatureIndex
 
 NOTE_SMALL_GROUP = "fewer than 2 images in a group"
 NOTE_TOO_FEW_IMAGES = "not enough images for the number of features in the model"

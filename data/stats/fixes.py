@@ -8,7 +8,7 @@ Applied to a build, a fix overrides the model's value at EVERY threshold:
 * fixed present -> the value becomes +inf (v > 0 and v >= t for any finite t);
 * fixed absent  -> the entry is removed (value 0, absent at any t).
 +inf keeps each feature's entries sorted by value (fixed-present entries come last, by image), so
-the fixed build is a normal BuildMatrix for data.analysis. Readers of a fixed build's values must
+the fixed build is a normal BuildMatrix for data.stats.features. Readers of a fixed build's values must
 skip the infinities where they want the model's scale: FeatureIndex.max_value (slider maximum,
 colour scale) is computed over finite values; the detail page should show the unfixed build.
 """

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from data.analysis import welch
+from data.stats.features import welch
 
 # Sums kept per entry, in this order. u = clicks - R * impressions, with R the pooled CTR of all
 # images: centring on R keeps the squared sums small, so prefix-sum differences stay accurate.

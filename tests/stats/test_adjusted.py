@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import statsmodels.api as sm
 
-from data.analysis import build_index, feature_stats
-from data.matrix import matrix_from_table
-from data.payloads import validate_features
+from data.stats.features import build_index, feature_stats
+from data.domain.matrix import matrix_from_table
+from data.payloads.features import validate_features
 from data.stats.adjusted import (NOTE_LEVERAGE_ONE, NOTE_SMALL_GROUP, NOTE_TOO_FEW_IMAGES,
                                  adjusted_from_presence, adjusted_impact)
 from tests.support.reference import random_build

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from data.analysis import build_index, feature_stats
-from data.matrix import matrix_from_table
-from data.payloads import validate_features
+from data.stats.features import build_index, feature_stats
+from data.domain.matrix import matrix_from_table
+from data.payloads.features import validate_features
 from data.stats.ranking import DEFAULT_MIN_GROUP, clip_range, rank_order, rank_score
 from tests.support.reference import random_build
 

@@ -11,9 +11,9 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
-from data.analysis import build_index
-from data.matrix import matrix_from_table
-from data.payloads import validate_features
+from data.stats.features import build_index
+from data.domain.matrix import matrix_from_table
+from data.payloads.features import validate_features
 from data.stats.weighted import build_pooled_index, pooled_impact
 
 
