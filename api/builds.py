@@ -9,12 +9,13 @@ from flask import Blueprint
 
 from api.access import admit, authorize, services
 from api.errors import ApiError, json_response
-from api.request import (CSV_TYPES, JSON_TYPES, build_arg, build_label, float_arg, identity,
-                         idempotency, read_body, require_type)
+from api.request import (CSV_TYPES, JSON_TYPES, build_arg, build_label, choice_arg, flag_arg,
+                         float_arg, identity, idempotency, read_body, require_type)
 from data.domain.errors import InvalidPayload, MalformedBody
 from data.domain.matrix import matrix_from_table
 from data.payloads.features import validate_features
 from data.payloads.json_body import parse_json
+from data.domain.filters import DEFAULT_THRESHOLD_MODE, THRESHOLD_MODES
 from data.payloads.metrics import validate_metrics_csv, validate_metrics_json
 from data.stats.features import feature_stats
 
@@ -109,7 +110,9 @@ def get_datasets():
 
 @builds.route("/features", methods=["GET"], strict_slashes=False)
 def get_features():
-    """Per-feature statistics (docs/statistics.md) for a build at a threshold and sparsity range."""
+    """Per-feature statistics (docs/statistics.md) for a build at a threshold and sparsity range;
+    apply_fixes=1: presence follows the latest label fix where there is one; thresholds=saved:
+    features with a saved threshold are cut there (docs/api.md)."""
     business, source = identity()
     threshold = float_arg("threshold", 0.0)
     min_pct = float_arg("min_pct", 0.0, 0.0, 100.0)
@@ -117,12 +120,24 @@ def get_features():
     if min_pct > max_pct:
         raise ApiError(400, "bad_parameter", f"min_pct ({min_pct}) is above max_pct ({max_pct}).")
     build_id = build_arg()
+    apply = flag_arg("apply_fixes")
+    mode = choice_arg("thresholds", tuple(THRESHOLD_MODES), DEFAULT_THRESHOLD_MODE)
     ds = services().cache.get(business, source, build_id)
-    stats = feature_stats(ds.index, threshold, min_pct, max_pct)
-    return json_response({
+    view = services().fixed.view(ds, threshold, apply=apply, saved_thresholds=mode == "saved")
+    stats = feature_stats(view.dataset.index, view.threshold, min_pct, max_pct)
+    records = stats.records()
+    body = {
         "business": business, "image_source": source, "build": ds.build.id,
         "build_label": ds.build.build_label, "threshold": threshold,
         "min_pct": min_pct, "max_pct": max_pct,
         "images": ds.index.n_images, "images_without_ctr": ds.images_without_ctr,
-        "features": stats.records(),
-    })
+        "features": records,
+    }
+    if view.fixes is not None:
+        body.update(apply_fixes=True, fixes_applied=view.fixes.applied,
+                    fixes_ignored=view.fixes.ignored, fixes_changed=view.changed)
+    if mode != DEFAULT_THRESHOLD_MODE:
+        body.update(thresholds=mode, saved_thresholds=view.saved)
+        for rec, t in zip(records, view.threshold_of(stats.feature_index).tolist()):
+            rec["threshold"] = t
+    return json_response(body)

@@ -190,3 +190,37 @@ def build_arg() -> int | None:
         raise ApiError(400, "bad_parameter",
                            f"build must be a build id between 1 and {MAX_ID}, got {build!r}.")
     return build_id
+
+
+def flag_arg(name: str) -> bool:
+    """A 0/1 switch query parameter (also true/false); absent is off, anything else 400."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return False
+    value = raw.strip().lower()
+    if value in ("1", "true"):
+        return True
+    if value in ("0", "false"):
+        return False
+    raise ApiError(400, "bad_parameter", f"{name} must be 1 or 0, got {raw!r}.")
+
+
+def choice_arg(name: str, choices, default: str) -> str:
+    """A query parameter that must be one of `choices`; `default` when absent, 400 otherwise."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw not in choices:
+        raise ApiError(400, "bad_parameter",
+                       f"{name} must be one of {', '.join(choices)}, got {raw!r}.")
+    return raw
+
+
+def text_arg(name: str) -> str | None:
+    """A free-text query parameter (a feature or person name), None when absent or empty."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    if "\x00" in raw or len(raw) > 1000:
+        raise ApiError(400, "bad_parameter", f"{name} is over 1000 characters or contains NUL.")
+    return raw

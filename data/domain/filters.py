@@ -4,7 +4,11 @@ The dashboard's URL, its controls, the features API and the figures all import t
 else spells a default. A filters dict has the keys of DEFAULT_FILTERS:
 business, image_source, build (int, None = the current build, following new ones), version
 (the image source's version when resolved), threshold (>= 0), min_pct <= max_pct in [0, 100],
-top_k (int >= 1, None = all), sort (a key of SORTS), pinned and excluded (feature names).
+top_k (int >= 1, None = all), sort (a key of SORTS), pinned and excluded (feature names),
+apply_fixes (bool: presence follows people's latest label fix where there is one), thresholds
+(a key of THRESHOLD_MODES: one threshold for all, or each feature's saved one where it has one),
+fixes_version (the image source's fixes when the page last stored one; not in the URL, it only
+makes the page recompute).
 """
 
 from __future__ import annotations
@@ -23,10 +27,18 @@ SORTS = {
     "name": "name (A–Z)",
 }
 DEFAULT_SORT = "impact"
+# How presence thresholds are chosen (SPEC §10); the URL and the features API say `thresholds=`.
+THRESHOLD_MODES = {
+    "single": "one threshold for every feature (the slider)",
+    "saved": "each feature's saved threshold where it has one",
+}
+DEFAULT_THRESHOLD_MODE = "single"
+_TRUE_WORDS = ("1", "true", "yes", "on")
 DEFAULT_FILTERS = {
     "business": None, "image_source": None, "build": None, "version": None,
     "threshold": 0.0, "min_pct": 0.0, "max_pct": 100.0, "top_k": DEFAULT_TOP_K,
     "sort": DEFAULT_SORT, "pinned": [], "excluded": [],
+    "apply_fixes": False, "thresholds": DEFAULT_THRESHOLD_MODE, "fixes_version": None,
 }
 # Query keys kept in the URL but not part of the filters (embed=1 hides the page chrome).
 PASSED_THROUGH = ("embed",)
@@ -46,7 +58,20 @@ def normalize_filters(filters: dict | None) -> dict:
         f["sort"] = DEFAULT_SORT
     f["pinned"] = [str(p) for p in (f.get("pinned") or [])]
     f["excluded"] = [str(p) for p in (f.get("excluded") or [])]
+    f["apply_fixes"] = coerce_flag(f.get("apply_fixes"))
+    if f["thresholds"] not in THRESHOLD_MODES:
+        f["thresholds"] = DEFAULT_THRESHOLD_MODE
+    version = f.get("fixes_version")
+    f["fixes_version"] = version if isinstance(version, int) and not isinstance(version, bool) \
+        else None
     return f
+
+
+def coerce_flag(value) -> bool:
+    """A switch's value from the URL or a control: True for true, 1, '1', 'true', 'yes', 'on'."""
+    if isinstance(value, str):
+        return value.strip().lower() in _TRUE_WORDS
+    return value is True or (isinstance(value, int) and value == 1)
 
 
 def coerce_top_k(value) -> int | None:
@@ -95,6 +120,7 @@ def parse_query(search: str | None) -> dict:
         "threshold": one("threshold"), "min_pct": one("min_pct"), "max_pct": one("max_pct"),
         "top_k": DEFAULT_TOP_K if top_k is None else top_k, "sort": one("sort"),
         "pinned": q.get("pin", []), "excluded": q.get("exclude", []),
+        "apply_fixes": one("apply_fixes"), "thresholds": one("thresholds"),
     })
     view.update(business=one("business"), image_source=one("image_source"),
                 build=build_id(one("build")))
@@ -103,7 +129,8 @@ def parse_query(search: str | None) -> dict:
 
 def query_string(filters: dict, search: str | None = None) -> str:
     """`?...` for the view in `filters`; keeps PASSED_THROUGH keys from the current `search`.
-    Defaults are left out (top_k, sort, empty pin/exclude) except business, image_source,
+    Defaults are left out (top_k, sort, empty pin/exclude, apply_fixes off, single threshold)
+    except business, image_source,
     threshold, min_pct and max_pct, always written."""
     f = filters
     pairs = [("business", f.get("business") or ""), ("image_source", f.get("image_source") or "")]
@@ -118,6 +145,10 @@ def query_string(filters: dict, search: str | None = None) -> str:
         pairs.append(("sort", f["sort"]))
     pairs += [("pin", p) for p in f.get("pinned") or ()]
     pairs += [("exclude", p) for p in f.get("excluded") or ()]
+    if f.get("apply_fixes"):
+        pairs.append(("apply_fixes", "1"))
+    if f.get("thresholds", DEFAULT_THRESHOLD_MODE) != DEFAULT_THRESHOLD_MODE:
+        pairs.append(("thresholds", f["thresholds"]))
     kept = parse_qs((search or "").lstrip("?"))
     pairs += [(k, kept[k][-1]) for k in PASSED_THROUGH if k in kept]
     return "?" + urlencode(pairs)
