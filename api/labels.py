@@ -51,7 +51,8 @@ def put_fixes():
     idem = idempotency("fixes", business, source, body, None)
     rows = validate_fixes_json(parse_json(body))
     ds = services().cache.get(business, source)
-    result = services().labels.put_fixes(ds, rows, by=by, idempotency=idem)
+    result = services().labels.put_fixes(ds.source, ds.build.id, ds.matrix, rows, by=by,
+                                         idempotency=idem)
     return json_response(result.body)
 
 
@@ -124,7 +125,8 @@ def put_thresholds():
     idem = idempotency("thresholds", business, source, body, None)
     values = validate_thresholds_json(parse_json(body))
     ds = services().cache.get(business, source)
-    result = services().labels.put_thresholds(ds, values, by=by, idempotency=idem)
+    result = services().labels.put_thresholds(ds.source, ds.build.id, ds.matrix, values, by=by,
+                                              idempotency=idem)
     return json_response(result.body)
 
 

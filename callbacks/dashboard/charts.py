@@ -6,12 +6,14 @@ Outputs are named: add one to OUTPUTS and to `_placed` / `_message`, nothing els
 
 from __future__ import annotations
 
-from dash import Input, Output
+from dash import Input, Output, State, no_update
 from flask import request
 
 from config import API_PREFIX
 from data.domain.errors import DomainError
+from data.domain.filters import normalize_filters
 from figures.dashboard.guide import commands
+from figures.dashboard.table import column_defs
 from figures.dashboard.view import FIGURE_KEYS, render_message, render_view
 from layouts.dashboard import charts
 from layouts.dashboard.ids import ids
@@ -34,12 +36,14 @@ OUTPUTS = {
     "sparsity_note": Output(ids.SPARSITY_NOTE, "children"),
     "table_rows": Output(ids.TABLE, "rowData"),
     "table_note": Output(ids.TABLE_NOTE, "children"),
+    "table_columns": Output(ids.TABLE, "columnDefs"),
 }
 
 
 def register(app, services) -> None:
-    @app.callback(output=OUTPUTS, inputs={"filters": Input(ids.FILTERS, "data")})
-    def render(filters):
+    @app.callback(output=OUTPUTS, inputs={"filters": Input(ids.FILTERS, "data"),
+                                          "columns": State(ids.TABLE, "columnDefs")})
+    def render(filters, columns=None):
         api = _api_url(services.settings.url_prefix)
         token = bool(services.settings.ingest_tokens)
         business = (filters or {}).get("business")
@@ -54,13 +58,19 @@ def register(app, services) -> None:
             return _message(exc.message, charts.guide(
                 kind, exc.message, commands(kind, api, business, filters.get("image_source"),
                                             token)), exc.message)
-        view = render_view(ds, filters)
+        f = normalize_filters(filters)
+        labels = services.fixed.view(ds, f["threshold"], apply=f["apply_fixes"],
+                                     saved_thresholds=f["thresholds"] == "saved")
+        view = render_view(ds, filters, labels=labels)
         guide = view["guide"]
         guide_children = charts.guide(
             guide["kind"], guide["text"],
             commands(guide["kind"], api, ds.source.business, ds.source.name, token)) \
             if guide else []
-        return _placed(view, guide_children)
+        placed = _placed(view, guide_children)
+        if _fields(placed["table_columns"]) == _fields(columns):
+            placed["table_columns"] = no_update
+        return placed
 
 
 def _placed(view: dict, guide_children: list) -> dict:
@@ -76,12 +86,16 @@ def _placed(view: dict, guide_children: list) -> dict:
         "top_k_note": (f"{s['features_shown']:,} of {s['features_in_range']:,} features shown; "
                        f"{hidden:,} hidden") if hidden else f"all {s['features_shown']:,} features shown",
         "show_all_class": "p-0 align-baseline" + ("" if hidden else " d-none"),
-        "threshold_note": f"present = confidence ≥ {s['threshold']:g} (and > 0); "
-                          f"{s['features_with_points']:,} of {s['features_in_build']:,} features have points",
+        "threshold_note": f"present = confidence ≥ {s['threshold']:g} (and > 0)"
+                          + (f", or its saved threshold for {s['saved_thresholds']:,} features"
+                             if s.get("saved_thresholds") else "")
+                          + f"; {s['features_with_points']:,} of {s['features_in_build']:,} "
+                            "features have points",
         "sparsity_note": f"{s['features_in_range']:,} features between {s['min_pct']:g}% and "
                          f"{s['max_pct']:g}%",
         "table_rows": view["rows"],
         "table_note": table_note(len(view["rows"]), hidden, s["features_excluded"]),
+        "table_columns": column_defs(with_threshold=bool(s.get("saved_thresholds"))),
     }
 
 
@@ -90,7 +104,15 @@ def _message(text: str, guide: list, table_text: str) -> dict:
     figures = render_message(text)
     return {**{k: figures[k] for k in FIGURE_KEYS}, "status": [], "sample_note": "",
             "guide": guide, "build_notice": [], "top_k_note": "", "show_all_class": "d-none",
-            "threshold_note": "", "sparsity_note": "", "table_rows": [], "table_note": table_text}
+            "threshold_note": "", "sparsity_note": "", "table_rows": [], "table_note": table_text,
+            "table_columns": column_defs()}
+
+
+def _fields(columns) -> list | None:
+    """The fields of AG Grid column definitions, to tell whether they need sending again."""
+    if not isinstance(columns, list):
+        return None
+    return [c.get("field") if isinstance(c, dict) else None for c in columns]
 
 
 def table_note(shown: int, hidden: int, excluded: int) -> str:

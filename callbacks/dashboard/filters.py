@@ -8,7 +8,8 @@ import math
 from dash import Input, Output, State, no_update
 
 from data.domain.errors import DomainError
-from data.domain.filters import ALL_FEATURES, normalize_filters, parse_query, query_string
+from data.domain.filters import (ALL_FEATURES, DEFAULT_THRESHOLD_MODE, normalize_filters,
+                                 parse_query, query_string)
 from layouts.dashboard.controls import top_k_options
 from layouts.dashboard.ids import ids
 
@@ -37,6 +38,8 @@ CONTROL_OUTPUTS = {
     "pinned": Output(ids.PINNED, "value"),
     "excluded_options": Output(ids.EXCLUDED, "options"),
     "excluded": Output(ids.EXCLUDED, "value"),
+    "apply_fixes": Output(ids.APPLY_FIXES, "value"),
+    "threshold_mode": Output(ids.THRESHOLD_MODE, "value"),
     "restored": Output(ids.URL_RESTORED, "data"),
 }
 
@@ -68,6 +71,8 @@ def register(app, services) -> None:
                        top_k_options=top_k_options(asked["top_k"]),
                        top_k=ALL_FEATURES if asked["top_k"] is None else asked["top_k"],
                        sort=asked["sort"], pinned=asked["pinned"], excluded=asked["excluded"],
+                       apply_fixes=asked["apply_fixes"],
+                       threshold_mode=asked["thresholds"] != DEFAULT_THRESHOLD_MODE,
                        restored=True)
         elif names:
             known = set(names)
@@ -79,11 +84,12 @@ def register(app, services) -> None:
         Output(ids.FILTERS, "data"), Output(ids.URL, "search"),
         Input(ids.SELECTION, "data"), Input(ids.CONFIDENCE, "value"), Input(ids.SPARSITY, "value"),
         Input(ids.TOP_K, "value"), Input(ids.SORT, "value"), Input(ids.PINNED, "value"),
-        Input(ids.EXCLUDED, "value"),
+        Input(ids.EXCLUDED, "value"), Input(ids.APPLY_FIXES, "value"),
+        Input(ids.THRESHOLD_MODE, "value"), Input(ids.FIXES_VERSION, "data"),
         State(ids.URL_RESTORED, "data"), State(ids.FILTERS, "data"), State(ids.URL, "search"),
     )
     def fold_filters(selection, threshold, sparsity, top_k, sort, pinned, excluded,
-                     restored, previous, search):
+                     apply_fixes, per_feature, fixes, restored, previous, search):
         """One dict with the whole view (ids.FILTERS); the URL mirrors it."""
         if not restored or selection is None:
             return no_update, no_update
@@ -93,7 +99,9 @@ def register(app, services) -> None:
             "build": selection.get("build"), "version": selection.get("version"),
             "threshold": threshold, "min_pct": lo, "max_pct": hi,
             "top_k": top_k, "sort": sort,
-            "pinned": pinned, "excluded": excluded,
+            "pinned": pinned, "excluded": excluded, "apply_fixes": bool(apply_fixes),
+            "thresholds": "saved" if per_feature else DEFAULT_THRESHOLD_MODE,
+            "fixes_version": fixes.get("version") if isinstance(fixes, dict) else None,
         })
         if filters == previous:
             return no_update, no_update

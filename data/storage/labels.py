@@ -18,7 +18,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from data.domain.clock import utcnow
-from data.domain.dataset import Dataset, SourceRef
+from data.domain.dataset import SourceRef
+from data.domain.matrix import BuildMatrix
 from data.domain.errors import InvalidPayload, UnknownDataset
 from data.payloads.common import MAX_OFFENDERS
 from data.payloads.fixes import FixRow
@@ -43,15 +44,16 @@ class LabelStore:
 
     # ----------------------------------------------------------------------------- writes
 
-    def put_fixes(self, dataset: Dataset, rows: list[FixRow], *, by: str,
-                  idempotency: Idempotency | None = None, audit: bool = True) -> WriteResult:
-        """Store `rows` as fixes of `dataset`'s image source, made against `dataset`'s build
-        (its model value and id are stored with each). `by` is stored for rows without a
-        person. InvalidPayload listing the images and features no build of the source has."""
-        ref = dataset.source
-        self.require_known(dataset, {r.image for r in rows}, {r.feature for r in rows})
-        values = model_values(dataset.matrix, [r.image for r in rows], [r.feature for r in rows])
-        build_id = dataset.build.id
+    def put_fixes(self, ref: SourceRef, build_id: int, matrix: BuildMatrix, rows: list[FixRow],
+                  *, by: str, idempotency: Idempotency | None = None,
+                  audit: bool = True) -> WriteResult:
+        """Store `rows` as fixes of the image source `ref`, made against build `build_id` (whose
+        values are `matrix`: the model's value of each pair and the build id are stored with
+        it). `by` is stored for rows without a person. InvalidPayload listing the images and
+        features no build of the source has."""
+        self.require_known(ref, build_id, matrix, {r.image for r in rows},
+                           {r.feature for r in rows})
+        values = model_values(matrix, [r.image for r in rows], [r.feature for r in rows])
 
         def work(s: Session, src: ImageSource) -> WriteResult:
             now = utcnow()
@@ -70,13 +72,15 @@ class LabelStore:
         return self.store._write(ref.business, ref.name, work, idempotency, False,
                                  audit=WriteAudit(by, "fixes") if audit else None)
 
-    def put_thresholds(self, dataset: Dataset, thresholds: dict[str, float | None], *, by: str,
+    def put_thresholds(self, ref: SourceRef, build_id: int, matrix: BuildMatrix,
+                       thresholds: dict[str, float | None], *, by: str,
                        idempotency: Idempotency | None = None,
                        audit: bool = True) -> WriteResult:
         """Save (a number) or delete (None) each feature's own threshold for the image source.
-        InvalidPayload listing features no build of the source has (deleting one is fine)."""
-        ref = dataset.source
-        self.require_known(dataset, set(), {f for f, t in thresholds.items() if t is not None})
+        InvalidPayload listing features no build of the source has (build `build_id`, whose
+        values are `matrix`, is checked first; deleting an unknown one is fine)."""
+        self.require_known(ref, build_id, matrix, set(),
+                           {f for f, t in thresholds.items() if t is not None})
 
         def work(s: Session, src: ImageSource) -> WriteResult:
             now = utcnow()
@@ -140,14 +144,16 @@ class LabelStore:
 
     # ----------------------------------------------------------------------------- names
 
-    def require_known(self, dataset: Dataset, images: set[str], features: set[str]) -> None:
+    def require_known(self, ref: SourceRef, build_id: int, matrix: BuildMatrix,
+                      images: set[str], features: set[str]) -> None:
         """InvalidPayload listing the images and features that no build of the image source
-        has (the dataset's own build is checked first, older builds only for what is left)."""
-        images = images - set(_sorted_members(dataset.matrix.image_names, images))
-        features = features - set(_sorted_members(dataset.matrix.feature_names, features))
+        has (build `build_id`, whose values are `matrix`, first; the others only for what is
+        left)."""
+        images = images - set(_sorted_members(matrix.image_names, images))
+        features = features - set(_sorted_members(matrix.feature_names, features))
         if images or features:
-            for build in self.store.builds(dataset.source.id):
-                if build.id == dataset.build.id:
+            for build in self.store.builds(ref.id):
+                if build.id == build_id:
                     continue
                 known_images, known_features = self._build_names(build.id)
                 images -= known_images

@@ -5,21 +5,31 @@ from __future__ import annotations
 from pathlib import Path
 
 from data.demo import DEMO_BUSINESS, DEMO_IMAGE_SOURCE, generate_demo
+from data.demo_fixes import generate_fixes
 from data.domain.matrix import matrix_from_table
 from data.payloads.features import validate_features
 from data.payloads.json_body import parse_json
+from data.payloads.fixes import FixRow
 from data.payloads.metrics import MetricRow, validate_metrics_csv, validate_metrics_json
+from data.storage.labels import LabelStore
 from data.storage.store import Store, WriteResult
 
 
 def load_demo(store: Store, n_images: int = 659, seed: int = 7) -> WriteResult:
-    """Store the generated demo build and its metrics under the demo business."""
+    """Store the generated demo build, its metrics and people's label fixes of it under the
+    demo business."""
     features, metrics = generate_demo(n_images, seed)
     matrix = matrix_from_table(validate_features(features))
     result = store.put_build(DEMO_BUSINESS, DEMO_IMAGE_SOURCE, matrix, build_label="demo",
                              is_demo=True)
     store.put_metrics(DEMO_BUSINESS, DEMO_IMAGE_SOURCE, validate_metrics_json(metrics),
                       is_demo=True)
+    # People's label fixes of the demo build (data/demo_fixes.py), for the fixes page and the
+    # threshold advisor.
+    ref = store.locate(DEMO_BUSINESS, DEMO_IMAGE_SOURCE)
+    LabelStore(store).put_fixes(ref, result.body["build"], matrix,
+                                [FixRow(**fix) for fix in generate_fixes(features)],
+                                by="demo", audit=False)
     return result
 
 

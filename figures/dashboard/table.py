@@ -17,7 +17,7 @@ from data.stats.features import STAT_COLUMNS
 _FORMATS = {
     "n_with": ",d", "n_without": ",d", "prevalence_pct": ".1f",
     "ctr_with": ".2%", "ctr_without": ".2%", "impact": "+.2%", "ci_low": "+.2%", "ci_high": "+.2%",
-    "p_value": ".3~g", "q_value": ".3~g",
+    "p_value": ".3~g", "q_value": ".3~g", "threshold": ".4~g",
 }
 _HEADERS = {
     "feature": ("Feature", "The feature's name, as the featurizer sent it"),
@@ -31,15 +31,19 @@ _HEADERS = {
     "ci_high": ("CI high", "Welch 95% confidence interval of the impact, upper end"),
     "p_value": ("p", "Welch two-sided p-value"),
     "q_value": ("q", "Benjamini–Hochberg adjusted p-value over the features shown by the API"),
+    "threshold": ("Threshold", "The threshold this feature was cut at: its saved one, or the "
+                               "slider's (per-feature thresholds on)"),
 }
+THRESHOLD_COLUMN = "threshold"  # only with per-feature thresholds: the threshold each row used
 # Spreadsheet programs run cells starting with these as formulas; such names get a leading '.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def column_defs() -> list[dict]:
-    """AG Grid column definitions for the features API columns (numbers right-aligned)."""
+def column_defs(with_threshold: bool = False) -> list[dict]:
+    """AG Grid column definitions for the features API columns (numbers right-aligned), plus the
+    threshold each feature used when per-feature thresholds are on."""
     defs = []
-    for name in STAT_COLUMNS:
+    for name in STAT_COLUMNS + ((THRESHOLD_COLUMN,) if with_threshold else ()):
         header, tip = _HEADERS[name]
         col = {"field": name, "headerName": header, "headerTooltip": tip}
         if name == "feature":
@@ -52,12 +56,14 @@ def column_defs() -> list[dict]:
 
 
 def csv_text(rows: list[dict]) -> str:
-    """The rows as CSV: a header of the API field names, nulls empty, numbers at full precision."""
+    """The rows as CSV: a header of the API field names, nulls empty, numbers at full precision
+    (plus each row's threshold when per-feature thresholds gave the rows one)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(STAT_COLUMNS)
+    columns = STAT_COLUMNS + ((THRESHOLD_COLUMN,) if rows and THRESHOLD_COLUMN in rows[0] else ())
+    writer.writerow(columns)
     for row in rows:
-        writer.writerow([_csv_cell(name, row.get(name)) for name in STAT_COLUMNS])
+        writer.writerow([_csv_cell(name, row.get(name)) for name in columns])
     return out.getvalue()
 
 

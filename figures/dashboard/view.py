@@ -12,6 +12,8 @@ import numpy as np
 from data.stats.features import FeatureStats, feature_stats
 from data.domain.dataset import Dataset
 from data.domain.filters import normalize_filters
+from data.domain.labels import LabelView
+from figures.dashboard.labels import label_status, mark_thresholds, model_colours
 from figures.dashboard.bars import BAR_HEIGHT, IMPACT_HEIGHT, impact_figure, mean_ctr_figure
 from figures.base import label, message_figure
 from figures.dashboard.scatter import POINT_CAP, SCATTER_HEIGHT, scatter_figure, scatter_points
@@ -61,18 +63,25 @@ def take(stats: FeatureStats, positions: np.ndarray) -> FeatureStats:
                         n_images=stats.n_images)
 
 
-def render_view(dataset: Dataset, filters: dict, *, point_cap: int = POINT_CAP) -> dict:
+def render_view(dataset: Dataset, filters: dict, *, point_cap: int = POINT_CAP,
+                labels: LabelView | None = None) -> dict:
     """Every figure and the status for `filters` on `dataset`.
+
+    `labels` (data/storage/label_cache.py) is what `apply_fixes` and `thresholds=saved` make of
+    the view: the build with fixes applied and/or one threshold per feature; None is the build
+    as delivered at the slider's threshold.
 
     Returns {"scatter", "bar_with", "bar_impact", "bar_without": figure dicts,
     "status": dict (see `_status`), "features": [shown feature names, x order],
-    "rows": the features API records of the shown features, in that order (the table),
+    "rows": the features API records of the shown features, in that order (the table; with
+    per-feature thresholds each has its `threshold`),
     "guide": None or {"kind", "text"} when the charts cannot show anything (then each figure
     says why instead of being blank)}.
     """
     f = normalize_filters(filters)
-    index = dataset.index
-    threshold = f["threshold"]
+    index = labels.dataset.index if labels is not None else dataset.index
+    threshold = labels.threshold if labels is not None else f["threshold"]
+    per_feature = labels is not None and bool(labels.saved)
     stats = feature_stats(index, threshold, f["min_pct"], f["max_pct"])
     positions, hidden = select_features(stats, f)
     shown = take(stats, positions)
@@ -82,6 +91,7 @@ def render_view(dataset: Dataset, filters: dict, *, point_cap: int = POINT_CAP) 
         with_points = int((index.counts_at(threshold) > 0).sum()) if index.n_images else 0
     status = _status(dataset, f, n_in_range=len(stats), n_shown=len(shown), hidden=hidden,
                      with_points=with_points)
+    status.update(label_status(labels))
 
     guide = _guide(dataset, f, status)
     if guide is not None:
@@ -89,22 +99,33 @@ def render_view(dataset: Dataset, filters: dict, *, point_cap: int = POINT_CAP) 
         return {**_message_figures(guide["text"]), "status": status, "features": [],
                 "rows": [], "guide": guide}
 
-    uirevision = f"{dataset.build.id}|{threshold}|{f['min_pct']}|{f['max_pct']}|{f['top_k']}|" \
-                 f"{f['sort']}|{len(shown)}"
+    uirevision = f"{dataset.build.id}|{f['threshold']}|{f['min_pct']}|{f['max_pct']}|" \
+                 f"{f['top_k']}|{f['sort']}|{len(shown)}|{f['apply_fixes']}|{f['thresholds']}"
     categories = [label(n) for n in shown.feature.tolist()]
     points = scatter_points(index, threshold, shown.feature_index, point_cap)
     status.update(points_total=points.total, points_shown=len(points.entries),
                   sampled=points.sampled)
-    return {
+    figures = {
         "scatter": scatter_figure(index, points, categories, image_labels(dataset),
                                   uirevision=uirevision),
         "bar_with": mean_ctr_figure(shown, categories, group="with", uirevision=uirevision),
         "bar_impact": impact_figure(shown, categories, uirevision=uirevision),
         "bar_without": mean_ctr_figure(shown, categories, group="without",
                                        uirevision=uirevision, show_labels=True),
+    }
+    rows = shown.records()
+    if labels is not None and labels.fixes is not None:
+        model_colours(figures["scatter"], labels.fixes.model, index, points, shown.feature_index)
+    if per_feature:
+        used = labels.threshold_of(shown.feature_index)
+        mark_thresholds(figures, used, shown.feature.astype(str), labels.saved, points)
+        for rec, t in zip(rows, used.tolist()):
+            rec["threshold"] = t
+    return {
+        **figures,
         "status": status,
         "features": shown.feature.astype(str).tolist(),
-        "rows": shown.records(),
+        "rows": rows,
         "guide": None,
     }
 

@@ -45,6 +45,7 @@ def filters() -> dbc.Card:
                     tooltip={"placement": "bottom", "always_visible": False},
                     allow_direct_input=True)),
                 html.Small(id=ids.THRESHOLD_NOTE, className="text-muted"),
+                label_switches(),
             ], lg=4),
             dbc.Col([
                 _field("Sparsity: keep features present in (% of images)", dcc.RangeSlider(
@@ -80,6 +81,19 @@ def filters() -> dbc.Card:
                 md=6),
         ], className="g-3 mt-1"),
     ]), className="filters-panel mb-3")
+
+
+def label_switches() -> html.Div:
+    """Apply people's label fixes; cut features with a saved threshold there (SPEC §10)."""
+    return html.Div([
+        dbc.Switch(id=ids.APPLY_FIXES, label="Apply label fixes", value=False,
+                   className="me-3 mb-0 small",
+                   title="Presence follows people's latest fix where there is one"),
+        dbc.Switch(id=ids.THRESHOLD_MODE, label="Per-feature thresholds", value=False,
+                   className="mb-0 small",
+                   title="Features with a saved threshold (Thresholds page) use it instead of "
+                         "the slider"),
+    ], className="d-flex flex-wrap mt-1 label-switches")
 
 
 def _field(label: str, control) -> html.Div:

@@ -20,6 +20,7 @@ def layout(services):
         dcc.Store(id=ids.SELECTION),
         dcc.Store(id=ids.LIVE_VERSION),
         dcc.Store(id=ids.URL_RESTORED, data=False),
+        dcc.Store(id=ids.FIXES_VERSION),
         dcc.Interval(id=ids.LIVE_POLL, interval=services.settings.live_poll_ms),
         html.Header([
             html.Div([
