@@ -4,11 +4,17 @@ layout, callbacks and figures modules (layouts/<page>, callbacks/<page>, figures
 from __future__ import annotations
 
 from callbacks import dashboard as dashboard_callbacks
+from callbacks import fixes as fixes_callbacks
+from callbacks import thresholds as thresholds_callbacks
+from layouts import fixes as fixes_layout
+from layouts import thresholds as thresholds_layout
 from layouts.dashboard import page as dashboard_layout
 from layouts.shell import Page
 
 PAGES: tuple[Page, ...] = (
     Page("", "Dashboard", dashboard_layout.layout, dashboard_callbacks.register),
+    Page("fixes", "Fixes", fixes_layout.layout, fixes_callbacks.register),
+    Page("thresholds", "Thresholds", thresholds_layout.layout, thresholds_callbacks.register),
 )
 
 

@@ -17,8 +17,7 @@ from api.request import (JSON_TYPES, build_arg, choice_arg, flag_arg, float_arg,
                          idempotency, int_arg, read_body, require_type, text_arg)
 from data.payloads.fixes import validate_fixes_json, validate_thresholds_json
 from data.payloads.json_body import parse_json
-from data.stats.advisor import (DEFAULT_TARGET_PRECISION, advice, labelled_feature,
-                                labelled_features)
+from data.stats.advisor import DEFAULT_TARGET_PRECISION, advice, labelled_features
 from data.stats.fix_history import export_csv, export_records, select_fixes
 from data.stats.thresholds import threshold_out_of_range
 from data.storage.labels import source_ref
@@ -106,7 +105,7 @@ def get_thresholds():
         raise ApiError(404, "unknown_feature",
                        f"Build {ds.build.id} has no feature {feature!r} and nobody fixed it. "
                        "GET /api/v1/thresholds without `feature` lists the fixed features.")
-    labelled = labelled_feature(ds.matrix, tables.latest, feature)
+    labelled = services().fixed.labelled(ds, feature)
     body = {**head, **advice(labelled, target)}
     saved_t = saved.get(feature)
     body["saved"] = saved_t

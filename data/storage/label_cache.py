@@ -3,6 +3,8 @@
 * the fix tables (history with conflict marks, ground truth) per (image source, fixes version);
 * a build with the fixes applied (data.stats.fixes.apply_fixes, ~0.25 s at 10,000 fixes) per
   (build, metrics version, fixes version), with its analysis index;
+* one feature's labelled images with the model's values (the threshold advisor's input) per
+  (build, feature, fixes version);
 * `view(...)`: what a statistics request computes from once `apply_fixes` and
   `thresholds=saved` are read — shared by the features API and the dashboard, so both give the
   same numbers.
@@ -19,6 +21,7 @@ import numpy as np
 
 from data.domain.dataset import Dataset, SourceRef
 from data.domain.labels import FixedDataset, LabelView
+from data.stats.advisor import LabelledFeature, labelled_feature
 from data.stats.features import build_index
 from data.stats.fix_history import FixTables, fix_tables
 from data.stats.fixes import apply_fixes, as_fixed, changed_count
@@ -34,6 +37,7 @@ class LabelCache:
         self.max_entries = max_entries
         self._tables: OrderedDict[tuple, FixTables] = OrderedDict()
         self._fixed: OrderedDict[tuple, FixedDataset] = OrderedDict()
+        self._labelled: OrderedDict[tuple, LabelledFeature] = OrderedDict()
         self._lock = threading.Lock()
         self._loading: dict[tuple, threading.Lock] = {}
 
@@ -57,6 +61,14 @@ class LabelCache:
                                 result.ignored)
 
         return self._cached(self._fixed, key, load, scope=2)
+
+    def labelled(self, ds: Dataset, feature: str) -> LabelledFeature:
+        """The threshold advisor's input: `feature`'s fixed images with the model's values in
+        `ds`'s build (data.stats.advisor.labelled_feature)."""
+        version = self.labels.fixes_version(ds.source.id)
+        key = (ds.source.id, ds.build.id, feature, version)
+        return self._cached(self._labelled, key, lambda: labelled_feature(
+            ds.matrix, self.tables(ds.source, version).latest, feature), scope=3)
 
     def view(self, ds: Dataset, threshold: float, *, apply: bool = False,
              saved_thresholds: bool = False) -> LabelView:

@@ -87,12 +87,9 @@ def label_switches() -> html.Div:
     """Apply people's label fixes; cut features with a saved threshold there (SPEC §10)."""
     return html.Div([
         dbc.Switch(id=ids.APPLY_FIXES, label="Apply label fixes", value=False,
-                   className="me-3 mb-0 small",
-                   title="Presence follows people's latest fix where there is one"),
+                   className="me-3 mb-0 small"),
         dbc.Switch(id=ids.THRESHOLD_MODE, label="Per-feature thresholds", value=False,
-                   className="mb-0 small",
-                   title="Features with a saved threshold (Thresholds page) use it instead of "
-                         "the slider"),
+                   className="mb-0 small"),
     ], className="d-flex flex-wrap mt-1 label-switches")
 
 
