@@ -16,24 +16,28 @@ def register(app, services) -> None:
 
     # clickData is cleared once read: Dash fires only on a changed value, and a second click on
     # the same point (after closing the panel) must open it again.
+    # The panel's image ({"image": name, "build": id}, None when none) goes to ids.DETAIL_IMAGE,
+    # which the label fixes part (callbacks/dashboard/fixes.py) follows: the click itself is
+    # cleared here before any other callback could read it.
     @app.callback(Output(ids.DETAIL, "is_open"), Output(ids.DETAIL_BODY, "children"),
-                  Output(ids.SCATTER, "clickData"),
+                  Output(ids.SCATTER, "clickData"), Output(ids.DETAIL_IMAGE, "data"),
                   Input(ids.SCATTER, "clickData"), State(ids.FILTERS, "data"),
                   prevent_initial_call=True)
     def open_detail(click, filters):
         image = clicked_image(click)
         if image is None or not filters:
-            return no_update, no_update, no_update
+            return no_update, no_update, no_update, no_update
         try:
             ds = services.cache.get(filters.get("business"), filters.get("image_source"),
                                     filters.get("build"))
         except DomainError as exc:
-            return True, detail.message(exc.message), None
+            return True, detail.message(exc.message), None, None
         if not 0 <= image < ds.matrix.n_images:
             return True, detail.message("That point belongs to a build no longer on screen; "
-                                        "click it again after the page refreshes."), None
+                                        "click it again after the page refreshes."), None, None
         threshold = normalize_filters(filters)["threshold"]
-        return True, detail.body(image_detail(ds, image), threshold, ds.build.id), None
+        return (True, detail.body(image_detail(ds, image), threshold, ds.build.id), None,
+                {"image": ds.matrix.image_names[image], "build": ds.build.id})
 
 
 def clicked_image(click: dict | None) -> int | None:

@@ -1,5 +1,5 @@
-"""Label fixes in the image detail panel: a scatter click shows the image's fixes beside the
-model's values; "It is present" / "It is absent" stores a fix under the person's name (the sign-on
+"""Label fixes in the image detail panel: the panel's image (ids.DETAIL_IMAGE, set by the
+detail callback) shows its fixes beside the model's values; "It is present" / "It is absent" stores a fix under the person's name (the sign-on
 header or the name typed in the navigation bar) against the build on screen.
 
 Without a name nothing is stored: the panel asks for one first. After a fix, ids.FIXES_VERSION
@@ -8,8 +8,6 @@ counts at once).
 """
 
 from __future__ import annotations
-
-import math
 
 from dash import Input, Output, State, ctx, no_update
 
@@ -24,7 +22,6 @@ from layouts.dashboard.ids import ids
 NO_NAME = "Type your name in the bar at the top first: fixes are stored with who made them."
 
 SHOW_OUTPUTS = {
-    "image": Output(ids.DETAIL_IMAGE, "data"),
     "labels": Output(ids.DETAIL_FIXES, "children"),
     "history": Output(ids.DETAIL_HISTORY, "children"),
     "options": Output(ids.FIX_FEATURE, "options"),
@@ -52,28 +49,25 @@ def register(app, services) -> None:
         return {"labels": fixes_layout.labels_table(view, threshold),
                 "history": fixes_layout.history(view), "options": view.feature_options}
 
-    @app.callback(output=SHOW_OUTPUTS, inputs={"click": Input(ids.SCATTER, "clickData"),
+    @app.callback(output=SHOW_OUTPUTS, inputs={"shown": Input(ids.DETAIL_IMAGE, "data"),
                                                 "filters": State(ids.FILTERS, "data")},
                   prevent_initial_call=True)
-    def show_fixes(click, filters):
-        """The clicked image's fixes (the detail callback opens the panel and clears the click)."""
+    def show_fixes(shown, filters):
+        """The fixes of the image the panel opened on (callbacks/dashboard/detail.py)."""
         out = {key: no_update for key in SHOW_OUTPUTS}
-        image = _clicked(click)
+        image = shown.get("image") if isinstance(shown, dict) else None
         f = normalize_filters(filters if isinstance(filters, dict) else None)
-        if image is None or not f["business"]:
-            return out
+        if not isinstance(image, str) or not f["business"]:
+            return {**out, "labels": [], "history": [], "options": [], "feature": None,
+                    "result": ""}
         try:
             ds = dataset(f)
         except DomainError:
             return out
-        if not 0 <= image < ds.matrix.n_images:
-            return out
-        name = ds.matrix.image_names[image]
-        shown = panel(ds, name, f["threshold"])
-        return {"image": {"image": name, "build": ds.build.id}, "labels": shown["labels"],
-                "history": shown["history"],
-                "options": fixes_layout.feature_options(shown["options"]),
-                "feature": shown["options"][0] if shown["options"] else None, "result": ""}
+        view = panel(ds, image, f["threshold"])
+        return {"labels": view["labels"], "history": view["history"],
+                "options": fixes_layout.feature_options(view["options"]),
+                "feature": view["options"][0] if view["options"] else None, "result": ""}
 
     @app.callback(output=SAVE_OUTPUTS, inputs={
         "present": Input(ids.FIX_PRESENT, "n_clicks"), "absent": Input(ids.FIX_ABSENT, "n_clicks"),
@@ -107,20 +101,6 @@ def register(app, services) -> None:
                           f"{image}, by {person.name}.",
                 "version": {"version": services.labels.fixes_version(ds.source.id)},
                 "note": ""}
-
-
-def _clicked(click) -> int | None:
-    """The image index a scatter click carries (the first element of the point's customdata)."""
-    points = click.get("points") if isinstance(click, dict) else None
-    if not isinstance(points, list) or not points or not isinstance(points[0], dict):
-        return None
-    data = points[0].get("customdata")
-    if isinstance(data, (list, tuple)):
-        data = data[0] if data else None
-    if isinstance(data, bool) or not isinstance(data, (int, float)) or not math.isfinite(data) \
-            or data != int(data):
-        return None
-    return int(data)
 
 
 def _note(note) -> str | None:

@@ -103,3 +103,40 @@ def move_mouse_to(driver, element, x: float, y: float, width: float, height: flo
     if (major, minor) >= (4, 3):
         x, y = x - width / 2, y - height / 2
     ActionChains(driver).move_to_element_with_offset(element, int(x), int(y)).perform()
+
+
+def click_point(dash_duo, image: int, timeout: float = 30.0) -> None:
+    """Click, with the real mouse, a point of image number `image` (its index in the build) on
+    the WebGL scatter, once the chart has stopped moving; waits for the detail panel to open."""
+    from selenium.common.exceptions import TimeoutException
+
+    graph = dash_duo.wait_for_element(f"#{ids.SCATTER} .js-plotly-plot", timeout=timeout)
+    dash_duo.driver.execute_script("document.documentElement.style.scrollBehavior = 'auto';"
+                                   "arguments[0].scrollIntoView({block: 'start'})", graph)
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        assert time.monotonic() < deadline, f"could not click a point of image {image}"
+        where = dash_duo.driver.execute_script("""
+            const gd = arguments[0], t = gd._fullData && gd._fullData[0];
+            if (!t || !t.customdata) { return null; }
+            const j = Array.from(t.customdata).indexOf(arguments[1]);
+            if (j < 0) { return null; }
+            const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+            const box = gd.getBoundingClientRect();
+            return [Math.round(box.left + xa._offset + xa.c2p(xa.d2c(t.x[j]))),
+                    Math.round(box.top + ya._offset + ya.c2p(t.y[j]))];""", graph, image)
+        if where is None or where != last:
+            last = where
+            time.sleep(0.3)
+            continue
+        actions = ActionChains(dash_duo.driver)
+        actions.w3c_actions.pointer_action.move_to_location(*where)
+        actions.w3c_actions.pointer_action.click()
+        actions.perform()
+        try:
+            dash_duo.wait_for_element(".image-detail.offcanvas.show", timeout=3)
+            break
+        except TimeoutException:
+            last = None  # the chart moved under the mouse: look again
+    dash_duo.wait_for_element(".image-detail.offcanvas.show:not(.offcanvas-toggling)")
