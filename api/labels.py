@@ -136,10 +136,10 @@ def since_arg() -> np.datetime64 | None:
         return None
     try:
         when = datetime.fromisoformat(raw.strip().replace(" ", "T"))
-    except ValueError:
+        if when.tzinfo is not None:
+            when = when.astimezone(timezone.utc).replace(tzinfo=None)
+    except (ValueError, OverflowError):
         raise ApiError(400, "bad_parameter", f"since must be an ISO 8601 date or time such as "
                                              f"2024-05-01 or 2024-05-01T12:00:00Z, got {raw!r}.") \
             from None
-    if when.tzinfo is not None:
-        when = when.astimezone(timezone.utc).replace(tzinfo=None)
     return np.datetime64(when, "us")

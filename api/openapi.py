@@ -108,7 +108,12 @@ def _features() -> dict:
                            {"type": "number", "minimum": 0, "maximum": 100}),
                     _query("max_pct", "Highest prevalence shown.",
                            {"type": "number", "minimum": 0, "maximum": 100}),
-                    _query("build", "Build id or 'current'.", {"type": "string"})],
+                    _query("build", "Build id or 'current'.", {"type": "string"}),
+                    _query("apply_fixes", "1: presence follows the latest label fix where there "
+                                          "is one.", FLAG),
+                    _query("thresholds", "saved: features with a saved threshold are cut there "
+                                         "(each row then says its threshold).",
+                           {"type": "string", "enum": ["single", "saved"]})],
                 "responses": {"200": _json_response("Statistics.", _ref("schemas/Stats")),
                               **READ_ERRORS}},
     }
@@ -135,6 +140,79 @@ def _image_source() -> dict:
                                "properties": {"url_template": {
                                    "type": ["string", "null"], "pattern": "\\{name\\}"}}}}}},
                 "responses": {"200": _json_response("Stored."), **ERRORS}},
+    }
+
+
+FLAG = {"type": "string", "enum": ["0", "1", "true", "false"]}
+LABEL_NAME = {"type": "string", "minLength": 1, "maxLength": 1000, "pattern": "^[^\\x00]+$"}
+FIXES_BODY = {
+    "type": "array", "minItems": 1,
+    "description": '[{"image", "feature", "present": true/false, "note"?}]',
+    "items": {"type": "object", "required": ["image", "feature", "present"],
+              "additionalProperties": False,
+              "properties": {"image": LABEL_NAME, "feature": LABEL_NAME,
+                             "present": {"type": "boolean"},
+                             "note": {"type": ["string", "null"], "maxLength": 2000,
+                                      "pattern": "^[^\\x00]*$"}}},
+}
+THRESHOLDS_BODY = {
+    "type": "object", "minProperties": 1, "propertyNames": LABEL_NAME,
+    "description": "{feature: threshold or null}; null deletes the saved threshold.",
+    "additionalProperties": {"type": ["number", "null"]},
+}
+LABEL_READ_ERRORS = {"400": _ref("responses/Error400"), "404": _ref("responses/Error404"),
+                     "422": _ref("responses/Error422")}
+
+
+def _fixes() -> dict:
+    return {
+        "put": {**WRITE, "summary": "Store label fixes against the current build (who: the "
+                                    "token's name).",
+                "parameters": IDENTITY + WRITE_HEADERS,
+                "requestBody": {"required": True, "content": {
+                    "application/json": {"schema": FIXES_BODY}}},
+                "responses": {"200": _json_response("Stored: received, stored, build."),
+                              "404": _ref("responses/Error404"), **ERRORS}},
+        "get": {"summary": "The history of fixes, newest first, with conflict marks.",
+                "parameters": IDENTITY + [
+                    _query("since", "Only fixes at or after this ISO 8601 date or time.",
+                           {"type": "string"}),
+                    _query("format", "json (default) or csv.",
+                           {"type": "string", "enum": ["json", "csv"]}),
+                    _query("feature", "Only this feature.", LABEL_NAME),
+                    _query("person", "Only this person (or token).", LABEL_NAME),
+                    _query("disagree", "1: only fixes that disagree with the model's value.",
+                           FLAG),
+                    _query("threshold", "The model's threshold for disagree (a saved one wins).",
+                           {"type": "number"}),
+                    _query("conflicts", "include (default), exclude or only contested pairs.",
+                           {"type": "string", "enum": ["include", "exclude", "only"]}),
+                    _query("latest", "1: only the latest fix per image and feature.", FLAG),
+                    _query("limit", "At most this many fixes.",
+                           {"type": "integer", "minimum": 1, "maximum": 10_000_000})],
+                "responses": {"200": {"description": "Fixes.", "content": {
+                    "application/json": {"schema": {"type": "object"}},
+                    "text/csv": {"schema": {"type": "string"}}}}, **LABEL_READ_ERRORS}},
+    }
+
+
+def _thresholds() -> dict:
+    return {
+        "get": {"summary": "The threshold advisor for one feature; without feature, the "
+                           "features with fixes and the saved thresholds.",
+                "parameters": IDENTITY + [
+                    _query("feature", "The feature.", LABEL_NAME),
+                    _query("target_precision", "Precision the suggestion must reach (0.9).",
+                           {"type": "number", "minimum": 0, "maximum": 1}),
+                    _query("build", "Build id or 'current'.", {"type": "string"})],
+                "responses": {"200": _json_response("Points and suggestion."),
+                              **LABEL_READ_ERRORS}},
+        "put": {**WRITE, "summary": "Save per-feature thresholds of the image source.",
+                "parameters": IDENTITY + WRITE_HEADERS,
+                "requestBody": {"required": True, "content": {
+                    "application/json": {"schema": THRESHOLDS_BODY}}},
+                "responses": {"200": _json_response("Saved, deleted, the saved thresholds."),
+                              "404": _ref("responses/Error404"), **ERRORS}},
     }
 
 
@@ -174,6 +252,8 @@ PATHS = {
     "/features": _features,
     "/metrics": _metrics,
     "/image-source": _image_source,
+    "/fixes": _fixes,
+    "/thresholds": _thresholds,
     "/datasets": _datasets,
     "/audit": _audit,
     "/health": _health,

@@ -12,9 +12,10 @@ from callbacks.dashboard.charts import OUTPUTS, _placed
 from data.demo import generate_demo
 from data.domain.dataset import Dataset
 from data.domain.filters import parse_query, query_string
-from data.domain.labels import FixedDataset, LabelView
-from data.stats.features import build_index, feature_stats
-from data.stats.fixes import apply_fixes, changed_count
+from data.domain.labels import LabelView
+from data.stats.features import feature_stats
+from data.stats.fixes import changed_count
+from data.storage.label_cache import fixed_dataset
 from data.stats.thresholds import feature_thresholds, threshold_points
 from figures.dashboard.view import render_view, select_features, take
 from figures.fixes import counts_figure
@@ -31,12 +32,9 @@ def demo():
 
 def fixed_view(ds: Dataset, fixed: dict, threshold: float, saved: dict | None = None):
     """The LabelView the label cache would give (built here from the pure functions)."""
-    result = apply_fixes(ds.matrix, fixed)
-    fixed_ds = Dataset(ds.source, ds.build, result.matrix, build_index(result.matrix, ds.index.y),
-                       ds.impressions, ds.clicks)
-    fx = FixedDataset(fixed_ds, ds.matrix, fixed, 1, result.applied, result.ignored)
+    fx = fixed_dataset(ds, fixed, 1)
     cut = feature_thresholds(ds.matrix.feature_names, saved, threshold) if saved else threshold
-    return LabelView(fixed_ds, cut, saved or {}, fx, changed_count(ds.matrix, fixed, threshold))
+    return LabelView(fx.dataset, cut, saved or {}, fx, fx.changed(threshold, saved))
 
 
 def demo_fixes(ds: Dataset) -> dict:
@@ -84,6 +82,19 @@ def test_per_feature_thresholds_show_in_the_rows_the_hover_and_the_table_columns
     assert "saved threshold for 3 features" in placed["threshold_note"]
     assert "threshold" not in [c["field"] for c in _placed(render_view(demo, {}), [])[
         "table_columns"]]
+
+
+@pytest.mark.parametrize("threshold", [0.0, 0.5, 0.8, 0.95])
+def test_the_cached_count_of_changed_values_is_changed_count(demo, threshold):
+    fixed = demo_fixes(demo) | {("no such image", "text"): True, (demo.matrix.image_names[0],
+                                                                 "no_such_feature"): False}
+    fx = fixed_dataset(demo, fixed, 1)
+    assert fx.changed(threshold) == changed_count(demo.matrix, fixed, threshold) > 0
+    saved = {"text": 0.75, "poster": 0.9}
+    want = sum(changed_count(demo.matrix, {k: v for k, v in fixed.items()
+                                           if saved.get(k[1], threshold) == t}, t)
+               for t in {threshold, *saved.values()})
+    assert fx.changed(threshold, saved) == want
 
 
 def test_the_url_carries_apply_fixes_and_per_feature_thresholds():

@@ -22,6 +22,26 @@ class FixedDataset:
     version: int
     applied: int  # fixes naming an image and a feature of the build
     ignored: int  # fixes of images or features this build does not have
+    # The fixed pairs as arrays (in `fixed`'s order): feature name, the model's value (0 where it
+    # gave none, NaN where the build has no such pair), and the fix. Computed once, so the
+    # count of changed values at any threshold costs no search per request.
+    pair_features: np.ndarray
+    pair_values: np.ndarray
+    pair_present: np.ndarray
+
+    def changed(self, threshold: float, saved: dict[str, float] | None = None) -> int:
+        """How many fixes of this build disagree with the model's presence (v > 0 and v >= t),
+        each at its feature's saved threshold, else `threshold`: data.stats.fixes.changed_count
+        over the cached values (tested equal)."""
+        t = np.full(len(self.pair_values), float(threshold))
+        if saved:
+            hit = np.isin(self.pair_features, list(saved))
+            t[hit] = [saved[f] for f in self.pair_features[hit].tolist()]
+        v = self.pair_values
+        known = ~np.isnan(v)
+        with np.errstate(invalid="ignore"):
+            model = (v > 0) & (v >= t)
+        return int((model != self.pair_present)[known].sum())
 
 
 @dataclass(frozen=True)

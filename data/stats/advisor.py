@@ -4,13 +4,13 @@ data.stats.thresholds makes of them. Pure: the ground truth and the build come i
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from data.domain.matrix import BuildMatrix
-from data.stats.fixes import model_values
 from data.stats.thresholds import (confusion_at, suggest_threshold, threshold_out_of_range,
                                    threshold_points, wilson_interval)
 
@@ -34,11 +34,31 @@ def labelled_feature(matrix: BuildMatrix, latest: pd.DataFrame, feature: str) ->
     in `matrix` (the unfixed build)."""
     rows = latest[(latest["feature"] == feature).to_numpy()]
     images = rows["image"].tolist()
-    values = model_values(matrix, images, [feature] * len(images))
+    values = feature_values(matrix, images, feature)
     known = ~np.isnan(values)
     return LabelledFeature(feature, [n for n, k in zip(images, known.tolist()) if k],
                            values[known], rows["present"].to_numpy(dtype=bool)[known],
                            int((~known).sum()))
+
+
+def feature_values(matrix: BuildMatrix, images: list[str], feature: str) -> np.ndarray:
+    """data.stats.fixes.model_values for one feature, vectorised (one binary search of all the
+    names instead of one per pair: 100,000 labelled images in tens of ms, not seconds): 0 where
+    the model gave none, NaN where the build has no such image or feature."""
+    out = np.full(len(images), np.nan)
+    f = bisect_left(matrix.feature_names, feature)
+    if not images or f == matrix.n_features or matrix.feature_names[f] != feature:
+        return out
+    names = np.asarray(matrix.image_names, dtype=object)
+    probe = np.asarray(images, dtype=object)
+    at = np.searchsorted(names, probe)
+    known = at < len(names)
+    known[known] = names[at[known]] == probe[known]
+    dense = np.zeros(matrix.n_images)
+    lo, hi = matrix.col_ptr[f], matrix.col_ptr[f + 1]
+    dense[matrix.rows[lo:hi]] = matrix.values[lo:hi]
+    out[known] = dense[at[known]]
+    return out
 
 
 def labelled_features(latest: pd.DataFrame) -> pd.DataFrame:

@@ -24,7 +24,7 @@ from data.domain.labels import FixedDataset, LabelView
 from data.stats.advisor import LabelledFeature, labelled_feature
 from data.stats.features import build_index
 from data.stats.fix_history import FixTables, fix_tables
-from data.stats.fixes import apply_fixes, as_fixed, changed_count
+from data.stats.fixes import apply_fixes, as_fixed, model_values
 from data.stats.thresholds import feature_thresholds
 from data.storage.labels import LabelStore
 
@@ -52,15 +52,8 @@ class LabelCache:
         version = self.labels.fixes_version(ds.source.id)
         key = (ds.source.id, ds.build.id, ds.source.version, version)
 
-        def load() -> FixedDataset:
-            fixed = as_fixed(self.tables(ds.source, version).latest)
-            result = apply_fixes(ds.matrix, fixed)
-            dataset = Dataset(ds.source, ds.build, result.matrix,
-                              build_index(result.matrix, ds.index.y), ds.impressions, ds.clicks)
-            return FixedDataset(dataset, ds.matrix, fixed, version, result.applied,
-                                result.ignored)
-
-        return self._cached(self._fixed, key, load, scope=2)
+        return self._cached(self._fixed, key, lambda: fixed_dataset(
+            ds, as_fixed(self.tables(ds.source, version).latest), version), scope=2)
 
     def labelled(self, ds: Dataset, feature: str) -> LabelledFeature:
         """The threshold advisor's input: `feature`'s fixed images with the model's values in
@@ -86,7 +79,7 @@ class LabelCache:
         if not apply:
             return LabelView(ds, cut, saved, None, None)
         fx = self.fixed(ds)
-        return LabelView(fx.dataset, cut, saved, fx, changed_values(fx, saved, threshold))
+        return LabelView(fx.dataset, cut, saved, fx, fx.changed(threshold, saved))
 
     def _cached(self, store: OrderedDict, key: tuple, load, scope: int):
         """store[key], loaded once (readers of the same key wait for that load, no one else).
@@ -113,12 +106,14 @@ class LabelCache:
         return hit
 
 
-def changed_values(fx: FixedDataset, saved: dict[str, float], threshold: float) -> int:
-    """How many fixes of the build disagree with the model's presence, each at its feature's
-    threshold (saved, else `threshold`): data.stats.fixes.changed_count per distinct threshold."""
-    if not saved:
-        return changed_count(fx.model, fx.fixed, threshold)
-    groups: dict[float, dict] = {}
-    for pair, present in fx.fixed.items():
-        groups.setdefault(saved.get(pair[1], threshold), {})[pair] = present
-    return sum(changed_count(fx.model, part, t) for t, part in groups.items())
+def fixed_dataset(ds: Dataset, fixed: dict, version: int) -> FixedDataset:
+    """`ds` with `fixed` ((image, feature) -> present) applied, its index, and the model's values
+    of the fixed pairs (pure: the cache above keeps the result)."""
+    result = apply_fixes(ds.matrix, fixed)
+    dataset = Dataset(ds.source, ds.build, result.matrix, build_index(result.matrix, ds.index.y),
+                      ds.impressions, ds.clicks)
+    features = np.array([pair[1] for pair in fixed], dtype=object)
+    values = model_values(ds.matrix, [pair[0] for pair in fixed], features.tolist())
+    return FixedDataset(dataset, ds.matrix, fixed, version, result.applied, result.ignored,
+                        features, values,
+                        np.fromiter(fixed.values(), dtype=bool, count=len(fixed)))

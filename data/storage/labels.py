@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from datetime import timezone
 
 import numpy as np
-from sqlalchemy import delete, func, select
+import pandas as pd
+from sqlalchemy import String, delete, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from data.domain.clock import utcnow
@@ -115,20 +115,21 @@ class LabelStore:
                                 .where(LabelFix.image_source_id == source_id)) or 0)
 
     def fixes(self, source_id: int) -> FixColumns:
-        """Every fix of the image source, oldest first."""
-        with Session(self.engine) as s:
-            rows = s.execute(
-                select(LabelFix.id, LabelFix.image_name, LabelFix.feature, LabelFix.present,
-                       LabelFix.note, LabelFix.person, LabelFix.at, LabelFix.model_value,
-                       LabelFix.build_id)
-                .where(LabelFix.image_source_id == source_id).order_by(LabelFix.id)).all()
+        """Every fix of the image source, oldest first. Read as plain rows (no ORM objects);
+        SQLite's timestamps come as their stored text and are parsed in one vectorised call."""
+        t = LabelFix.__table__.c
+        with self.engine.connect() as conn:
+            at = type_coerce(t.at, String) if conn.dialect.name == "sqlite" else t.at
+            rows = conn.execute(
+                select(t.id, t.image_name, t.feature, t.present, t.note, t.person, at,
+                       t.model_value, t.build_id)
+                .where(t.image_source_id == source_id).order_by(t.id)).all()
         cols = list(zip(*rows)) if rows else [()] * 9
         return FixColumns(
             id=np.asarray(cols[0], dtype=np.int64), image=list(cols[1]), feature=list(cols[2]),
             present=np.asarray(cols[3], dtype=bool), note=list(cols[4]), person=list(cols[5]),
             at=_utc_datetime64(cols[6]),
-            model_value=np.asarray([np.nan if v is None else v for v in cols[7]],
-                                   dtype=np.float64),
+            model_value=np.asarray(cols[7], dtype=np.float64),  # None becomes NaN
             build=list(cols[8]))
 
     def saved_thresholds(self, source_id: int) -> dict[str, float]:
@@ -214,10 +215,9 @@ def _sorted_members(sorted_names: list[str], wanted: set[str]) -> list[str]:
 
 
 def _utc_datetime64(values) -> np.ndarray:
-    """Timestamps as naive UTC datetime64[us] (SQLite hands back naive UTC, PostgreSQL aware)."""
-    out = np.empty(len(values), dtype="datetime64[us]")
-    for k, ts in enumerate(values):
-        if ts.tzinfo is not None:
-            ts = ts.astimezone(timezone.utc).replace(tzinfo=None)
-        out[k] = np.datetime64(ts, "us")
-    return out
+    """Timestamps (datetimes, or SQLite's stored text, naive meaning UTC) as naive UTC
+    datetime64[us]."""
+    if not len(values):
+        return np.zeros(0, dtype="datetime64[us]")
+    at = pd.to_datetime(list(values), utc=True, format="ISO8601")
+    return at.tz_convert(None).to_numpy().astype("datetime64[us]")

@@ -240,3 +240,18 @@ def test_threshold_points_of_a_large_feature_are_one_per_distinct_value():
     values = np.round(rng.uniform(0, 3, 5000), 2)
     points = threshold_points(values, rng.random(5000) < 0.5)
     assert len(points.threshold) == len(np.unique(values)) + (0.0 not in values)
+
+
+@pytest.mark.parametrize("seed", [6, 7])
+def test_one_features_values_equal_model_values_pair_by_pair(seed):
+    from data.stats.advisor import feature_values
+    from data.stats.fixes import model_values
+
+    features, _ = random_build(seed)
+    matrix = matrix_from_table(validate_features(features))
+    rng = np.random.default_rng(seed)
+    images = rng.choice(sorted(features) + ["not in build.png", "é"], 300).tolist()
+    for feature in matrix.feature_names[:4] + ["no_such_feature"]:
+        np.testing.assert_array_equal(feature_values(matrix, images, feature),
+                                      model_values(matrix, images, [feature] * len(images)))
+    assert len(feature_values(matrix, [], "feat_00")) == 0
