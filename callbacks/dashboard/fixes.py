@@ -15,6 +15,7 @@ from api.people import current_person
 from data.domain.errors import DomainError
 from data.domain.filters import normalize_filters
 from data.payloads.fixes import MAX_NOTE, FixRow
+from data.stats.fix_history import fix_tables
 from figures.dashboard.fixes import image_fixes_view
 from layouts.dashboard import fixes as fixes_layout
 from layouts.dashboard.ids import ids
@@ -45,7 +46,10 @@ def register(app, services) -> None:
                                   filters["build"])
 
     def panel(ds, image: str, threshold: float) -> dict:
-        view = image_fixes_view(ds.matrix, services.fixed.tables(ds.source), image, threshold)
+        # Only this image's fixes (one indexed query): conflicts are per (image, feature), so
+        # its own rows decide them, and a fix does not wait for the whole source's tables.
+        tables = fix_tables(services.labels.fixes(ds.source.id, image=image))
+        view = image_fixes_view(ds.matrix, tables, image, threshold)
         return {"labels": fixes_layout.labels_table(view, threshold),
                 "history": fixes_layout.history(view), "options": view.feature_options}
 

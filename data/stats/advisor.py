@@ -42,18 +42,15 @@ def labelled_feature(matrix: BuildMatrix, latest: pd.DataFrame, feature: str) ->
 
 
 def feature_values(matrix: BuildMatrix, images: list[str], feature: str) -> np.ndarray:
-    """data.stats.fixes.model_values for one feature, vectorised (one binary search of all the
-    names instead of one per pair: 100,000 labelled images in tens of ms, not seconds): 0 where
-    the model gave none, NaN where the build has no such image or feature."""
+    """data.stats.fixes.model_values for one feature, vectorised (one hash lookup of all the
+    names instead of a binary search per pair: 100,000 labelled images in tens of ms, not
+    seconds): 0 where the model gave none, NaN where the build has no such image or feature."""
     out = np.full(len(images), np.nan)
     f = bisect_left(matrix.feature_names, feature)
     if not images or f == matrix.n_features or matrix.feature_names[f] != feature:
         return out
-    names = np.asarray(matrix.image_names, dtype=object)
-    probe = np.asarray(images, dtype=object)
-    at = np.searchsorted(names, probe)
-    known = at < len(names)
-    known[known] = names[at[known]] == probe[known]
+    at = pd.Index(matrix.image_names).get_indexer(images)  # -1: no such image
+    known = at >= 0
     dense = np.zeros(matrix.n_images)
     lo, hi = matrix.col_ptr[f], matrix.col_ptr[f + 1]
     dense[matrix.rows[lo:hi]] = matrix.values[lo:hi]

@@ -114,16 +114,18 @@ class LabelStore:
             return int(s.scalar(select(func.max(LabelFix.id))
                                 .where(LabelFix.image_source_id == source_id)) or 0)
 
-    def fixes(self, source_id: int) -> FixColumns:
-        """Every fix of the image source, oldest first. Read as plain rows (no ORM objects);
-        SQLite's timestamps come as their stored text and are parsed in one vectorised call."""
+    def fixes(self, source_id: int, image: str | None = None) -> FixColumns:
+        """Every fix of the image source (of one `image` when given: an indexed lookup), oldest
+        first. Read as plain rows (no ORM objects); SQLite's timestamps come as their stored
+        text and are parsed in one vectorised call."""
         t = LabelFix.__table__.c
         with self.engine.connect() as conn:
             at = type_coerce(t.at, String) if conn.dialect.name == "sqlite" else t.at
-            rows = conn.execute(
-                select(t.id, t.image_name, t.feature, t.present, t.note, t.person, at,
-                       t.model_value, t.build_id)
-                .where(t.image_source_id == source_id).order_by(t.id)).all()
+            query = select(t.id, t.image_name, t.feature, t.present, t.note, t.person, at,
+                           t.model_value, t.build_id).where(t.image_source_id == source_id)
+            if image is not None:
+                query = query.where(t.image_name == image)
+            rows = conn.execute(query.order_by(t.id)).all()
         cols = list(zip(*rows)) if rows else [()] * 9
         return FixColumns(
             id=np.asarray(cols[0], dtype=np.int64), image=list(cols[1]), feature=list(cols[2]),
