@@ -9,14 +9,15 @@ from flask import Blueprint
 
 from api.access import admit, authorize, services
 from api.errors import ApiError, json_response
-from api.request import (CSV_TYPES, JSON_TYPES, build_arg, build_label, float_arg, identity,
-                         idempotency, read_body, require_type)
+from api.request import (CSV_TYPES, JSON_TYPES, build_arg, build_label, choice_arg, flag_arg,
+                         float_arg, identity, idempotency, read_body, require_type)
 from data.domain.errors import InvalidPayload, MalformedBody
 from data.domain.matrix import matrix_from_table
 from data.payloads.features import validate_features
 from data.payloads.json_body import parse_json
 from data.payloads.metrics import validate_metrics_csv, validate_metrics_json
-from data.stats.features import feature_stats
+from data.domain.filters import WEIGHTS
+from data.stats.view import adjusted_for, records_with_adjusted, stats_for
 
 log = logging.getLogger(__name__)
 
@@ -117,12 +118,16 @@ def get_features():
     if min_pct > max_pct:
         raise ApiError(400, "bad_parameter", f"min_pct ({min_pct}) is above max_pct ({max_pct}).")
     build_id = build_arg()
+    weight = choice_arg("weight", WEIGHTS, "images")
+    adjust = flag_arg("adjust")
     ds = services().cache.get(business, source, build_id)
-    stats = feature_stats(ds.index, threshold, min_pct, max_pct)
+    stats = stats_for(ds, threshold, min_pct, max_pct, weight)
+    records = (records_with_adjusted(stats, adjusted_for(ds, stats, threshold, weight))
+               if adjust else stats.records())
     return json_response({
         "business": business, "image_source": source, "build": ds.build.id,
         "build_label": ds.build.build_label, "threshold": threshold,
-        "min_pct": min_pct, "max_pct": max_pct,
-        "images": ds.index.n_images, "images_without_ctr": ds.images_without_ctr,
-        "features": stats.records(),
+        "min_pct": min_pct, "max_pct": max_pct, "weight": weight,
+        "images": stats.n_images, "images_without_ctr": ds.images_without_ctr,
+        "features": records,
     })

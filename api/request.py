@@ -175,6 +175,27 @@ def _number_arg(name: str, default, convert, what: str, lo: float, hi: float):
     return value
 
 
+def flag_arg(name: str) -> bool:
+    """A yes/no query parameter: 1/true/yes or 0/false/no (absent: no); 400 otherwise."""
+    raw = request.args.get(name)
+    if raw is None or raw.strip().lower() in ("0", "false", "no", ""):
+        return False
+    if raw.strip().lower() in ("1", "true", "yes"):
+        return True
+    raise ApiError(400, "bad_parameter", f"{name} must be 1 or 0, got {raw!r}.")
+
+
+def choice_arg(name: str, choices, default: str) -> str:
+    """A query parameter that must be one of `choices` (absent: `default`); 400 otherwise."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if raw not in choices:
+        raise ApiError(400, "bad_parameter",
+                       f"{name} must be one of {', '.join(choices)}, got {raw!r}.")
+    return raw
+
+
 def build_arg() -> int | None:
     """The `build` query parameter: a build id, or None for the current build (absent, empty
     or 'current')."""

@@ -71,7 +71,7 @@ def who(person) -> html.Div:
         html.Label("Your name", htmlFor=shell_ids.WHO_NAME, className="me-1 small text-muted"),
         dcc.Input(id=shell_ids.WHO_NAME, type="text", value=person.name if person else "",
                   placeholder="who rates and fixes", maxLength=100, debounce=True,
-                  className="form-control form-control-sm d-inline-block w-auto"),
+                  className="form-control form-control-sm d-inline-block", style={"width": "12rem"}),
         html.Button("Save", id=shell_ids.WHO_SAVE, className="btn btn-sm btn-outline-secondary ms-1"),
         html.Span(id=shell_ids.WHO_NOTE, className="small text-muted ms-1", role="status"),
     ], id=shell_ids.WHO, className="who d-flex align-items-center")

@@ -91,7 +91,7 @@ def test_top_k_keeps_the_largest_absolute_impacts_plus_pinned_and_never_excluded
     by_size = sorted(range(len(stats)), key=lambda i: (-abs(stats.impact[i]), stats.feature[i]))
     top5 = {stats.feature[i] for i in by_size[:5]}
     pinned, excluded = stats.feature[by_size[-1]], stats.feature[by_size[0]]
-    filters = normalize_filters({"threshold": 0.2, "min_pct": 1, "top_k": 5,
+    filters = normalize_filters({"threshold": 0.2, "min_pct": 1, "top_k": 5, "rank": "abs_impact",
                                  "pinned": [pinned], "excluded": [excluded]})
     positions, hidden = select_features(stats, filters)
     shown = [stats.feature[p] for p in positions]
@@ -182,14 +182,15 @@ def test_point_quota_sums_to_the_cap_and_never_exceeds_a_feature():
 def test_impact_bars_carry_the_welch_ci_sign_colours_and_significance_marks(demo):
     view = render_view(demo, {"threshold": 0.2, "min_pct": 1, "top_k": None})
     stats = feature_stats(demo.index, 0.2, 1.0, 100.0)
-    bar = view["bar_impact"]["data"][0]
-    assert bar["y"] == pytest.approx(list(stats.impact))
-    assert bar["error_y"]["array"] == pytest.approx(list(stats.ci_high - stats.impact))
-    assert bar["error_y"]["arrayminus"] == pytest.approx(list(stats.impact - stats.ci_low))
+    bar = view["bar_impact"]["data"][0]  # in percentage points
+    assert bar["y"] == pytest.approx(list(stats.impact * 100))
+    assert bar["error_y"]["array"] == pytest.approx(list((stats.ci_high - stats.impact) * 100))
+    assert bar["error_y"]["arrayminus"] == pytest.approx(list((stats.impact - stats.ci_low) * 100))
     colours = bar["marker"]["color"]
     assert {colours[i] for i in np.flatnonzero(stats.impact > 0)} == {"#1f77b4"}
     assert {colours[i] for i in np.flatnonzero(stats.impact < 0)} == {"#e8710a"}
-    marked = [bool(t) for t in bar["text"]]
+    marks = view["bar_impact"]["data"][-1]["text"]  # above the intervals, never on them
+    marked = ["★" in t for t in marks]
     assert marked == [bool(q < 0.05) for q in np.nan_to_num(stats.q_value, nan=1.0)]
     assert any(marked)
 

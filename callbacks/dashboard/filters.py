@@ -37,6 +37,10 @@ CONTROL_OUTPUTS = {
     "pinned": Output(ids.PINNED, "value"),
     "excluded_options": Output(ids.EXCLUDED, "options"),
     "excluded": Output(ids.EXCLUDED, "value"),
+    "rank": Output(ids.RANK, "value"),
+    "min_group": Output(ids.MIN_GROUP, "value"),
+    "adjust": Output(ids.ADJUST, "value"),
+    "weight": Output(ids.WEIGHT, "value"),
     "restored": Output(ids.URL_RESTORED, "data"),
 }
 
@@ -68,7 +72,8 @@ def register(app, services) -> None:
                        top_k_options=top_k_options(asked["top_k"]),
                        top_k=ALL_FEATURES if asked["top_k"] is None else asked["top_k"],
                        sort=asked["sort"], pinned=asked["pinned"], excluded=asked["excluded"],
-                       restored=True)
+                       rank=asked["rank"], min_group=asked["min_group"],
+                       adjust=asked["adjust"], weight=asked["weight"], restored=True)
         elif names:
             known = set(names)
             out.update(pinned=[p for p in pinned or [] if p in known],
@@ -76,29 +81,34 @@ def register(app, services) -> None:
         return out
 
     @app.callback(
-        Output(ids.FILTERS, "data"), Output(ids.URL, "search"),
-        Input(ids.SELECTION, "data"), Input(ids.CONFIDENCE, "value"), Input(ids.SPARSITY, "value"),
-        Input(ids.TOP_K, "value"), Input(ids.SORT, "value"), Input(ids.PINNED, "value"),
-        Input(ids.EXCLUDED, "value"),
-        State(ids.URL_RESTORED, "data"), State(ids.FILTERS, "data"), State(ids.URL, "search"),
+        output={"filters": Output(ids.FILTERS, "data"), "search": Output(ids.URL, "search")},
+        inputs={"selection": Input(ids.SELECTION, "data"),
+                "threshold": Input(ids.CONFIDENCE, "value"),
+                "sparsity": Input(ids.SPARSITY, "value"), "top_k": Input(ids.TOP_K, "value"),
+                "sort": Input(ids.SORT, "value"), "pinned": Input(ids.PINNED, "value"),
+                "excluded": Input(ids.EXCLUDED, "value"), "rank": Input(ids.RANK, "value"),
+                "min_group": Input(ids.MIN_GROUP, "value"),
+                "adjust": Input(ids.ADJUST, "value"), "weight": Input(ids.WEIGHT, "value"),
+                "restored": State(ids.URL_RESTORED, "data"),
+                "previous": State(ids.FILTERS, "data"), "search": State(ids.URL, "search")},
     )
-    def fold_filters(selection, threshold, sparsity, top_k, sort, pinned, excluded,
-                     restored, previous, search):
+    def fold_filters(selection, threshold, sparsity, top_k, sort, pinned, excluded, rank,
+                     min_group, adjust, weight, restored, previous, search):
         """One dict with the whole view (ids.FILTERS); the URL mirrors it."""
         if not restored or selection is None:
-            return no_update, no_update
+            return {"filters": no_update, "search": no_update}
         lo, hi = (sparsity or [0.0, 100.0])[:2]
         filters = normalize_filters({
             "business": selection.get("business"), "image_source": selection.get("image_source"),
             "build": selection.get("build"), "version": selection.get("version"),
             "threshold": threshold, "min_pct": lo, "max_pct": hi,
-            "top_k": top_k, "sort": sort,
-            "pinned": pinned, "excluded": excluded,
+            "top_k": top_k, "sort": sort, "pinned": pinned, "excluded": excluded,
+            "rank": rank, "min_group": min_group, "adjust": bool(adjust), "weight": weight,
         })
         if filters == previous:
-            return no_update, no_update
+            return {"filters": no_update, "search": no_update}
         query = query_string(filters, search)
-        return filters, (query if query != search else no_update)
+        return {"filters": filters, "search": query if query != search else no_update}
 
     @app.callback(Output(ids.TOP_K, "value", allow_duplicate=True),
                   Input(ids.SHOW_ALL, "n_clicks"), prevent_initial_call=True)

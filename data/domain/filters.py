@@ -4,7 +4,10 @@ The dashboard's URL, its controls, the features API and the figures all import t
 else spells a default. A filters dict has the keys of DEFAULT_FILTERS:
 business, image_source, build (int, None = the current build, following new ones), version
 (the image source's version when resolved), threshold (>= 0), min_pct <= max_pct in [0, 100],
-top_k (int >= 1, None = all), sort (a key of SORTS), pinned and excluded (feature names).
+top_k (int >= 1, None = all), sort (a key of SORTS), pinned and excluded (feature names),
+rank (how the top-K cut ranks: a key of RANKS), min_group (images each group needs before a
+feature is ranked by evidence), adjust (show the adjusted impact beside the raw one) and
+weight (a key of WEIGHTS: each image counts once, or by its impressions).
 """
 
 from __future__ import annotations
@@ -18,15 +21,31 @@ ALL_FEATURES = 0  # the top-K control's value for "every feature" (coerce_top_k 
 DEFAULT_TOP_K = 30
 SORTS = {
     "impact": "impact (largest first)",
+    "significance": "significance (smallest q first)",
     "abs_impact": "|impact| (largest first)",
     "prevalence": "prevalence (most common first)",
     "name": "name (A–Z)",
 }
 DEFAULT_SORT = "impact"
+RANKS = {
+    "evidence": "evidence (|impact| / its interval)",
+    "abs_impact": "|impact| (the seed's ranking)",
+}
+DEFAULT_RANK = "evidence"
+# Below this many images in either group a feature's means rest on a handful of CTRs, and rare
+# features would top an |impact| ranking by chance (docs/statistics.md, "The default view").
+DEFAULT_MIN_GROUP = 10
+WEIGHTS = {
+    "images": "each image once (mean of image CTRs)",
+    "impressions": "by impressions (pooled CTR = clicks / impressions)",
+}
+DEFAULT_WEIGHT = "images"
 DEFAULT_FILTERS = {
     "business": None, "image_source": None, "build": None, "version": None,
     "threshold": 0.0, "min_pct": 0.0, "max_pct": 100.0, "top_k": DEFAULT_TOP_K,
     "sort": DEFAULT_SORT, "pinned": [], "excluded": [],
+    "rank": DEFAULT_RANK, "min_group": DEFAULT_MIN_GROUP, "adjust": True,
+    "weight": DEFAULT_WEIGHT,
 }
 # Query keys kept in the URL but not part of the filters (embed=1 hides the page chrome).
 PASSED_THROUGH = ("embed",)
@@ -44,6 +63,12 @@ def normalize_filters(filters: dict | None) -> dict:
     f["top_k"] = coerce_top_k(f.get("top_k"))
     if f["sort"] not in SORTS:
         f["sort"] = DEFAULT_SORT
+    if f["rank"] not in RANKS:
+        f["rank"] = DEFAULT_RANK
+    if f["weight"] not in WEIGHTS:
+        f["weight"] = DEFAULT_WEIGHT
+    f["min_group"] = min(max(int(finite_float(f["min_group"], DEFAULT_MIN_GROUP)), 0), 10**9)
+    f["adjust"] = coerce_flag(f["adjust"], True)
     f["pinned"] = [str(p) for p in (f.get("pinned") or [])]
     f["excluded"] = [str(p) for p in (f.get("excluded") or [])]
     return f
@@ -61,6 +86,17 @@ def coerce_top_k(value) -> int | None:
     if k == 0:
         return None
     return k if k >= 1 else DEFAULT_TOP_K
+
+
+def coerce_flag(value, default: bool) -> bool:
+    """A yes/no filter from a URL ('1', '0', 'true', 'false', …) or a control (bool)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return value != 0
+    if isinstance(value, str) and value.strip():
+        return value.strip().lower() not in ("0", "false", "no", "off")
+    return default
 
 
 def finite_float(v, default: float) -> float:
@@ -95,6 +131,8 @@ def parse_query(search: str | None) -> dict:
         "threshold": one("threshold"), "min_pct": one("min_pct"), "max_pct": one("max_pct"),
         "top_k": DEFAULT_TOP_K if top_k is None else top_k, "sort": one("sort"),
         "pinned": q.get("pin", []), "excluded": q.get("exclude", []),
+        "rank": one("rank"), "min_group": one("min_group"), "adjust": one("adjust"),
+        "weight": one("weight"),
     })
     view.update(business=one("business"), image_source=one("image_source"),
                 build=build_id(one("build")))
@@ -116,6 +154,14 @@ def query_string(filters: dict, search: str | None = None) -> str:
         pairs.append(("top_k", ALL if f.get("top_k") is None else str(f["top_k"])))
     if f.get("sort", DEFAULT_SORT) != DEFAULT_SORT:
         pairs.append(("sort", f["sort"]))
+    if f.get("rank", DEFAULT_RANK) != DEFAULT_RANK:
+        pairs.append(("rank", f["rank"]))
+    if f.get("min_group", DEFAULT_MIN_GROUP) != DEFAULT_MIN_GROUP:
+        pairs.append(("min_group", str(f["min_group"])))
+    if not f.get("adjust", True):
+        pairs.append(("adjust", "0"))
+    if f.get("weight", DEFAULT_WEIGHT) != DEFAULT_WEIGHT:
+        pairs.append(("weight", f["weight"]))
     pairs += [("pin", p) for p in f.get("pinned") or ()]
     pairs += [("exclude", p) for p in f.get("excluded") or ()]
     kept = parse_qs((search or "").lstrip("?"))

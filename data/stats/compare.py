@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 
 from data.stats.features import FeatureStats
 from data.domain.matrix import BuildMatrix

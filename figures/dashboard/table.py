@@ -10,15 +10,18 @@ import csv
 import io
 import re
 
+from data.domain.filters import DEFAULT_FILTERS, normalize_filters
 from data.stats.features import STAT_COLUMNS
 
 # d3-format specifiers (dash-ag-grid ships d3-format) per column; null shows as an em dash.
 # CTRs and impacts show in percent like the charts; the CSV keeps the API's fractions.
+# Impacts show in percentage points (pp), like the impact chart; p and q in one notation.
 _FORMATS = {
     "n_with": ",d", "n_without": ",d", "prevalence_pct": ".1f",
-    "ctr_with": ".2%", "ctr_without": ".2%", "impact": "+.2%", "ci_low": "+.2%", "ci_high": "+.2%",
-    "p_value": ".3~g", "q_value": ".3~g",
+    "ctr_with": ".2%", "ctr_without": ".2%", "p_value": ".2~g", "q_value": ".2~g",
+    "adjusted_p_value": ".2~g", "lift": "+.0%",
 }
+_PP = ("impact", "ci_low", "ci_high", "adjusted_impact", "adjusted_ci_low", "adjusted_ci_high")
 _HEADERS = {
     "feature": ("Feature", "The feature's name, as the featurizer sent it"),
     "n_with": ("Images with", "Images with an outcome in which the feature is present"),
@@ -26,12 +29,21 @@ _HEADERS = {
     "prevalence_pct": ("Prevalence %", "100 × images with / images with an outcome"),
     "ctr_with": ("CTR with", "Mean CTR of the images with the feature"),
     "ctr_without": ("CTR without", "Mean CTR of the images without it"),
-    "impact": ("Impact", "CTR with − CTR without"),
+    "impact": ("Impact (pp)", "CTR with − CTR without, in percentage points"),
+    "lift": ("Lift", "Relative lift: impact / CTR without"),
     "ci_low": ("CI low", "Welch 95% confidence interval of the impact, lower end"),
     "ci_high": ("CI high", "Welch 95% confidence interval of the impact, upper end"),
     "p_value": ("p", "Welch two-sided p-value"),
     "q_value": ("q", "Benjamini–Hochberg adjusted p-value over the features shown by the API"),
+    "adjusted_impact": ("Adjusted (pp)", "Impact with the other features shown held fixed "
+                                         "(OLS on presence indicators, docs/statistics.md)"),
+    "adjusted_ci_low": ("Adj. CI low", "HC3 95% interval of the adjusted impact, lower end"),
+    "adjusted_ci_high": ("Adj. CI high", "HC3 95% interval of the adjusted impact, upper end"),
+    "adjusted_p_value": ("Adj. p", "p-value of the adjusted impact (t, n − k d.f.)"),
+    "adjusted_note": ("Adjusted note", "Why a feature has no adjusted estimate"),
 }
+TABLE_COLUMNS = STAT_COLUMNS[:7] + ("lift",) + STAT_COLUMNS[7:] + (
+    "adjusted_impact", "adjusted_ci_low", "adjusted_ci_high", "adjusted_p_value", "adjusted_note")
 # Spreadsheet programs run cells starting with these as formulas; such names get a leading '.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -39,11 +51,23 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def column_defs() -> list[dict]:
     """AG Grid column definitions for the features API columns (numbers right-aligned)."""
     defs = []
-    for name in STAT_COLUMNS:
+    for name in TABLE_COLUMNS:
         header, tip = _HEADERS[name]
         col = {"field": name, "headerName": header, "headerTooltip": tip}
         if name == "feature":
             col.update(pinned="left", minWidth=160, flex=2)
+        elif name == "adjusted_note":
+            col.update(minWidth=160, flex=2)
+        elif name in _PP:
+            col.update(type="numericColumn", minWidth=96, flex=1, valueFormatter={
+                "function": "params.value == null ? '—' : "
+                            "d3.format('+.2f')(params.value * 100) + ' pp'"})
+        elif name == "lift":
+            col.update(type="numericColumn", minWidth=80, flex=1, valueGetter={
+                "function": "params.data && params.data.ctr_without ? "
+                            "params.data.impact / params.data.ctr_without : null"},
+                valueFormatter={"function": "params.value == null ? '—' : "
+                                            "d3.format('+.0%')(params.value)"})
         else:
             col.update(type="numericColumn", minWidth=96, flex=1, valueFormatter={
                 "function": f"params.value == null ? '—' : d3.format('{_FORMATS[name]}')(params.value)"})
@@ -70,9 +94,22 @@ def _csv_cell(name: str, value) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
-def csv_filename(business: str, image_source: str, build: int | None, threshold: float) -> str:
-    """A file name that says what the export holds, safe on every file system."""
+def csv_filename(business: str, image_source: str, build: int | None, threshold: float,
+                 filters: dict | None = None) -> str:
+    """A file name that says what the export holds (every filter that is not at its default),
+    safe on every file system."""
+    f = normalize_filters({**(filters or {}), "threshold": threshold})
     parts = [business, image_source, f"build{build}" if build is not None else "current",
              f"t{threshold:g}"]
+    if (f["min_pct"], f["max_pct"]) != (DEFAULT_FILTERS["min_pct"], DEFAULT_FILTERS["max_pct"]):
+        parts.append(f"prev{f['min_pct']:g}-{f['max_pct']:g}pct")
+    if f["top_k"] != DEFAULT_FILTERS["top_k"]:
+        parts.append("all" if f["top_k"] is None else f"top{f['top_k']}")
+    for key in ("sort", "rank", "weight"):
+        if f[key] != DEFAULT_FILTERS[key]:
+            parts.append(f"{key}-{f[key]}")
+    if f["min_group"] != DEFAULT_FILTERS["min_group"]:
+        parts.append(f"min{f['min_group']}")
+    parts += [f"pin-{p}" for p in f["pinned"]] + [f"excl-{p}" for p in f["excluded"]]
     safe = "_".join(re.sub(r"[^\w.-]+", "-", p, flags=re.UNICODE).strip("-.") or "x" for p in parts)
-    return f"features_{safe[:150]}.csv"
+    return f"features_{safe[:180]}.csv"

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from data.stats.features import FeatureStats, feature_stats
+from data.domain.filters import DEFAULT_MIN_GROUP, DEFAULT_RANK
+from data.stats.features import FeatureStats
+from data.stats.ranking import rank_order, rank_score
+from data.stats.view import adjusted_for, records_with_adjusted, stats_for
 from data.domain.dataset import Dataset
 from data.domain.filters import normalize_filters
-from figures.dashboard.bars import BAR_HEIGHT, IMPACT_HEIGHT, impact_figure, mean_ctr_figure
+from figures.dashboard.bars import (BAR_HEIGHT, IMPACT_HEIGHT, impact_figure, mean_ctr_figure,
+                                   shared_ctr_range)
 from figures.base import label, message_figure
 from figures.dashboard.scatter import POINT_CAP, SCATTER_HEIGHT, scatter_figure, scatter_points
 
@@ -22,22 +26,35 @@ FIGURE_KEYS = ("scatter", "bar_with", "bar_impact", "bar_without")
 def select_features(stats: FeatureStats, filters: dict) -> tuple[np.ndarray, int]:
     """Positions in `stats` of the features the page shows, in display order, and how many
     features the top-K cut hides. Excluded features never show; pinned ones always do (when
-    they have points in the sparsity range); the top-K keeps the largest |impact| (null last)."""
+    they have points in the sparsity range); the top-K keeps the best ranked: by evidence
+    (|impact| / its interval, features with fewer than `min_group` images in a group last;
+    rank "evidence") or by the largest |impact| (rank "abs_impact"); nulls last."""
     names = stats.feature.astype(str)
     excluded = np.isin(names, list(filters.get("excluded") or ()))
     candidates = np.flatnonzero(~excluded)
     top_k = filters.get("top_k")
     hidden = 0
     if top_k is not None and len(candidates) > top_k:
-        magnitude = np.abs(stats.impact[candidates])
-        nan = np.isnan(magnitude)
-        by_size = np.lexsort((names[candidates], np.where(nan, 0.0, -magnitude), nan))
+        by_size = _ranking(stats, candidates, filters)
         keep = np.zeros(len(candidates), dtype=bool)
         keep[by_size[:top_k]] = True
         keep |= np.isin(names[candidates], list(filters.get("pinned") or ()))
         hidden = int((~keep).sum())
         candidates = candidates[keep]
     return candidates[_display_order(stats, candidates, filters.get("sort"))], hidden
+
+
+def _ranking(stats: FeatureStats, pos: np.ndarray, filters: dict) -> np.ndarray:
+    """Order of `pos`, best ranked first, for the top-K cut."""
+    names = stats.feature[pos].astype(str)
+    if filters.get("rank", DEFAULT_RANK) == "evidence":
+        score = rank_score(stats.impact[pos], stats.ci_low[pos], stats.ci_high[pos],
+                           stats.n_with[pos], stats.n_without[pos],
+                           filters.get("min_group", DEFAULT_MIN_GROUP))
+        return rank_order(score, names)
+    magnitude = np.abs(stats.impact[pos])
+    nan = np.isnan(magnitude)
+    return np.lexsort((names, np.where(nan, 0.0, -magnitude), nan))
 
 
 def _display_order(stats: FeatureStats, pos: np.ndarray, sort: str | None) -> np.ndarray:
@@ -47,6 +64,9 @@ def _display_order(stats: FeatureStats, pos: np.ndarray, sort: str | None) -> np
         mag = np.abs(stats.impact[pos])
         nan = np.isnan(mag)
         return np.lexsort((pos_order, np.where(nan, 0.0, -mag), nan))
+    if sort == "significance":
+        q = stats.q_value[pos]
+        return np.lexsort((pos_order, np.where(np.isnan(q), np.inf, q)))
     if sort == "prevalence":
         return np.lexsort((pos_order, -stats.prevalence_pct[pos]))
     if sort == "name":
@@ -73,7 +93,7 @@ def render_view(dataset: Dataset, filters: dict, *, point_cap: int = POINT_CAP) 
     f = normalize_filters(filters)
     index = dataset.index
     threshold = f["threshold"]
-    stats = feature_stats(index, threshold, f["min_pct"], f["max_pct"])
+    stats = stats_for(dataset, threshold, f["min_pct"], f["max_pct"], f["weight"])
     positions, hidden = select_features(stats, f)
     shown = take(stats, positions)
     if f["min_pct"] <= 0.0 and f["max_pct"] >= 100.0:
@@ -82,6 +102,9 @@ def render_view(dataset: Dataset, filters: dict, *, point_cap: int = POINT_CAP) 
         with_points = int((index.counts_at(threshold) > 0).sum()) if index.n_images else 0
     status = _status(dataset, f, n_in_range=len(stats), n_shown=len(shown), hidden=hidden,
                      with_points=with_points)
+    in_range = set(stats.feature.astype(str).tolist())
+    status["pinned_out_of_range"] = [p for p in f["pinned"] if p not in in_range]
+    status["images_in_stats"] = stats.n_images
 
     guide = _guide(dataset, f, status)
     if guide is not None:
@@ -90,21 +113,25 @@ def render_view(dataset: Dataset, filters: dict, *, point_cap: int = POINT_CAP) 
                 "rows": [], "guide": guide}
 
     uirevision = f"{dataset.build.id}|{threshold}|{f['min_pct']}|{f['max_pct']}|{f['top_k']}|" \
-                 f"{f['sort']}|{len(shown)}"
+                 f"{f['sort']}|{f['rank']}|{f['min_group']}|{f['weight']}|{len(shown)}"
     categories = [label(n) for n in shown.feature.tolist()]
+    ctr_range = shared_ctr_range(shown)
+    adjusted = adjusted_for(dataset, shown, threshold, f["weight"]) if f["adjust"] else None
     points = scatter_points(index, threshold, shown.feature_index, point_cap)
     status.update(points_total=points.total, points_shown=len(points.entries),
                   sampled=points.sampled)
     return {
         "scatter": scatter_figure(index, points, categories, image_labels(dataset),
                                   uirevision=uirevision),
-        "bar_with": mean_ctr_figure(shown, categories, group="with", uirevision=uirevision),
-        "bar_impact": impact_figure(shown, categories, uirevision=uirevision),
+        "bar_with": mean_ctr_figure(shown, categories, group="with", uirevision=uirevision,
+                                    ctr_range=ctr_range),
+        "bar_impact": impact_figure(shown, categories, uirevision=uirevision, adjusted=adjusted),
         "bar_without": mean_ctr_figure(shown, categories, group="without",
-                                       uirevision=uirevision, show_labels=True),
+                                       uirevision=uirevision, show_labels=True,
+                                       ctr_range=ctr_range),
         "status": status,
         "features": shown.feature.astype(str).tolist(),
-        "rows": shown.records(),
+        "rows": records_with_adjusted(shown, adjusted) if f["adjust"] else shown.records(),
         "guide": None,
     }
 
@@ -125,7 +152,7 @@ def _status(ds: Dataset, f: dict, *, n_in_range: int, n_shown: int, hidden: int,
         "features_in_range": n_in_range, "features_shown": n_shown, "features_hidden": hidden,
         "features_excluded": n_in_range - n_shown - hidden,
         "threshold": f["threshold"], "min_pct": f["min_pct"], "max_pct": f["max_pct"],
-        "top_k": f["top_k"],
+        "top_k": f["top_k"], "weight": f["weight"],
     }
 
 

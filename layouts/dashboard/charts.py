@@ -27,6 +27,7 @@ def charts() -> html.Div:
         html.Div(id=ids.STATUS, className="status-line mb-2"),
         html.Small(id=ids.SAMPLE_NOTE, className="text-muted d-block mb-1"),
         dcc.Graph(id=ids.SCATTER, config=GRAPH_CONFIG, figure=_blank(SCATTER_HEIGHT),
+                  clear_on_unhover=True,
                   className="chart chart-scatter"),
         dcc.Graph(id=ids.BAR_WITH, config=GRAPH_CONFIG, figure=_blank(BAR_HEIGHT),
                   className="chart"),
@@ -60,6 +61,11 @@ def status(s: dict) -> list:
               + (f" ({s['features_excluded']:,} excluded)" if s["features_excluded"] else "")),
         _item("ingested", (s.get("received_at") or "?").replace("T", " ")),
     ]
+    if s.get("weight") == "impressions":
+        items.append(_item("weighted", "by impressions (pooled CTR)"))
+    if s.get("pinned_out_of_range"):
+        items.append(_item("pinned but outside the sparsity range",
+                           ", ".join(s["pinned_out_of_range"][:5])))
     if s.get("is_demo"):
         items.append(dbc.Badge("demo data", color="warning", text_color="dark",
                                className="ms-1 status-demo"))
@@ -77,7 +83,8 @@ def sample_note(s: dict) -> str:
     if s.get("sampled"):
         return (f"Showing {s['points_shown']:,} of {s['points_total']:,} points: a fixed sample "
                 "per feature (the same images in every feature). Bars and table use all data.")
-    return f"{s['points_total']:,} points (one per image with a CTR and a feature present)."
+    return (f"{s['points_total']:,} points: one point per (image, feature) pair, for each "
+            "image with a CTR and each feature present in it.")
 
 
 def build_notice(s: dict) -> list:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from data.domain.filters import ALL_FEATURES, CURRENT, DEFAULT_TOP_K, SORTS
+from data.domain.filters import (ALL_FEATURES, CURRENT, DEFAULT_MIN_GROUP, DEFAULT_RANK,
+                                 DEFAULT_TOP_K, DEFAULT_WEIGHT, RANKS, SORTS, WEIGHTS)
 from layouts.dashboard.ids import ids
 
 TOP_K_CHOICES = (10, 20, 30, 50, 100, 200)
@@ -56,7 +57,7 @@ def filters() -> dbc.Card:
             ], lg=4),
             dbc.Col([
                 dbc.Row([
-                    dbc.Col(_field("Top-K by |impact|", dcc.Dropdown(
+                    dbc.Col(_field("Top-K", dcc.Dropdown(
                         id=ids.TOP_K, clearable=False, value=DEFAULT_TOP_K,
                         options=top_k_options())), width=5),
                     dbc.Col(_field("Order", dcc.Dropdown(
@@ -79,6 +80,27 @@ def filters() -> dbc.Card:
                 id=ids.EXCLUDED, multi=True, value=[], placeholder="features to leave out")),
                 md=6),
         ], className="g-3 mt-1"),
+        dbc.Row([
+            dbc.Col(_field("Rank the top-K by", dcc.Dropdown(
+                id=ids.RANK, clearable=False, value=DEFAULT_RANK,
+                options=[{"label": text, "value": key} for key, text in RANKS.items()])), md=4),
+            dbc.Col(_field("Images each group needs to be ranked", dcc.Input(
+                id=ids.MIN_GROUP, type="number", min=0, step=1, value=DEFAULT_MIN_GROUP,
+                debounce=True, className="form-control form-control-sm")), md=3),
+            dbc.Col(_field("Weigh images", dcc.Dropdown(
+                id=ids.WEIGHT, clearable=False, value=DEFAULT_WEIGHT,
+                options=[{"label": text, "value": key} for key, text in WEIGHTS.items()])), md=3),
+            dbc.Col(dbc.Switch(id=ids.ADJUST, label="adjusted impact", value=True,
+                               className="mt-4"), md=2),
+        ], className="g-3 mt-1"),
+        html.Small([
+            "Seed settings: threshold 0.2, rank by |impact|, 0 images per group. ",
+            html.Span(id=ids.ADJUST_HELP, children=(
+                "Adjusted impact (◆): each feature's effect with the other features shown held "
+                "fixed (a regression on which features are present). When it is much smaller "
+                "than the raw bar, the feature mostly rides along with another one; ⇄ marks a "
+                "sign that flips.")),
+        ], className="text-muted d-block mt-2"),
     ]), className="filters-panel mb-3")
 
 
