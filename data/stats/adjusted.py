@@ -3,7 +3,7 @@
 One ordinary least squares regression of the image CTR on an intercept and the presence
 indicators of the features in the model, with HC3 (heteroscedasticity-consistent, leverage
 corrected) standard errors and a t reference with n - k degrees of freedom. See
-docs/stats-adjusted.md for the formulas and the cost at 100,000 images x 480 features.
+docs/statistics.md for the formulas and the cost at 100,000 images x 480 features.
 
 The design matrix is never held densely: presence is a 0/1 sparse matrix Z (images x features),
 X'X is built from it in row blocks, and the HC3 sandwich is accumulated block by block from

@@ -1,6 +1,6 @@
 """Impressions-weighted view: per feature, the pooled CTR (sum of clicks / sum of impressions)
 of the images with and without it, and an interval for the difference that treats each image
-as a cluster of impressions (see docs/stats-adjusted.md for why not the plain binomial one).
+as a cluster of impressions (see docs/statistics.md for why not the plain binomial one).
 
 Only images with impressions > 0 take part. Like data/analysis.py, an index built once per
 (build, metrics) answers any threshold with prefix sums along each feature's value-sorted
