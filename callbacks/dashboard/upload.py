@@ -13,10 +13,15 @@ from layouts.dashboard.ids import ids
 def register(app, services) -> None:
     """Attach the upload dialog's callbacks to `app`."""
 
-    @app.callback(Output(ids.UPLOAD, "is_open"), Input(ids.UPLOAD_OPEN, "n_clicks"),
-                  prevent_initial_call=True)
-    def open_dialog(_clicks):
-        return True
+    @app.callback(Output(ids.UPLOAD, "is_open"), Output(ids.UPLOAD_BUSINESS, "value"),
+                  Output(ids.UPLOAD_SOURCE, "value"), Input(ids.UPLOAD_OPEN, "n_clicks"),
+                  State(ids.SELECTION, "data"), State(ids.UPLOAD_BUSINESS, "value"),
+                  State(ids.UPLOAD_SOURCE, "value"), prevent_initial_call=True)
+    def open_dialog(_clicks, selection, business, source):
+        """Open the dialog with the dataset on screen filled in (unless names are typed)."""
+        selection = selection or {}
+        return (True, business or selection.get("business") or no_update,
+                source or selection.get("image_source") or no_update)
 
     @app.callback(Output(ids.UPLOAD_BUSINESS_LIST, "children"),
                   Output(ids.UPLOAD_SOURCE_LIST, "children"),
