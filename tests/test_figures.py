@@ -248,3 +248,12 @@ def test_hover_settings_stay_finite_and_no_hover_line_is_drawn_yet(demo):
     layout = scatter["layout"]
     assert 0 < layout["hoverdistance"] <= 50 and 0 < layout["spikedistance"] <= 50
     assert layout["shapes"] == [] and len(scatter["data"]) == 1
+
+
+def test_with_hundreds_of_features_the_charts_share_one_width_wider_than_the_page(demo):
+    view = render_view(demo, {"threshold": 0.0, "top_k": None, "min_group": 0})
+    widths = {view[k]["layout"].get("width") for k in FIGURE_KEYS}
+    assert len(view["features"]) > 200 and len(widths) == 1
+    assert widths.pop() >= 16 * len(view["features"])
+    few = render_view(demo, {"threshold": 0.2, "top_k": 10})
+    assert all("width" not in few[k]["layout"] for k in FIGURE_KEYS)

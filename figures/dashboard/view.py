@@ -17,7 +17,7 @@ from data.domain.dataset import Dataset
 from data.domain.filters import normalize_filters
 from figures.dashboard.bars import (BAR_HEIGHT, IMPACT_HEIGHT, impact_figure, mean_ctr_figure,
                                    shared_ctr_range)
-from figures.base import label, message_figure
+from figures.base import MARGIN_LEFT, MARGIN_RIGHT, label, message_figure
 from figures.dashboard.scatter import POINT_CAP, SCATTER_HEIGHT, scatter_figure, scatter_points
 
 FIGURE_KEYS = ("scatter", "bar_with", "bar_impact", "bar_without")
@@ -120,7 +120,7 @@ def render_view(dataset: Dataset, filters: dict, *, point_cap: int = POINT_CAP) 
     points = scatter_points(index, threshold, shown.feature_index, point_cap)
     status.update(points_total=points.total, points_shown=len(points.entries),
                   sampled=points.sampled)
-    return {
+    figures = {
         "scatter": scatter_figure(index, points, categories, image_labels(dataset),
                                   uirevision=uirevision),
         "bar_with": mean_ctr_figure(shown, categories, group="with", uirevision=uirevision,
@@ -129,11 +129,30 @@ def render_view(dataset: Dataset, filters: dict, *, point_cap: int = POINT_CAP) 
         "bar_without": mean_ctr_figure(shown, categories, group="without",
                                        uirevision=uirevision, show_labels=True,
                                        ctr_range=ctr_range),
+    }
+    _widen(figures, len(categories))
+    return {
+        **figures,
         "status": status,
         "features": shown.feature.astype(str).tolist(),
         "rows": records_with_adjusted(shown, adjusted) if f["adjust"] else shown.records(),
         "guide": None,
     }
+
+
+# Past this many features a column would be narrower than a label: the charts get wider than the
+# page (the chart area scrolls sideways, all four together, so columns stay aligned).
+WIDE_FROM = 60
+COLUMN_PX = 16
+
+
+def _widen(figures: dict, n_features: int) -> None:
+    """Give every chart the same fixed width when there are too many features to read."""
+    if n_features <= WIDE_FROM:
+        return
+    width = MARGIN_LEFT + MARGIN_RIGHT + COLUMN_PX * n_features
+    for fig in figures.values():
+        fig["layout"]["width"] = width
 
 
 def _status(ds: Dataset, f: dict, *, n_in_range: int, n_shown: int, hidden: int,
