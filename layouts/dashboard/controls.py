@@ -54,6 +54,8 @@ def filters() -> dbc.Card:
                     tooltip={"placement": "bottom", "always_visible": False},
                     allow_direct_input=True, pushable=0)),
                 html.Small(id=ids.SPARSITY_NOTE, className="text-muted"),
+                html.Small(" · small shares: type them in the boxes, e.g. 0.2 to 5",
+                           className="text-muted"),
             ], lg=4),
             dbc.Col([
                 dbc.Row([
