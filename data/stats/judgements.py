@@ -107,8 +107,12 @@ def krippendorff_alpha_interval(image, rater, score) -> float | None:
 
 
 def _require_one_per_pair(image, rater) -> None:
-    key = np.stack([np.asarray(image, dtype=np.int64), np.asarray(rater, dtype=np.int64)])
-    if key.size and np.unique(key, axis=1).shape[1] != key.shape[1]:
+    image, rater = np.asarray(image, dtype=np.int64), np.asarray(rater, dtype=np.int64)
+    if image.size == 0:
+        return
+    key = np.sort((image - image.min()) * (int(rater.max() - rater.min()) + 1)
+                  + (rater - rater.min()))
+    if np.any(key[1:] == key[:-1]):
         raise ValueError("expected one score per (image, rater): use latest_scores first")
 
 
