@@ -14,7 +14,7 @@ from itertools import chain
 import numpy as np
 from scipy import sparse, stats
 from scipy.sparse import csgraph, linalg as sparse_linalg
-from scipy.special import expit, log_expit
+from scipy.special import expit
 
 # Prior on each log-strength: N(0, PRIOR_SD²). Weak (a gap of 2 sd = 6 means a 99.75% win
 # chance) but it keeps an image that always wins finite, and pins down disconnected groups.
@@ -131,7 +131,7 @@ def votes_to_pairs(winner, others: Sequence[Sequence[int]]) -> tuple[np.ndarray,
 
 def vote_counts(n_items: int, winner, others: Sequence[Sequence[int]]) -> tuple[np.ndarray, ...]:
     """(comparisons, wins) per item, counted in votes: votes it was shown in, votes it won."""
-    winners, losers, _ = votes_to_pairs(winner, others)
+    _, losers, _ = votes_to_pairs(winner, others)
     wins = np.bincount(np.asarray(winner, dtype=np.int64), minlength=n_items)
     return wins + np.bincount(losers, minlength=n_items), wins
 
