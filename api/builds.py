@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from flask import Blueprint
+from flask import Blueprint, request
 
 from api.access import admit, authorize, services
 from api.errors import ApiError, json_response
@@ -16,6 +16,7 @@ from data.domain.matrix import matrix_from_table
 from data.payloads.features import validate_features
 from data.payloads.json_body import parse_json
 from data.payloads.metrics import validate_metrics_csv, validate_metrics_json
+from data.domain.filters import DEFAULT_OUTCOME, OUTCOMES
 from data.stats.features import feature_stats
 
 log = logging.getLogger(__name__)
@@ -116,13 +117,19 @@ def get_features():
     max_pct = float_arg("max_pct", 100.0, 0.0, 100.0)
     if min_pct > max_pct:
         raise ApiError(400, "bad_parameter", f"min_pct ({min_pct}) is above max_pct ({max_pct}).")
+    outcome = request.args.get("outcome") or DEFAULT_OUTCOME
+    if outcome not in OUTCOMES:
+        raise ApiError(400, "bad_parameter",
+                       f"outcome must be one of {', '.join(OUTCOMES)}, got {outcome!r}.")
     build_id = build_arg()
     ds = services().cache.get(business, source, build_id)
-    stats = feature_stats(ds.index, threshold, min_pct, max_pct)
+    judged = services().scores.outcome_dataset(ds, outcome)
+    stats = feature_stats(judged.index, threshold, min_pct, max_pct)
     return json_response({
         "business": business, "image_source": source, "build": ds.build.id,
         "build_label": ds.build.build_label, "threshold": threshold,
-        "min_pct": min_pct, "max_pct": max_pct,
-        "images": ds.index.n_images, "images_without_ctr": ds.images_without_ctr,
+        "min_pct": min_pct, "max_pct": max_pct, "outcome": outcome,
+        "images": judged.index.n_images, "images_without_outcome": judged.images_without_ctr,
+        "images_without_ctr": ds.images_without_ctr,
         "features": stats.records(),
     })

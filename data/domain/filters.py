@@ -4,7 +4,9 @@ The dashboard's URL, its controls, the features API and the figures all import t
 else spells a default. A filters dict has the keys of DEFAULT_FILTERS:
 business, image_source, build (int, None = the current build, following new ones), version
 (the image source's version when resolved), threshold (>= 0), min_pct <= max_pct in [0, 100],
-top_k (int >= 1, None = all), sort (a key of SORTS), pinned and excluded (feature names).
+top_k (int >= 1, None = all), sort (a key of SORTS), pinned and excluded (feature names),
+outcome (a key of OUTCOMES: what y_i is — CTR, people's mean score, or their Bradley–Terry
+strength).
 """
 
 from __future__ import annotations
@@ -23,10 +25,17 @@ SORTS = {
     "name": "name (A–Z)",
 }
 DEFAULT_SORT = "impact"
+# What each image's outcome y_i is (SPEC §9): the same word in the URL, the API and the page.
+OUTCOMES = {
+    "ctr": "CTR",
+    "score": "mean score (people, 1–10)",
+    "strength": "strength (people's picks)",
+}
+DEFAULT_OUTCOME = "ctr"
 DEFAULT_FILTERS = {
     "business": None, "image_source": None, "build": None, "version": None,
     "threshold": 0.0, "min_pct": 0.0, "max_pct": 100.0, "top_k": DEFAULT_TOP_K,
-    "sort": DEFAULT_SORT, "pinned": [], "excluded": [],
+    "sort": DEFAULT_SORT, "pinned": [], "excluded": [], "outcome": DEFAULT_OUTCOME,
 }
 # Query keys kept in the URL but not part of the filters (embed=1 hides the page chrome).
 PASSED_THROUGH = ("embed",)
@@ -44,6 +53,8 @@ def normalize_filters(filters: dict | None) -> dict:
     f["top_k"] = coerce_top_k(f.get("top_k"))
     if f["sort"] not in SORTS:
         f["sort"] = DEFAULT_SORT
+    if f["outcome"] not in OUTCOMES:
+        f["outcome"] = DEFAULT_OUTCOME
     f["pinned"] = [str(p) for p in (f.get("pinned") or [])]
     f["excluded"] = [str(p) for p in (f.get("excluded") or [])]
     return f
@@ -94,7 +105,7 @@ def parse_query(search: str | None) -> dict:
     view = normalize_filters({
         "threshold": one("threshold"), "min_pct": one("min_pct"), "max_pct": one("max_pct"),
         "top_k": DEFAULT_TOP_K if top_k is None else top_k, "sort": one("sort"),
-        "pinned": q.get("pin", []), "excluded": q.get("exclude", []),
+        "pinned": q.get("pin", []), "excluded": q.get("exclude", []), "outcome": one("outcome"),
     })
     view.update(business=one("business"), image_source=one("image_source"),
                 build=build_id(one("build")))
@@ -103,7 +114,7 @@ def parse_query(search: str | None) -> dict:
 
 def query_string(filters: dict, search: str | None = None) -> str:
     """`?...` for the view in `filters`; keeps PASSED_THROUGH keys from the current `search`.
-    Defaults are left out (top_k, sort, empty pin/exclude) except business, image_source,
+    Defaults are left out (top_k, sort, outcome, empty pin/exclude) except business, image_source,
     threshold, min_pct and max_pct, always written."""
     f = filters
     pairs = [("business", f.get("business") or ""), ("image_source", f.get("image_source") or "")]
@@ -116,6 +127,8 @@ def query_string(filters: dict, search: str | None = None) -> str:
         pairs.append(("top_k", ALL if f.get("top_k") is None else str(f["top_k"])))
     if f.get("sort", DEFAULT_SORT) != DEFAULT_SORT:
         pairs.append(("sort", f["sort"]))
+    if f.get("outcome", DEFAULT_OUTCOME) != DEFAULT_OUTCOME:
+        pairs.append(("outcome", f["outcome"]))
     pairs += [("pin", p) for p in f.get("pinned") or ()]
     pairs += [("exclude", p) for p in f.get("excluded") or ()]
     kept = parse_qs((search or "").lstrip("?"))

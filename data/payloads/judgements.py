@@ -138,7 +138,8 @@ class _Problems:
     def raise_any(self) -> None:
         if self.total:
             raise InvalidPayload(self.code, offender_message(
-                f"{self.total} {self.what}. {self.hint}", self.details, self.total), self.details)
+                f"{self.total} {self.what}. {self.hint.rstrip('.')}", self.details, self.total),
+                self.details)
 
 
 def _list_of_objects(obj: object, hint: str) -> list:

@@ -16,7 +16,6 @@ import numpy as np
 from data.stats.judgements import (bradley_terry, krippendorff_alpha_interval, latest_scores,
                                    score_summary, vote_counts, votes_to_pairs)
 
-OUTCOMES = ("ctr", "score", "strength")  # what the dashboard can use as y_i
 SCORE_COLUMNS = ("image", "ratings", "mean_score", "score_ci_low", "score_ci_high",
                  "comparisons", "wins", "strength", "strength_ci_low", "strength_ci_high")
 _COUNTS = ("ratings", "comparisons", "wins")
