@@ -33,6 +33,7 @@ CONTROL_OUTPUTS = {
     "top_k_options": Output(ids.TOP_K, "options"),
     "top_k": Output(ids.TOP_K, "value"),
     "sort": Output(ids.SORT, "value"),
+    "outcome": Output(ids.OUTCOME, "value"),
     "pinned_options": Output(ids.PINNED, "options"),
     "pinned": Output(ids.PINNED, "value"),
     "excluded_options": Output(ids.EXCLUDED, "options"),
@@ -68,7 +69,7 @@ def register(app, services) -> None:
                        top_k_options=top_k_options(asked["top_k"]),
                        top_k=ALL_FEATURES if asked["top_k"] is None else asked["top_k"],
                        sort=asked["sort"], pinned=asked["pinned"], excluded=asked["excluded"],
-                       restored=True)
+                       outcome=asked["outcome"], restored=True)
         elif names:
             known = set(names)
             out.update(pinned=[p for p in pinned or [] if p in known],
@@ -79,10 +80,10 @@ def register(app, services) -> None:
         Output(ids.FILTERS, "data"), Output(ids.URL, "search"),
         Input(ids.SELECTION, "data"), Input(ids.CONFIDENCE, "value"), Input(ids.SPARSITY, "value"),
         Input(ids.TOP_K, "value"), Input(ids.SORT, "value"), Input(ids.PINNED, "value"),
-        Input(ids.EXCLUDED, "value"),
+        Input(ids.EXCLUDED, "value"), Input(ids.OUTCOME, "value"),
         State(ids.URL_RESTORED, "data"), State(ids.FILTERS, "data"), State(ids.URL, "search"),
     )
-    def fold_filters(selection, threshold, sparsity, top_k, sort, pinned, excluded,
+    def fold_filters(selection, threshold, sparsity, top_k, sort, pinned, excluded, outcome,
                      restored, previous, search):
         """One dict with the whole view (ids.FILTERS); the URL mirrors it."""
         if not restored or selection is None:
@@ -93,7 +94,7 @@ def register(app, services) -> None:
             "build": selection.get("build"), "version": selection.get("version"),
             "threshold": threshold, "min_pct": lo, "max_pct": hi,
             "top_k": top_k, "sort": sort,
-            "pinned": pinned, "excluded": excluded,
+            "pinned": pinned, "excluded": excluded, "outcome": outcome,
         })
         if filters == previous:
             return no_update, no_update

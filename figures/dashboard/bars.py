@@ -7,6 +7,7 @@ import numpy as np
 
 from data.stats.features import FeatureStats
 from figures.base import base_layout, category_axis, value_axis
+from figures.dashboard.outcome import OutcomeLook, look as outcome_look
 
 BAR_HEIGHT = 210
 IMPACT_HEIGHT = BAR_HEIGHT + 30  # room for the interval legend
@@ -22,30 +23,41 @@ def _nan_to_none(a: np.ndarray) -> list:
     return [None if v != v else float(v) for v in a.tolist()]
 
 
+def mean_title(group: str, look: OutcomeLook) -> str:
+    return f"Average {look.name} of images {'WITH' if group == 'with' else 'WITHOUT'} the feature"
+
+
+def impact_title(look: OutcomeLook) -> str:
+    return f"Impact on {look.name} (with − without)"
+
+
 def mean_ctr_figure(stats: FeatureStats, categories: list[str], *, group: str,
-                    uirevision: str, show_labels: bool = False) -> dict:
-    """Average CTR of the images with (`group="with"`) or without each feature."""
+                    uirevision: str, show_labels: bool = False,
+                    look: OutcomeLook | None = None) -> dict:
+    """Average outcome (CTR unless `look` says otherwise) of the images with (`group="with"`)
+    or without each feature."""
+    look = look or outcome_look(None)
     with_group = group == "with"
     y = stats.ctr_with if with_group else stats.ctr_without
     n = stats.n_with if with_group else stats.n_without
-    title = ("Average CTR of images WITH the feature" if with_group
-             else "Average CTR of images WITHOUT the feature")
     trace = {
         "type": "bar", "x": categories, "y": _nan_to_none(y), "customdata": n.tolist(),
         "marker": {"color": "#5b8def" if with_group else "#9aa5b1"},
-        "hovertemplate": ("%{x}<br>average CTR " + group + ": %{y:.3%}<br>images: %{customdata:,}"
-                          "<extra></extra>"),
+        "hovertemplate": (f"%{{x}}<br>average {look.name} {group}: %{{y:{look.hover}}}"
+                          "<br>images: %{customdata:,}<extra></extra>"),
     }
-    layout = base_layout(BAR_HEIGHT, bottom=8, title=title, uirevision=uirevision)
+    layout = base_layout(BAR_HEIGHT, bottom=8, title=mean_title(group, look),
+                         uirevision=uirevision)
     layout.update(xaxis=category_axis(categories, show_labels=show_labels),
-                  yaxis=value_axis("CTR", ".1%"), bargap=0.25)
+                  yaxis=value_axis(look.name, look.axis), bargap=0.25)
     return {"data": [trace], "layout": layout}
 
 
 def impact_figure(stats: FeatureStats, categories: list[str], *, uirevision: str,
-                  show_labels: bool = False) -> dict:
-    """Impact (CTR with − without) per feature with Welch's 95% CI as error bars, blue when
+                  show_labels: bool = False, look: OutcomeLook | None = None) -> dict:
+    """Impact (outcome with − without) per feature with Welch's 95% CI as error bars, blue when
     positive and orange when negative; a star marks q < 0.05 (Benjamini–Hochberg)."""
+    look = look or outcome_look(None)
     impact = stats.impact
     significant = np.nan_to_num(stats.q_value, nan=1.0) < SIGNIFICANT_Q
     colors = np.where(impact >= 0, POSITIVE, NEGATIVE)
@@ -69,13 +81,15 @@ def impact_figure(stats: FeatureStats, categories: list[str], *, uirevision: str
             np.asarray(_nan_to_none(stats.p_value), dtype=object),
             np.asarray(_nan_to_none(stats.q_value), dtype=object),
         ]).tolist() if len(stats) else [],
-        "hovertemplate": ("%{x}<br>impact: %{y:+.3%}<br>95% CI: %{customdata[0]:+.3%} to "
-                          "%{customdata[1]:+.3%}<br>p = %{customdata[2]:.3g}, "
+        "hovertemplate": (f"%{{x}}<br>impact: %{{y:{look.delta_hover}}}<br>95% CI: "
+                          f"%{{customdata[0]:{look.delta_hover}}} to "
+                          f"%{{customdata[1]:{look.delta_hover}}}<br>p = %{{customdata[2]:.3g}}, "
                           "q = %{customdata[3]:.3g}<extra></extra>"),
     }
     layout = base_layout(IMPACT_HEIGHT, bottom=8,
-                         title=f"Impact on CTR (with − without), 95% CI · {SIGNIFICANT_MARK} q < 0.05",
+                         title=f"{impact_title(look)}, 95% CI · {SIGNIFICANT_MARK} q < 0.05",
                          uirevision=uirevision)
     layout.update(xaxis=category_axis(categories, show_labels=show_labels),
-                  yaxis=value_axis("impact", "+.1%"), bargap=0.25)
+                  yaxis=value_axis(f"impact on {look.name}" if look.key != "ctr" else "impact",
+                                   look.delta_axis), bargap=0.25)
     return {"data": [trace], "layout": layout}

@@ -53,7 +53,8 @@ def status(s: dict) -> list:
         _item("build", f"#{s['build_id']} · {build}"
               + (" (current)" if s["build_id"] == s.get("current_build_id") else " (pinned)")),
         _item("images", f"{s['images']:,}"),
-        _item("without CTR", f"{s['images_without_ctr']:,}"),
+        *([_item("outcome", s["outcome_name"])] if s.get("outcome", "ctr") != "ctr" else []),
+        _item(f"without {s.get('outcome_name', 'CTR')}", f"{s['images_without_ctr']:,}"),
         _item("features shown",
               f"{s['features_shown']:,} of {s['features_in_range']:,}"
               + (f" ({s['features_hidden']:,} hidden by top-K)" if s["features_hidden"] else "")
@@ -77,7 +78,8 @@ def sample_note(s: dict) -> str:
     if s.get("sampled"):
         return (f"Showing {s['points_shown']:,} of {s['points_total']:,} points: a fixed sample "
                 "per feature (the same images in every feature). Bars and table use all data.")
-    return f"{s['points_total']:,} points (one per image with a CTR and a feature present)."
+    return (f"{s['points_total']:,} points (one per image with {s.get('outcome_name', 'CTR')} "
+            "and a feature present).")
 
 
 def build_notice(s: dict) -> list:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from data.domain.filters import ALL_FEATURES, CURRENT, DEFAULT_TOP_K, SORTS
+from data.domain.filters import (ALL_FEATURES, CURRENT, DEFAULT_OUTCOME, DEFAULT_TOP_K, OUTCOMES,
+                                 SORTS)
 from layouts.dashboard.ids import ids
 
 TOP_K_CHOICES = (10, 20, 30, 50, 100, 200)
@@ -45,6 +46,15 @@ def filters() -> dbc.Card:
                     tooltip={"placement": "bottom", "always_visible": False},
                     allow_direct_input=True)),
                 html.Small(id=ids.THRESHOLD_NOTE, className="text-muted"),
+                html.Div([
+                    html.Span("Outcome", id=ids.OUTCOME + "-label",
+                              className="form-label small fw-semibold me-2"),
+                    dbc.RadioItems(id=ids.OUTCOME, value=DEFAULT_OUTCOME, inline=True,
+                                   options=[{"label": text, "value": key}
+                                            for key, text in OUTCOMES.items()],
+                                   className="small d-inline-block",
+                                   **{"aria-labelledby": ids.OUTCOME + "-label"}),
+                ], className="mt-1"),
             ], lg=4),
             dbc.Col([
                 _field("Sparsity: keep features present in (% of images)", dcc.RangeSlider(
