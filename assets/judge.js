@@ -4,7 +4,8 @@
  * 1. Keys. A key press clicks the visible, enabled button inside .judge-keys whose data-keys
  *    lists that key (data-keys="7", data-keys="= +"), so a key does exactly what a click does.
  *    Typing in a field (the name bar, a dropdown) is left alone, and so are Enter and Space on
- *    a focused button (the browser clicks it already).
+ *    a focused button (the browser clicks it already) and arrows on a focused radio button
+ *    (they move between its choices).
  * 2. Broken pictures. When an <img class="judge-img"> fails (404, blocked, not an image), its
  *    .judge-picture box is marked so CSS shows the placeholder, and the Dash store named in the
  *    image's data-store gets {image, at}: the page then skips (Rate) or replaces (Compare) it.
@@ -12,16 +13,20 @@
 (function () {
   "use strict";
 
-  function typing(el) {
+  function typing(el, key) {
     if (!el || !el.tagName) {
       return false;
     }
     var tag = el.tagName.toUpperCase();
+    if (tag === "INPUT" && (el.type === "radio" || el.type === "checkbox")) {
+      return key.indexOf("Arrow") === 0;
+    }
     return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || el.isContentEditable;
   }
 
   document.addEventListener("keydown", function (event) {
-    if (event.ctrlKey || event.metaKey || event.altKey || event.repeat || typing(event.target)) {
+    if (event.ctrlKey || event.metaKey || event.altKey || event.repeat ||
+        typing(event.target, event.key)) {
       return;
     }
     if ((event.key === "Enter" || event.key === " ") && event.target.tagName === "BUTTON") {

@@ -49,11 +49,13 @@ def filters() -> dbc.Card:
                 html.Div([
                     html.Span("Outcome", id=ids.OUTCOME + "-label",
                               className="form-label small fw-semibold me-2"),
-                    dbc.RadioItems(id=ids.OUTCOME, value=DEFAULT_OUTCOME, inline=True,
-                                   options=[{"label": text, "value": key}
-                                            for key, text in OUTCOMES.items()],
-                                   className="small d-inline-block",
-                                   **{"aria-labelledby": ids.OUTCOME + "-label"}),
+                    html.Div(dbc.RadioItems(id=ids.OUTCOME, value=DEFAULT_OUTCOME, inline=True,
+                                            name=ids.OUTCOME,
+                                            options=[{"label": text, "value": key}
+                                                     for key, text in OUTCOMES.items()],
+                                            className="small"),
+                             role="radiogroup", className="d-inline-block",
+                             **{"aria-labelledby": ids.OUTCOME + "-label"}),
                 ], className="mt-1"),
             ], lg=4),
             dbc.Col([
