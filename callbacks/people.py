@@ -3,7 +3,7 @@ image a click on a point shows."""
 
 from __future__ import annotations
 
-from dash import Input, Output, State, no_update
+from dash import Input, Output, State, html, no_update
 
 from data.domain.errors import DomainError
 from data.domain.filters import parse_query
@@ -39,7 +39,7 @@ def register(app, services) -> None:
         board = services.scores.scoreboard(ds.source)
         judged = board.values(measure, names)
         ctr = ds.index.y
-        stats = [correlation_text(c(ctr, judged)) for c in (pearson, spearman)]
+        stats = [html.Li(correlation_text(c(ctr, judged))) for c in (pearson, spearman)]
         return people_figure(names, ctr, judged, measure), stats, []
 
     @app.callback(Output(ids.DETAIL, "children", allow_duplicate=True),

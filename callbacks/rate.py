@@ -39,7 +39,8 @@ def register(app, services) -> None:
     @app.callback(Output(ids.MODE, "options"), Input(ids.SOURCE, "value"))
     def fill_modes(value):
         options = [{"label": "none", "value": PREDICT_NONE},
-                   {"label": "people's mean score", "value": PREDICT_MEAN}]
+                   {"label": "people's mean score (unrated: its look-alikes')",
+                    "value": PREDICT_MEAN}]
         chosen = source_of(value)
         if chosen is not None:
             try:

@@ -11,6 +11,7 @@ import numpy as np
 
 from data.domain.dataset import Dataset
 from data.stats.judgements import next_comparison, next_to_rate
+from data.stats.neighbours import neighbours
 from data.stats.scoreboard import Scoreboard
 from data.payloads.judgements import SCORE_MAX, SCORE_MIN
 
@@ -18,6 +19,7 @@ NO_NAME = "Type your name in the bar at the top first: your judgements are store
 # /rate: what the predicted score is. "feature:<name>" scales that feature to 1–10.
 PREDICT_NONE, PREDICT_MEAN, PREDICT_FEATURE = "none", "mean", "feature:"
 NUDGES = {-2: "−−", -1: "−", 1: "+", 2: "++"}  # step -> button text
+LOOK_ALIKES = 12  # an unrated image's predicted score: the mean of this many look-alikes'
 
 
 def source_value(business: str, image_source: str) -> str:
@@ -84,16 +86,26 @@ def next_set(names: list[str], comparisons: np.ndarray, strength: np.ndarray,
 
 def predicted_score(mode: str | None, ds: Dataset, board: Scoreboard | None,
                     image: str) -> float | None:
-    """The score to nudge: people's mean score of the image ("mean"), or a feature scaled to
-    1–10 over the build ("feature:<name>": 1 at the smallest value, 10 at the largest, absent
-    counting as 0); None when there is none."""
+    """The score to nudge: people's mean score of the image, or when nobody rated it yet the
+    average mean score of its rated look-alikes ("mean"); or a feature scaled to 1–10 over the
+    build ("feature:<name>": 1 at the smallest value, 10 at the largest, absent counting as 0).
+    None when there is none."""
     if not mode or mode == PREDICT_NONE:
         return None
     if mode == PREDICT_MEAN:
-        if board is None or image not in board.position:
+        if board is None:
             return None
-        value = float(board.mean_score[board.position[image]])
-        return value if math.isfinite(value) else None
+        if image in board.position:
+            value = float(board.mean_score[board.position[image]])
+            if math.isfinite(value):
+                return value
+        try:
+            i = ds.matrix.image_names.index(image)
+        except ValueError:
+            return None
+        rated = [n.mean_score for n in neighbours(ds, i, LOOK_ALIKES, board)
+                 if n.mean_score is not None]
+        return float(np.mean(rated)) if rated else None
     if mode.startswith(PREDICT_FEATURE):
         return _scaled_feature(ds, mode[len(PREDICT_FEATURE):], image)
     return None

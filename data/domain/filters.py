@@ -28,8 +28,8 @@ DEFAULT_SORT = "impact"
 # What each image's outcome y_i is (SPEC §9): the same word in the URL, the API and the page.
 OUTCOMES = {
     "ctr": "CTR",
-    "score": "mean score (people, 1–10)",
-    "strength": "strength (people's picks)",
+    "score": "people's mean score",
+    "strength": "people's picks (strength)",
 }
 DEFAULT_OUTCOME = "ctr"
 DEFAULT_FILTERS = {

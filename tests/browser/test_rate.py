@@ -1,5 +1,6 @@
-"""The Rate page in a real browser: a whole scoring session driven by keys only, stored under
-the rater's name, with a picture that fails to load (404) skipped with a note."""
+"""The Rate page in a real browser: a whole scoring session driven by keys (digits, skip, back,
+a nudge of a predicted score), stored under the rater's name, with a picture that fails to load
+(404) skipped with a note."""
 
 from __future__ import annotations
 
@@ -38,12 +39,16 @@ def test_a_keyboard_only_session_scores_skips_goes_back_and_survives_a_404(
         shows(dash_duo, "e.png")
         press(dash_duo, "5")
         shows(dash_duo, "f.png")
-        press(dash_duo, "9")
+        # A predicted score to nudge: "red" scaled to 1–10 over the build (f.png has the most
+        # red: 10); "[" nudges it down by two.
+        dash_duo.select_dcc_dropdown(f"#{ids.MODE}", "feature “red”, scaled to 1–10")
+        dash_duo.wait_for_text_to_equal(f"#{ids.PREDICTED}", "Predicted 10.0", timeout=20)
+        press(dash_duo, "[")
         dash_duo.wait_for_contains_text(f"#{ids.NAME}", "Nothing left to rate", timeout=20)
         dash_duo.wait_for_text_to_equal(f"#{ids.PROGRESS}", "5 of 6 rated by you")
 
     judgements, source_id = stored(database_url)
     assert judgements.scores_by(source_id, "Kim Lee") == {
-        "a.png": 7, "b.png": 10, "d.png": 3, "e.png": 5, "f.png": 9}
+        "a.png": 7, "b.png": 10, "d.png": 3, "e.png": 5, "f.png": 8}
     assert dash_duo.get_logs() is None or not [
         e for e in dash_duo.get_logs() if "404" not in e["message"] and e["level"] == "SEVERE"]
