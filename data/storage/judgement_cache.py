@@ -46,7 +46,7 @@ class JudgementCache:
         a background thread."""
         key = (ref.id, ref.current_build_id, self.judgements.version(ref.id))
         hit = self._boards.get(ref.id)
-        if hit is not None and hit.key == key:
+        if hit is not None and hit.key[:3] == key:
             return hit
         if not fresh and hit is not None and hit.votes >= BACKGROUND_VOTES:
             threading.Thread(target=self._compute, args=(ref, key, False), daemon=True,
@@ -61,7 +61,7 @@ class JudgementCache:
             return None  # another thread is computing it already
         try:
             hit = self._boards.get(ref.id)
-            if hit is not None and hit.key == key:
+            if hit is not None and hit.key[:3] == key:
                 return hit
             board = self._build(ref, key)
             self._boards[ref.id] = board
@@ -81,6 +81,7 @@ class JudgementCache:
         ratings = self.judgements.ratings(ref.id)
         current = (self.judgements.build_image_names(ref.current_build_id)
                    if ref.current_build_id is not None else ())
+        # key: (image source, current build, judgements version, newest vote id read).
         return scoreboard(current, ratings.image, ratings.rater, ratings.score, ratings.at,
                           votes.winner, votes.others,
                           key=key + (int(votes.id[-1]) if len(votes.id) else 0,))
