@@ -2,7 +2,7 @@
 between raters, and which image to show a rater next.
 
 Pure numpy/scipy over integer codes (image index, rater index); definitions, defaults and the
-reasons for them are in docs/stats-judgements.md.
+reasons for them are in docs/statistics.md, "Human judgements".
 """
 
 from __future__ import annotations
