@@ -3,12 +3,21 @@ layout, callbacks and figures modules (layouts/<page>, callbacks/<page>, figures
 
 from __future__ import annotations
 
+from callbacks import compare as compare_callbacks
 from callbacks import dashboard as dashboard_callbacks
+from callbacks import people as people_callbacks
+from callbacks import rate as rate_callbacks
+from layouts import compare as compare_layout
+from layouts import people as people_layout
+from layouts import rate as rate_layout
 from layouts.dashboard import page as dashboard_layout
 from layouts.shell import Page
 
 PAGES: tuple[Page, ...] = (
     Page("", "Dashboard", dashboard_layout.layout, dashboard_callbacks.register),
+    Page("rate", "Rate", rate_layout.layout, rate_callbacks.register),
+    Page("compare", "Compare", compare_layout.layout, compare_callbacks.register),
+    Page("people", "People vs CTR", people_layout.layout, people_callbacks.register),
 )
 
 

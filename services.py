@@ -7,22 +7,31 @@ from dataclasses import dataclass, field
 from config import Settings
 from data.people.ratelimit import RateLimiter
 from data.storage.cache import DatasetCache
+from data.storage.judgement_cache import JudgementCache
+from data.storage.judgements import JudgementStore
 from data.storage.store import Store
 
 
 @dataclass
 class Services:
-    """Configuration, the store, the cached datasets and the per-worker write rate limiter."""
+    """Configuration, the store, the cached datasets, the per-worker write rate limiter, and
+    people's judgements (their store and the cached statistics made from them)."""
 
     settings: Settings
     store: Store
     cache: DatasetCache
     limiter: RateLimiter = field(default=None)  # type: ignore[assignment]  # built from settings
+    judgements: JudgementStore = field(default=None)  # type: ignore[assignment]  # over store
+    scores: JudgementCache = field(default=None)  # type: ignore[assignment]
 
     def __post_init__(self):
         if self.limiter is None:
             self.limiter = RateLimiter(self.settings.rate_limit_per_minute,
                                        self.settings.rate_limit_burst)
+        if self.judgements is None:
+            self.judgements = JudgementStore(self.store)
+        if self.scores is None:
+            self.scores = JudgementCache(self.judgements)
 
     @classmethod
     def build(cls, settings: Settings, store: Store) -> "Services":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from flask import Blueprint
+from flask import Blueprint, request
 
 from api.access import admit, authorize, services
 from api.errors import ApiError, json_response
@@ -16,7 +16,7 @@ from data.domain.matrix import matrix_from_table
 from data.payloads.features import validate_features
 from data.payloads.json_body import parse_json
 from data.payloads.metrics import validate_metrics_csv, validate_metrics_json
-from data.domain.filters import WEIGHTS
+from data.domain.filters import DEFAULT_OUTCOME, OUTCOMES, WEIGHTS
 from data.stats.view import adjusted_for, records_with_adjusted, stats_for
 
 log = logging.getLogger(__name__)
@@ -117,17 +117,26 @@ def get_features():
     max_pct = float_arg("max_pct", 100.0, 0.0, 100.0)
     if min_pct > max_pct:
         raise ApiError(400, "bad_parameter", f"min_pct ({min_pct}) is above max_pct ({max_pct}).")
+    outcome = request.args.get("outcome") or DEFAULT_OUTCOME
+    if outcome not in OUTCOMES:
+        raise ApiError(400, "bad_parameter",
+                       f"outcome must be one of {', '.join(OUTCOMES)}, got {outcome!r}.")
     build_id = build_arg()
     weight = choice_arg("weight", WEIGHTS, "images")
     adjust = flag_arg("adjust")
     ds = services().cache.get(business, source, build_id)
-    stats = stats_for(ds, threshold, min_pct, max_pct, weight)
-    records = (records_with_adjusted(stats, adjusted_for(ds, stats, threshold, weight))
+    if weight == "impressions" and outcome != "ctr":
+        raise ApiError(400, "bad_parameter", "weight=impressions pools clicks over impressions, "
+                                             "so it goes with outcome=ctr only.")
+    judged = services().scores.outcome_dataset(ds, outcome)
+    stats = stats_for(judged, threshold, min_pct, max_pct, weight)
+    records = (records_with_adjusted(stats, adjusted_for(judged, stats, threshold, weight))
                if adjust else stats.records())
     return json_response({
         "business": business, "image_source": source, "build": ds.build.id,
         "build_label": ds.build.build_label, "threshold": threshold,
-        "min_pct": min_pct, "max_pct": max_pct, "weight": weight,
-        "images": stats.n_images, "images_without_ctr": ds.images_without_ctr,
+        "min_pct": min_pct, "max_pct": max_pct, "outcome": outcome, "weight": weight,
+        "images": stats.n_images, "images_without_outcome": judged.images_without_ctr,
+        "images_without_ctr": ds.images_without_ctr,
         "features": records,
     })

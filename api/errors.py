@@ -10,7 +10,7 @@ from flask import Response
 
 from data.domain.errors import (DomainError, IdempotencyConflict, InvalidPayload, MalformedBody,
                                 MissingDataset, NoBuild, NotAllowed, NotAuthenticated,
-                                UnknownBuild, UnknownDataset)
+                                UnknownBuild, UnknownDataset, UnknownImage)
 
 # The status code of each domain error class (the first match along the class's MRO).
 STATUS_OF = {
@@ -21,6 +21,7 @@ STATUS_OF = {
     UnknownDataset: 404,
     NoBuild: 404,
     UnknownBuild: 404,
+    UnknownImage: 404,
     InvalidPayload: 422,
     IdempotencyConflict: 422,
 }

@@ -108,7 +108,10 @@ def _features() -> dict:
                            {"type": "number", "minimum": 0, "maximum": 100}),
                     _query("max_pct", "Highest prevalence shown.",
                            {"type": "number", "minimum": 0, "maximum": 100}),
-                    _query("build", "Build id or 'current'.", {"type": "string"})],
+                    _query("build", "Build id or 'current'.", {"type": "string"}),
+                    _query("outcome", "What y_i is: CTR (default), people's mean score, or "
+                                      "their Bradley–Terry strength.",
+                           {"type": "string", "enum": ["ctr", "score", "strength"]})],
                 "responses": {"200": _json_response("Statistics.", _ref("schemas/Stats")),
                               **READ_ERRORS}},
     }
@@ -136,6 +139,68 @@ def _image_source() -> dict:
                                    "type": ["string", "null"], "pattern": "\\{name\\}"}}}}}},
                 "responses": {"200": _json_response("Stored."), **ERRORS}},
     }
+
+
+RATINGS_BODY = {
+    "type": "array", "minItems": 1,
+    "items": {"type": "object", "required": ["image", "score"], "additionalProperties": False,
+              "properties": {"image": IMAGE_NAME,
+                             "score": {"type": "integer", "minimum": 1, "maximum": 10},
+                             "rater": {"type": "string", "minLength": 1, "maxLength": 100},
+                             "at": {"type": "string", "format": "date-time"}}},
+    "description": "rater is required with a token; a signed-in person may leave it out.",
+}
+VOTES_BODY = {
+    "type": "array", "minItems": 1,
+    "items": {"type": "object", "required": ["winner", "others"], "additionalProperties": False,
+              "properties": {"winner": IMAGE_NAME,
+                             "others": {"type": "array", "items": IMAGE_NAME,
+                                        "oneOf": [{"minItems": 1, "maxItems": 1},
+                                                  {"minItems": 3, "maxItems": 3}]},
+                             "rater": {"type": "string", "minLength": 1, "maxLength": 100},
+                             "at": {"type": "string", "format": "date-time"}}},
+}
+def _ratings() -> dict:
+    return {
+        "put": {**WRITE, "summary": "Store people's scores 1–10 (history kept; the latest per "
+                                    "rater counts; identical repeats are not stored again).",
+                "parameters": IDENTITY + WRITE_HEADERS,
+                "requestBody": {"required": True, "content": {
+                    "application/json": {"schema": RATINGS_BODY},
+                    "text/csv": {"schema": {"type": "string",
+                                            "description": "image,score,rater[,at]"}}}},
+                "responses": {"200": _json_response("received, stored, unchanged."), **ERRORS,
+                              "404": _ref("responses/Error404")}},
+    }
+
+
+def _preferences() -> dict:
+    return {
+        "put": {**WRITE, "summary": "Store best-of-2 / best-of-4 picks.",
+                "parameters": IDENTITY + WRITE_HEADERS,
+                "requestBody": {"required": True, "content": {
+                    "application/json": {"schema": VOTES_BODY}}},
+                "responses": {"200": _json_response("received, stored, unchanged."), **ERRORS,
+                              "404": _ref("responses/Error404")}},
+    }
+
+
+def _scores() -> dict:
+    return {"get": {"summary": "Per image: mean score and t-interval, comparisons, wins, "
+                               "Bradley–Terry strength and interval; raters, votes, agreement.",
+                    "parameters": IDENTITY,
+                    "responses": {"200": _json_response("Scores."), **READ_ERRORS}}}
+
+
+def _similar() -> dict:
+    return {"get": {"summary": "The k images closest (cosine of feature vectors) to one image.",
+                    "parameters": IDENTITY + [
+                        {**_query("image", "The image's name.", IMAGE_NAME), "required": True},
+                        _query("k", "How many (default 12).",
+                               {"type": "integer", "minimum": 1, "maximum": 1000}),
+                        _query("build", "Build id or 'current'.", {"type": "string"})],
+                    "responses": {"200": _json_response("Neighbours, most similar first."),
+                                  **READ_ERRORS}}}
 
 
 def _datasets() -> dict:
@@ -174,6 +239,10 @@ PATHS = {
     "/features": _features,
     "/metrics": _metrics,
     "/image-source": _image_source,
+    "/ratings": _ratings,
+    "/preferences": _preferences,
+    "/scores": _scores,
+    "/similar": _similar,
     "/datasets": _datasets,
     "/audit": _audit,
     "/health": _health,

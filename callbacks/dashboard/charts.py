@@ -6,12 +6,15 @@ Outputs are named: add one to OUTPUTS and to `_placed` / `_message`, nothing els
 
 from __future__ import annotations
 
-from dash import Input, Output
+from dash import Input, Output, no_update
 from flask import request
 
 from config import API_PREFIX
 from data.domain.errors import DomainError
+from data.domain.filters import normalize_filters
 from figures.dashboard.guide import commands
+from figures.dashboard.outcome import look
+from figures.dashboard.table import column_defs
 from figures.dashboard.view import FIGURE_KEYS, render_message, render_view
 from layouts.dashboard import charts
 from layouts.dashboard.ids import ids
@@ -33,6 +36,7 @@ OUTPUTS = {
     "threshold_note": Output(ids.THRESHOLD_NOTE, "children"),
     "sparsity_note": Output(ids.SPARSITY_NOTE, "children"),
     "table_rows": Output(ids.TABLE, "rowData"),
+    "table_columns": Output(ids.TABLE, "columnDefs"),
     "table_note": Output(ids.TABLE_NOTE, "children"),
 }
 
@@ -54,7 +58,8 @@ def register(app, services) -> None:
             return _message(exc.message, charts.guide(
                 kind, exc.message, commands(kind, api, business, filters.get("image_source"),
                                             token)), exc.message)
-        view = render_view(ds, filters)
+        outcome = normalize_filters(filters)["outcome"]
+        view = render_view(services.scores.outcome_dataset(ds, outcome), filters)
         guide = view["guide"]
         guide_children = charts.guide(
             guide["kind"], guide["text"],
@@ -81,6 +86,7 @@ def _placed(view: dict, guide_children: list) -> dict:
         "sparsity_note": f"{s['features_in_range']:,} features between {s['min_pct']:g}% and "
                          f"{s['max_pct']:g}%",
         "table_rows": view["rows"],
+        "table_columns": column_defs(look(s["outcome"])),
         "table_note": table_note(len(view["rows"]), hidden, s["features_excluded"]),
     }
 
@@ -90,7 +96,8 @@ def _message(text: str, guide: list, table_text: str) -> dict:
     figures = render_message(text)
     return {**{k: figures[k] for k in FIGURE_KEYS}, "status": [], "sample_note": "",
             "guide": guide, "build_notice": [], "top_k_note": "", "show_all_class": "d-none",
-            "threshold_note": "", "sparsity_note": "", "table_rows": [], "table_note": table_text}
+            "threshold_note": "", "sparsity_note": "", "table_rows": [], "table_note": table_text,
+            "table_columns": no_update}
 
 
 def table_note(shown: int, hidden: int, excluded: int) -> str:

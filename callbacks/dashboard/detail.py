@@ -33,7 +33,8 @@ def register(app, services) -> None:
             return True, detail.message("That point belongs to a build no longer on screen; "
                                         "click it again after the page refreshes."), None
         threshold = normalize_filters(filters)["threshold"]
-        return True, detail.body(image_detail(ds, image), threshold, ds.build.id), None
+        board = services.scores.scoreboard(ds.source)
+        return True, detail.body(image_detail(ds, image, board), threshold, ds.build.id), None
 
 
 def clicked_image(click: dict | None) -> int | None:

@@ -41,6 +41,7 @@ CONTROL_OUTPUTS = {
     "min_group": Output(ids.MIN_GROUP, "value"),
     "adjust": Output(ids.ADJUST, "value"),
     "weight": Output(ids.WEIGHT, "value"),
+    "outcome": Output(ids.OUTCOME, "value"),
     "restored": Output(ids.URL_RESTORED, "data"),
 }
 
@@ -73,7 +74,8 @@ def register(app, services) -> None:
                        top_k=ALL_FEATURES if asked["top_k"] is None else asked["top_k"],
                        sort=asked["sort"], pinned=asked["pinned"], excluded=asked["excluded"],
                        rank=asked["rank"], min_group=asked["min_group"],
-                       adjust=asked["adjust"], weight=asked["weight"], restored=True)
+                       adjust=asked["adjust"], weight=asked["weight"],
+                       outcome=asked["outcome"], restored=True)
         elif names:
             known = set(names)
             out.update(pinned=[p for p in pinned or [] if p in known],
@@ -89,11 +91,12 @@ def register(app, services) -> None:
                 "excluded": Input(ids.EXCLUDED, "value"), "rank": Input(ids.RANK, "value"),
                 "min_group": Input(ids.MIN_GROUP, "value"),
                 "adjust": Input(ids.ADJUST, "value"), "weight": Input(ids.WEIGHT, "value"),
+                "outcome": Input(ids.OUTCOME, "value"),
                 "restored": State(ids.URL_RESTORED, "data"),
                 "previous": State(ids.FILTERS, "data"), "search": State(ids.URL, "search")},
     )
     def fold_filters(selection, threshold, sparsity, top_k, sort, pinned, excluded, rank,
-                     min_group, adjust, weight, restored, previous, search):
+                     min_group, adjust, weight, outcome, restored, previous, search):
         """One dict with the whole view (ids.FILTERS); the URL mirrors it."""
         if not restored or selection is None:
             return {"filters": no_update, "search": no_update}
@@ -104,6 +107,7 @@ def register(app, services) -> None:
             "threshold": threshold, "min_pct": lo, "max_pct": hi,
             "top_k": top_k, "sort": sort, "pinned": pinned, "excluded": excluded,
             "rank": rank, "min_group": min_group, "adjust": bool(adjust), "weight": weight,
+            "outcome": outcome,
         })
         if filters == previous:
             return {"filters": no_update, "search": no_update}

@@ -48,6 +48,10 @@ class UnknownBuild(DomainError):
     """The build asked for does not belong to the image source."""
 
 
+class UnknownImage(DomainError):
+    """An image name asked about (not sent) that the build does not have."""
+
+
 class IdempotencyConflict(DomainError):
     """An Idempotency-Key reused with a different request."""
 

@@ -8,6 +8,8 @@ top_k (int >= 1, None = all), sort (a key of SORTS), pinned and excluded (featur
 rank (how the top-K cut ranks: a key of RANKS), min_group (images each group needs before a
 feature is ranked by evidence), adjust (show the adjusted impact beside the raw one) and
 weight (a key of WEIGHTS: each image counts once, or by its impressions).
+outcome (a key of OUTCOMES: what y_i is — CTR, people's mean score, or their Bradley–Terry
+strength).
 """
 
 from __future__ import annotations
@@ -45,8 +47,15 @@ DEFAULT_FILTERS = {
     "threshold": 0.0, "min_pct": 0.0, "max_pct": 100.0, "top_k": DEFAULT_TOP_K,
     "sort": DEFAULT_SORT, "pinned": [], "excluded": [],
     "rank": DEFAULT_RANK, "min_group": DEFAULT_MIN_GROUP, "adjust": True,
-    "weight": DEFAULT_WEIGHT,
+    "weight": DEFAULT_WEIGHT, "outcome": "ctr",
 }
+# What each image's outcome y_i is (SPEC §9): the same word in the URL, the API and the page.
+OUTCOMES = {
+    "ctr": "CTR",
+    "score": "people's mean score",
+    "strength": "people's picks (strength)",
+}
+DEFAULT_OUTCOME = "ctr"
 # Query keys kept in the URL but not part of the filters (embed=1 hides the page chrome).
 PASSED_THROUGH = ("embed",)
 
@@ -69,6 +78,8 @@ def normalize_filters(filters: dict | None) -> dict:
         f["weight"] = DEFAULT_WEIGHT
     f["min_group"] = min(max(int(finite_float(f["min_group"], DEFAULT_MIN_GROUP)), 0), 10**9)
     f["adjust"] = coerce_flag(f["adjust"], True)
+    if f["outcome"] not in OUTCOMES:
+        f["outcome"] = DEFAULT_OUTCOME
     f["pinned"] = [str(p) for p in (f.get("pinned") or [])]
     f["excluded"] = [str(p) for p in (f.get("excluded") or [])]
     return f
@@ -132,7 +143,7 @@ def parse_query(search: str | None) -> dict:
         "top_k": DEFAULT_TOP_K if top_k is None else top_k, "sort": one("sort"),
         "pinned": q.get("pin", []), "excluded": q.get("exclude", []),
         "rank": one("rank"), "min_group": one("min_group"), "adjust": one("adjust"),
-        "weight": one("weight"),
+        "weight": one("weight"), "outcome": one("outcome"),
     })
     view.update(business=one("business"), image_source=one("image_source"),
                 build=build_id(one("build")))
@@ -141,7 +152,7 @@ def parse_query(search: str | None) -> dict:
 
 def query_string(filters: dict, search: str | None = None) -> str:
     """`?...` for the view in `filters`; keeps PASSED_THROUGH keys from the current `search`.
-    Defaults are left out (top_k, sort, empty pin/exclude) except business, image_source,
+    Defaults are left out (top_k, sort, outcome, empty pin/exclude) except business, image_source,
     threshold, min_pct and max_pct, always written."""
     f = filters
     pairs = [("business", f.get("business") or ""), ("image_source", f.get("image_source") or "")]
@@ -162,6 +173,8 @@ def query_string(filters: dict, search: str | None = None) -> str:
         pairs.append(("adjust", "0"))
     if f.get("weight", DEFAULT_WEIGHT) != DEFAULT_WEIGHT:
         pairs.append(("weight", f["weight"]))
+    if f.get("outcome", DEFAULT_OUTCOME) != DEFAULT_OUTCOME:
+        pairs.append(("outcome", f["outcome"]))
     pairs += [("pin", p) for p in f.get("pinned") or ()]
     pairs += [("exclude", p) for p in f.get("excluded") or ()]
     kept = parse_qs((search or "").lstrip("?"))

@@ -5,21 +5,33 @@ from __future__ import annotations
 from pathlib import Path
 
 from data.demo import DEMO_BUSINESS, DEMO_IMAGE_SOURCE, generate_demo
+from data.demo_judgements import generate_judgements
 from data.domain.matrix import matrix_from_table
 from data.payloads.features import validate_features
+from data.payloads.judgements import validate_ratings_json, validate_votes_json
 from data.payloads.json_body import parse_json
 from data.payloads.metrics import MetricRow, validate_metrics_csv, validate_metrics_json
+from data.storage.judgements import JudgementStore
 from data.storage.store import Store, WriteResult
+
+DEMO_SENDER = "demo"  # who the demo's judgements were sent by
 
 
 def load_demo(store: Store, n_images: int = 659, seed: int = 7) -> WriteResult:
-    """Store the generated demo build and its metrics under the demo business."""
+    """Store the generated demo build, its metrics and people's judgements of it (ratings and
+    votes from data/demo_judgements.py) under the demo business."""
     features, metrics = generate_demo(n_images, seed)
     matrix = matrix_from_table(validate_features(features))
     result = store.put_build(DEMO_BUSINESS, DEMO_IMAGE_SOURCE, matrix, build_label="demo",
                              is_demo=True)
     store.put_metrics(DEMO_BUSINESS, DEMO_IMAGE_SOURCE, validate_metrics_json(metrics),
                       is_demo=True)
+    ratings, votes = generate_judgements(matrix.image_names, features)
+    judgements = JudgementStore(store)
+    judgements.put_ratings(DEMO_BUSINESS, DEMO_IMAGE_SOURCE, validate_ratings_json(ratings),
+                           sent_by=DEMO_SENDER, audit=False)
+    judgements.put_votes(DEMO_BUSINESS, DEMO_IMAGE_SOURCE, validate_votes_json(votes),
+                         sent_by=DEMO_SENDER, audit=False)
     return result
 
 

@@ -129,3 +129,39 @@ class AuditRecord(Base):
     build_label: Mapped[str | None] = mapped_column(String(200), nullable=True)
     status: Mapped[int] = mapped_column(Integer)
     counts: Mapped[str] = mapped_column(Text)  # JSON object, e.g. {"images": 659, "features": 40}
+
+
+class Rating(Base):
+    """One score (1–10) a rater gave an image of an image source (SPEC §9). Never edited: a new
+    score by the same rater for the same image is a new row, and the latest `at` counts."""
+
+    __tablename__ = "rating"
+    __table_args__ = (Index("ix_rating_source", "image_source_id", "id"),
+                      Index("ix_rating_rater", "image_source_id", "rater", "image_name"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    image_source_id: Mapped[int] = mapped_column(ForeignKey("image_source.id", ondelete="CASCADE"))
+    image_name: Mapped[str] = mapped_column(Text)
+    rater: Mapped[str] = mapped_column(String(200))
+    score: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # when it was given
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_by: Mapped[str] = mapped_column(String(200))  # the token's or the person's name
+
+
+class PreferenceVote(Base):
+    """One best-of-2 or best-of-4 pick: the winner and the others shown beside it (a JSON list
+    of names). Never edited."""
+
+    __tablename__ = "preference_vote"
+    __table_args__ = (Index("ix_vote_source", "image_source_id", "id"),
+                      Index("ix_vote_rater", "image_source_id", "rater", "id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    image_source_id: Mapped[int] = mapped_column(ForeignKey("image_source.id", ondelete="CASCADE"))
+    winner: Mapped[str] = mapped_column(Text)
+    others: Mapped[str] = mapped_column(Text)  # JSON array of image names, as sent
+    rater: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_by: Mapped[str] = mapped_column(String(200))

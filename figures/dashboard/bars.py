@@ -10,6 +10,7 @@ from data.stats.adjusted import AdjustedImpact
 from data.stats.features import FeatureStats
 from data.stats.ranking import clip_range
 from figures.base import base_layout, category_axis, value_axis
+from figures.dashboard.outcome import OutcomeLook, look as outcome_look
 from figures.numbers import lift
 
 BAR_HEIGHT = 210
@@ -39,24 +40,36 @@ def shared_ctr_range(stats: FeatureStats) -> list[float] | None:
     return [0.0, top * 1.1 if top > 0 else 1e-3]
 
 
+def mean_title(group: str, look: OutcomeLook) -> str:
+    return (f"Average {look.name} of images {'WITH' if group == 'with' else 'WITHOUT'} the feature"
+            + ("" if group == "with" else " (same scale)"))
+
+
+def impact_title(look: OutcomeLook) -> str:
+    unit = ", pp" if look.key == "ctr" else ""
+    return f"Impact on {look.name}{unit} (with − without)"
+
+
 def mean_ctr_figure(stats: FeatureStats, categories: list[str], *, group: str,
                     uirevision: str, show_labels: bool = False,
-                    ctr_range: list[float] | None = None) -> dict:
-    """Average CTR of the images with (`group="with"`) or without each feature, on `ctr_range`
-    (shared by both charts). A feature in every image says so in the without chart."""
+                    ctr_range: list[float] | None = None,
+                    look: OutcomeLook | None = None) -> dict:
+    """Average outcome (CTR unless `look` says otherwise) of the images with (`group="with"`)
+    or without each feature, on `ctr_range` (shared by both charts). A feature in every image
+    says so in the without chart."""
+    look = look or outcome_look(None)
     with_group = group == "with"
     y = stats.ctr_with if with_group else stats.ctr_without
     n = stats.n_with if with_group else stats.n_without
-    title = ("Average CTR of images WITH the feature" if with_group
-             else "Average CTR of images WITHOUT the feature (same scale)")
     trace = {
         "type": "bar", "x": categories, "y": _nan_to_none(y), "customdata": n.tolist(),
         "marker": {"color": "#5b8def" if with_group else "#9aa5b1"},
-        "hovertemplate": ("%{x}<br>average CTR " + group + ": %{y:.2%}<br>images: %{customdata:,}"
-                          "<extra></extra>"),
+        "hovertemplate": (f"%{{x}}<br>average {look.name} {group}: %{{y:{look.hover}}}"
+                          "<br>images: %{customdata:,}<extra></extra>"),
     }
-    layout = base_layout(BAR_HEIGHT, bottom=8, title=title, uirevision=uirevision)
-    yaxis = value_axis("CTR", ".1%")
+    layout = base_layout(BAR_HEIGHT, bottom=8, title=mean_title(group, look),
+                         uirevision=uirevision)
+    yaxis = value_axis(look.name, look.axis)
     if ctr_range is not None:
         yaxis["range"] = ctr_range
     layout.update(xaxis=category_axis(categories, show_labels=show_labels), yaxis=yaxis,
@@ -70,20 +83,24 @@ def mean_ctr_figure(stats: FeatureStats, categories: list[str], *, group: str,
 
 
 def impact_figure(stats: FeatureStats, categories: list[str], *, uirevision: str,
-                  show_labels: bool = False, adjusted: AdjustedImpact | None = None) -> dict:
+                  show_labels: bool = False, adjusted: AdjustedImpact | None = None,
+                  look: OutcomeLook | None = None) -> dict:
     """Impact (CTR with − without, in percentage points) per feature with Welch's 95% CI, blue
     when positive and orange when negative, ★ above the interval for q < 0.05; the adjusted
     impact (other features held fixed) as a purple diamond with its HC3 interval beside it, ⇄
     where its sign flips. One huge interval does not set the axis: it is clipped, marked ▲."""
-    impact = stats.impact * 100  # percentage points
-    low, high = stats.ci_low * 100, stats.ci_high * 100
+    look = look or outcome_look(None)
+    # CTR differences in percentage points; a score or strength difference as it is.
+    scale, unit, fmt = (100, " pp", "+.2f") if look.key == "ctr" else (1, "", look.delta_hover)
+    impact = stats.impact * scale
+    low, high = stats.ci_low * scale, stats.ci_high * scale
     significant = np.nan_to_num(stats.q_value, nan=1.0) < SIGNIFICANT_Q
     colors = np.where(impact >= 0, POSITIVE, NEGATIVE)
     opacity = np.where(significant, 1.0, 0.55)
     values, lows, highs = [impact], [low], [high]
     if adjusted is not None:
-        adj = adjusted.adjusted_impact * 100
-        adj_low, adj_high = adjusted.adjusted_ci_low * 100, adjusted.adjusted_ci_high * 100
+        adj = adjusted.adjusted_impact * scale
+        adj_low, adj_high = adjusted.adjusted_ci_low * scale, adjusted.adjusted_ci_high * scale
         values.append(adj), lows.append(adj_low), highs.append(adj_high)
     lo, hi = (clip_range(np.concatenate(values), np.concatenate(lows),
                          np.concatenate(highs))[:2] if len(stats) else (np.nan, np.nan))
@@ -98,21 +115,22 @@ def impact_figure(stats: FeatureStats, categories: list[str], *, uirevision: str
         "error_y": {"type": "data", "symmetric": False, "array": _nan_to_none(upper),
                     "arrayminus": _nan_to_none(lower), "color": "#495057", "thickness": 1.2,
                     "width": 3},
-        "customdata": _custom(stats, lift(stats.impact, stats.ctr_without)),
-        "hovertemplate": ("%{x}<br>impact: %{y:+.2f} pp (%{customdata[4]})<br>95% CI: "
-                          "%{customdata[0]:+.2f} to %{customdata[1]:+.2f} pp<br>"
+        "customdata": _custom(stats, lift(stats.impact, stats.ctr_without), scale),
+        "hovertemplate": (f"%{{x}}<br>impact: %{{y:{fmt}}}{unit} (%{{customdata[4]}})<br>95% CI: "
+                          f"%{{customdata[0]:{fmt}}} to %{{customdata[1]:{fmt}}}{unit}<br>"
                           "p = %{customdata[2]:.2g}, q = %{customdata[3]:.2g}<extra>raw</extra>"),
     }
     traces = [raw]
     if adjusted is not None:
-        traces.append(_adjusted_trace(categories, adjusted))
+        traces.append(_adjusted_trace(categories, adjusted, scale, unit, fmt))
     traces.append(_marks_trace(categories, impact, high, significant, axis_range, stats,
-                               adjusted))
-    title = (f"Impact on CTR, pp (with − without), 95% CI · {SIGNIFICANT_MARK} q < 0.05"
+                               adjusted, scale))
+    title = (f"{impact_title(look)}, 95% CI · {SIGNIFICANT_MARK} q < 0.05"
              + (f" · ◆ adjusted for the other features shown, {FLIP_MARK} sign flips"
                 if adjusted is not None else ""))
     layout = base_layout(IMPACT_HEIGHT, bottom=8, title=title, uirevision=uirevision)
-    yaxis = value_axis("impact (pp)", "+.2f")
+    yaxis = value_axis("impact (pp)" if look.key == "ctr" else f"impact on {look.name}",
+                       "+.2f" if look.key == "ctr" else look.delta_axis)
     if axis_range is not None:
         yaxis["range"] = axis_range
     layout.update(xaxis=category_axis(categories, show_labels=show_labels), yaxis=yaxis,
@@ -120,19 +138,20 @@ def impact_figure(stats: FeatureStats, categories: list[str], *, uirevision: str
     return {"data": traces, "layout": layout}
 
 
-def _custom(stats: FeatureStats, lifts: list[str]) -> list:
+def _custom(stats: FeatureStats, lifts: list[str], scale: float) -> list:
     if not len(stats):
         return []
     return [[lo, hi, p, q, lf] for lo, hi, p, q, lf in zip(
-        _nan_to_none(stats.ci_low * 100), _nan_to_none(stats.ci_high * 100),
+        _nan_to_none(stats.ci_low * scale), _nan_to_none(stats.ci_high * scale),
         _nan_to_none(stats.p_value), _nan_to_none(stats.q_value), lifts)]
 
 
-def _adjusted_trace(categories: list[str], adjusted: AdjustedImpact) -> dict:
-    adj = adjusted.adjusted_impact * 100
+def _adjusted_trace(categories: list[str], adjusted: AdjustedImpact, scale: float, unit: str,
+                    fmt: str) -> dict:
+    adj = adjusted.adjusted_impact * scale
     with np.errstate(invalid="ignore"):
-        upper = adjusted.adjusted_ci_high * 100 - adj
-        lower = adj - adjusted.adjusted_ci_low * 100
+        upper = adjusted.adjusted_ci_high * scale - adj
+        lower = adj - adjusted.adjusted_ci_low * scale
     notes = [n or "" for n in adjusted.adjusted_note.tolist()]
     return {
         "type": "scatter", "mode": "markers", "name": "adjusted", "x": categories,
@@ -142,16 +161,17 @@ def _adjusted_trace(categories: list[str], adjusted: AdjustedImpact) -> dict:
                     "arrayminus": _nan_to_none(lower), "color": ADJUSTED, "thickness": 1,
                     "width": 2},
         "customdata": [[lo, hi, p, note] for lo, hi, p, note in zip(
-            _nan_to_none(adjusted.adjusted_ci_low * 100),
-            _nan_to_none(adjusted.adjusted_ci_high * 100),
+            _nan_to_none(adjusted.adjusted_ci_low * scale),
+            _nan_to_none(adjusted.adjusted_ci_high * scale),
             _nan_to_none(adjusted.adjusted_p_value), notes)] if len(notes) else [],
-        "hovertemplate": ("%{x}<br>adjusted impact: %{y:+.2f} pp<br>95% CI (HC3): "
-                          "%{customdata[0]:+.2f} to %{customdata[1]:+.2f} pp<br>"
+        "hovertemplate": (f"%{{x}}<br>adjusted impact: %{{y:{fmt}}}{unit}<br>95% CI (HC3): "
+                          f"%{{customdata[0]:{fmt}}} to %{{customdata[1]:{fmt}}}{unit}<br>"
                           "p = %{customdata[2]:.2g} %{customdata[3]}<extra>adjusted</extra>"),
     }
 
 
-def _marks_trace(categories, impact, high, significant, axis_range, stats, adjusted) -> dict:
+def _marks_trace(categories, impact, high, significant, axis_range, stats, adjusted,
+                 scale) -> dict:
     """★ above each significant interval (never on the error bar), ⇄ where the adjusted sign
     flips, ▲ at the top of the axis where an interval is clipped."""
     top = np.where(np.isfinite(high), high, impact)
@@ -161,7 +181,7 @@ def _marks_trace(categories, impact, high, significant, axis_range, stats, adjus
         flips = (np.sign(impact) * np.sign(adjusted.adjusted_impact) < 0) if adjusted is not None \
             else np.zeros(len(impact), dtype=bool)
         clipped = (np.isfinite(high) & (high > axis_range[1])) | (
-            np.isfinite(stats.ci_low) & (stats.ci_low * 100 < axis_range[0])) \
+            np.isfinite(stats.ci_low) & (stats.ci_low * scale < axis_range[0])) \
             if axis_range is not None else np.zeros(len(impact), dtype=bool)
     text = [(SIGNIFICANT_MARK if s else "") + (FLIP_MARK if f else "") +
             (CLIPPED_MARK if c else "")

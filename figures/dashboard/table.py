@@ -12,6 +12,7 @@ import re
 
 from data.domain.filters import DEFAULT_FILTERS, normalize_filters
 from data.stats.features import STAT_COLUMNS
+from figures.dashboard.outcome import OutcomeLook, look as outcome_look
 
 # d3-format specifiers (dash-ag-grid ships d3-format) per column; null shows as an em dash.
 # CTRs and impacts show in percent like the charts; the CSV keeps the API's fractions.
@@ -48,11 +49,24 @@ TABLE_COLUMNS = STAT_COLUMNS[:7] + ("lift",) + STAT_COLUMNS[7:] + (
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def column_defs() -> list[dict]:
-    """AG Grid column definitions for the features API columns (numbers right-aligned)."""
+# Formats of the outcome columns (means; differences) when the outcome is people's judgement.
+_JUDGED_FORMATS = {"score": (".2f", "+.2f"), "strength": ("+.2f", "+.2f")}
+_MEANS, _DIFFERENCES = ("ctr_with", "ctr_without"), ("impact", "ci_low", "ci_high")
+
+
+def column_defs(look: OutcomeLook | None = None) -> list[dict]:
+    """AG Grid column definitions for the features API columns (numbers right-aligned); the
+    outcome columns keep the API's field names and say which outcome they hold."""
+    look = look or outcome_look(None)
+    formats = dict(_FORMATS)
+    if look.key in _JUDGED_FORMATS:
+        mean, difference = _JUDGED_FORMATS[look.key]
+        formats.update({k: mean for k in _MEANS}, **{k: difference for k in _DIFFERENCES})
     defs = []
     for name in TABLE_COLUMNS:
         header, tip = _HEADERS[name]
+        if look.key != "ctr":
+            header, tip = header.replace("CTR", look.name), tip.replace("CTR", look.name)
         col = {"field": name, "headerName": header, "headerTooltip": tip}
         if name == "feature":
             col.update(pinned="left", minWidth=160, flex=2)
@@ -70,7 +84,7 @@ def column_defs() -> list[dict]:
                                             "d3.format('+.0%')(params.value)"})
         else:
             col.update(type="numericColumn", minWidth=96, flex=1, valueFormatter={
-                "function": f"params.value == null ? '—' : d3.format('{_FORMATS[name]}')(params.value)"})
+                "function": f"params.value == null ? '—' : d3.format('{formats[name]}')(params.value)"})
         defs.append(col)
     return defs
 

@@ -15,10 +15,12 @@ from data.stats.ranking import rank_order, rank_score
 from data.stats.view import adjusted_for, records_with_adjusted, stats_for
 from data.domain.dataset import Dataset
 from data.domain.filters import normalize_filters
-from figures.dashboard.bars import (BAR_HEIGHT, IMPACT_HEIGHT, impact_figure, mean_ctr_figure,
-                                   shared_ctr_range)
+from figures.dashboard.bars import (BAR_HEIGHT, IMPACT_HEIGHT, impact_figure, impact_title,
+                                   mean_ctr_figure, mean_title, shared_ctr_range)
 from figures.base import MARGIN_LEFT, MARGIN_RIGHT, label, message_figure
-from figures.dashboard.scatter import POINT_CAP, SCATTER_HEIGHT, scatter_figure, scatter_points
+from figures.dashboard.outcome import OutcomeLook, look as outcome_look
+from figures.dashboard.scatter import (POINT_CAP, SCATTER_HEIGHT, scatter_figure, scatter_points,
+                                       scatter_title)
 
 FIGURE_KEYS = ("scatter", "bar_with", "bar_impact", "bar_without")
 
@@ -82,7 +84,8 @@ def take(stats: FeatureStats, positions: np.ndarray) -> FeatureStats:
 
 
 def render_view(dataset: Dataset, filters: dict, *, point_cap: int = POINT_CAP) -> dict:
-    """Every figure and the status for `filters` on `dataset`.
+    """Every figure and the status for `filters` on `dataset`, whose index holds the outcome
+    `filters["outcome"]` (CTR, or people's judgement: JudgementCache.outcome_dataset).
 
     Returns {"scatter", "bar_with", "bar_impact", "bar_without": figure dicts,
     "status": dict (see `_status`), "features": [shown feature names, x order],
@@ -91,6 +94,7 @@ def render_view(dataset: Dataset, filters: dict, *, point_cap: int = POINT_CAP) 
     says why instead of being blank)}.
     """
     f = normalize_filters(filters)
+    look = outcome_look(f["outcome"])
     index = dataset.index
     threshold = f["threshold"]
     stats = stats_for(dataset, threshold, f["min_pct"], f["max_pct"], f["weight"])
@@ -106,14 +110,14 @@ def render_view(dataset: Dataset, filters: dict, *, point_cap: int = POINT_CAP) 
     status["pinned_out_of_range"] = [p for p in f["pinned"] if p not in in_range]
     status["images_in_stats"] = stats.n_images
 
-    guide = _guide(dataset, f, status)
+    guide = _guide(dataset, f, status, look)
     if guide is not None:
         status.update(points_total=0, points_shown=0, sampled=False)
-        return {**_message_figures(guide["text"]), "status": status, "features": [],
+        return {**_message_figures(guide["text"], look), "status": status, "features": [],
                 "rows": [], "guide": guide}
 
     uirevision = f"{dataset.build.id}|{threshold}|{f['min_pct']}|{f['max_pct']}|{f['top_k']}|" \
-                 f"{f['sort']}|{f['rank']}|{f['min_group']}|{f['weight']}|{len(shown)}"
+                 f"{f['sort']}|{f['rank']}|{f['min_group']}|{f['weight']}|{len(shown)}|{look.key}"
     categories = [label(n) for n in shown.feature.tolist()]
     ctr_range = shared_ctr_range(shown)
     adjusted = adjusted_for(dataset, shown, threshold, f["weight"]) if f["adjust"] else None
@@ -122,13 +126,14 @@ def render_view(dataset: Dataset, filters: dict, *, point_cap: int = POINT_CAP) 
                   sampled=points.sampled)
     figures = {
         "scatter": scatter_figure(index, points, categories, image_labels(dataset),
-                                  uirevision=uirevision),
+                                  uirevision=uirevision, look=look),
         "bar_with": mean_ctr_figure(shown, categories, group="with", uirevision=uirevision,
-                                    ctr_range=ctr_range),
-        "bar_impact": impact_figure(shown, categories, uirevision=uirevision, adjusted=adjusted),
+                                    ctr_range=ctr_range, look=look),
+        "bar_impact": impact_figure(shown, categories, uirevision=uirevision, adjusted=adjusted,
+                                    look=look),
         "bar_without": mean_ctr_figure(shown, categories, group="without",
                                        uirevision=uirevision, show_labels=True,
-                                       ctr_range=ctr_range),
+                                       ctr_range=ctr_range, look=look),
     }
     _widen(figures, len(categories))
     return {
@@ -167,6 +172,8 @@ def _status(ds: Dataset, f: dict, *, n_in_range: int, n_shown: int, hidden: int,
         "is_demo": bool(ds.source.is_demo or ds.build.is_demo),
         "images": ds.matrix.n_images, "images_with_ctr": ds.index.n_images,
         "images_without_ctr": ds.images_without_ctr,
+        # ds's index holds the chosen outcome, so the two counts above are of that outcome.
+        "outcome": f["outcome"], "outcome_name": outcome_look(f["outcome"]).name,
         "features_in_build": ds.matrix.n_features, "features_with_points": with_points,
         "features_in_range": n_in_range, "features_shown": n_shown, "features_hidden": hidden,
         "features_excluded": n_in_range - n_shown - hidden,
@@ -175,20 +182,26 @@ def _status(ds: Dataset, f: dict, *, n_in_range: int, n_shown: int, hidden: int,
     }
 
 
-def _guide(ds: Dataset, f: dict, status: dict) -> dict | None:
+def _guide(ds: Dataset, f: dict, status: dict, look: OutcomeLook) -> dict | None:
     """Why nothing can be drawn, and what to do about it; None when there is something."""
     if ds.matrix.n_images == 0 or ds.matrix.n_features == 0:
         return {"kind": "empty_build",
                 "text": "This build has no images or no features: send a features payload "
                         "with at least one image and one non-zero feature."}
+    if ds.index.n_images == 0 and look.key != "ctr":
+        return {"kind": "no_judgements",
+                "text": f"This build has {ds.matrix.n_images:,} images but none has "
+                        f"{look.missing} yet.\nRate images on the Rate page, compare them on "
+                        "the Compare page, or send them to /api/v1/ratings and "
+                        "/api/v1/preferences."}
     if ds.index.n_images == 0:
         return {"kind": "no_metrics",
                 "text": f"This build has {ds.matrix.n_images:,} images but none has a CTR yet.\n"
                         "Send impressions and clicks to /api/v1/metrics (see below)."}
     if status["features_with_points"] == 0:
         return {"kind": "no_points",
-                "text": f"No feature reaches confidence ≥ {f['threshold']:g} in an image with a "
-                        "CTR.\nLower the confidence threshold."}
+                "text": f"No feature reaches confidence ≥ {f['threshold']:g} in an image with "
+                        f"{look.missing}.\nLower the confidence threshold."}
     if status["features_in_range"] == 0:
         return {"kind": "out_of_range",
                 "text": f"{status['features_with_points']} features are present, but none in "
@@ -200,13 +213,13 @@ def _guide(ds: Dataset, f: dict, status: dict) -> dict | None:
     return None
 
 
-def _message_figures(text: str) -> dict:
+def _message_figures(text: str, look: OutcomeLook | None = None) -> dict:
+    look = look or outcome_look(None)
     return {
-        "scatter": message_figure(text, SCATTER_HEIGHT, "Image CTR by feature present"),
-        "bar_with": message_figure(text, BAR_HEIGHT, "Average CTR of images WITH the feature"),
-        "bar_impact": message_figure(text, IMPACT_HEIGHT, "Impact on CTR (with − without)"),
-        "bar_without": message_figure(text, BAR_HEIGHT,
-                                      "Average CTR of images WITHOUT the feature"),
+        "scatter": message_figure(text, SCATTER_HEIGHT, scatter_title(look)),
+        "bar_with": message_figure(text, BAR_HEIGHT, mean_title("with", look)),
+        "bar_impact": message_figure(text, IMPACT_HEIGHT, impact_title(look)),
+        "bar_without": message_figure(text, BAR_HEIGHT, mean_title("without", look)),
     }
 
 

@@ -54,7 +54,8 @@ def status(s: dict) -> list:
         _item("build", f"#{s['build_id']} · {build}"
               + (" (current)" if s["build_id"] == s.get("current_build_id") else " (pinned)")),
         _item("images", f"{s['images']:,}"),
-        _item("without CTR", f"{s['images_without_ctr']:,}"),
+        *([_item("outcome", s["outcome_name"])] if s.get("outcome", "ctr") != "ctr" else []),
+        _item(f"without {s.get('outcome_name', 'CTR')}", f"{s['images_without_ctr']:,}"),
         _item("features shown",
               f"{s['features_shown']:,} of {s['features_in_range']:,}"
               + (f" ({s['features_hidden']:,} hidden by top-K)" if s["features_hidden"] else "")
@@ -84,7 +85,7 @@ def sample_note(s: dict) -> str:
         return (f"Showing {s['points_shown']:,} of {s['points_total']:,} points: a fixed sample "
                 "per feature (the same images in every feature). Bars and table use all data.")
     return (f"{s['points_total']:,} points: one point per (image, feature) pair, for each "
-            "image with a CTR and each feature present in it.")
+            f"image with {s.get('outcome_name', 'a CTR')} and each feature present in it.")
 
 
 def build_notice(s: dict) -> list:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from data.domain.filters import (ALL_FEATURES, CURRENT, DEFAULT_MIN_GROUP, DEFAULT_RANK,
-                                 DEFAULT_TOP_K, DEFAULT_WEIGHT, RANKS, SORTS, WEIGHTS)
+from data.domain.filters import (ALL_FEATURES, CURRENT, DEFAULT_MIN_GROUP, DEFAULT_OUTCOME,
+                                 DEFAULT_RANK, DEFAULT_TOP_K, DEFAULT_WEIGHT, OUTCOMES, RANKS,
+                                 SORTS, WEIGHTS)
 from layouts.dashboard.ids import ids
 
 TOP_K_CHOICES = (10, 20, 30, 50, 100, 200)
@@ -46,6 +47,17 @@ def filters() -> dbc.Card:
                     tooltip={"placement": "bottom", "always_visible": False},
                     allow_direct_input=True)),
                 html.Small(id=ids.THRESHOLD_NOTE, className="text-muted"),
+                html.Div([
+                    html.Span("Outcome", id=ids.OUTCOME + "-label",
+                              className="form-label small fw-semibold me-2"),
+                    html.Div(dbc.RadioItems(id=ids.OUTCOME, value=DEFAULT_OUTCOME, inline=True,
+                                            name=ids.OUTCOME,
+                                            options=[{"label": text, "value": key}
+                                                     for key, text in OUTCOMES.items()],
+                                            className="small"),
+                             role="radiogroup", className="d-inline-block",
+                             **{"aria-labelledby": ids.OUTCOME + "-label"}),
+                ], className="mt-1"),
             ], lg=4),
             dbc.Col([
                 _field("Sparsity: keep features present in (% of images)", dcc.RangeSlider(

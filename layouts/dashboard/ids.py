@@ -44,6 +44,7 @@ class ids:  # noqa: N801 - used as a namespace: ids.SCATTER
     PINNED = "pinned-features"
     EXCLUDED = "excluded-features"
     THRESHOLD_NOTE = "confidence-note"
+    OUTCOME = "outcome"  # what y_i is: ctr | score | strength (data/domain/filters.py OUTCOMES)
     SPARSITY_NOTE = "sparsity-note"
     SAMPLE_NOTE = "scatter-sample-note"
     GUIDE = "empty-guide"
