@@ -129,3 +129,16 @@ class AuditRecord(Base):
     build_label: Mapped[str | None] = mapped_column(String(200), nullable=True)
     status: Mapped[int] = mapped_column(Integer)
     counts: Mapped[str] = mapped_column(Text)  # JSON object, e.g. {"images": 659, "features": 40}
+
+
+class ReadGrant(Base):
+    """A person may read a business (READ_ACCESS=granted; `python cli.py grant`). The business
+    need not exist yet: a grant can precede its first build."""
+
+    __tablename__ = "read_grant"
+    __table_args__ = (UniqueConstraint("person", "business", name="uq_read_grant"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person: Mapped[str] = mapped_column(String(100))
+    business: Mapped[str] = mapped_column(Text)
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
