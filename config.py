@@ -113,8 +113,10 @@ class Settings:
     # Host names browsers' writes may carry (DNS rebinding). None: the loopback names while no
     # token exists, any host once tokens are configured (api/hosts.py).
     allowed_hosts: tuple[str, ...] | None = env("ALLOWED_HOSTS", _hosts, default=None)
-    # largest Dash callback request body (the page's own requests; measured in docs/people.md)
-    max_callback_bytes: int = env("MAX_CALLBACK_BYTES", int, default=1024 * 1024)
+    # largest Dash callback request body: the largest the page sends is the table's CSV
+    # download (its rows twice, ~0.6 KB per feature: 259 KB for the demo's 442 features), so
+    # 4 MiB fits ~7,000 features (docs/people.md "Callback bodies")
+    max_callback_bytes: int = env("MAX_CALLBACK_BYTES", int, default=4 * 1024 * 1024)
     # "open": anyone who reaches the server reads everything; "granted": people read the
     # businesses granted to them (cli.py grant), API reads need a token of the business
     read_access: str = env("READ_ACCESS", _read_access, default="open")

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import html
+import io
 
 import dash
 from flask import Response, request
@@ -55,15 +56,18 @@ def install(app: dash.Dash) -> None:
 
     @server.before_request
     def _cap_callback_body():
-        # Dash reads the whole body with request.get_json(); refuse a large one unread, and
-        # make the stream stop a chunked one (no Content-Length) at the limit.
+        # Dash reads the whole body with request.get_json(): refuse a large one unread.
         if request.path != callback_path:
             return None
         limit = services().settings.max_callback_bytes
-        if request.content_length is not None and request.content_length > limit:
-            return Response(f"This request's body is over the {limit:,}-byte limit of the page's "
-                            "callbacks (MAX_CALLBACK_BYTES).", 413, mimetype="text/plain")
-        request.max_content_length = limit
+        if request.content_length is None:  # chunked: read at most the limit, then decide
+            body = read_at_most(request.environ, limit)
+            if body is None:
+                return callback_too_large(limit)
+            request.environ["wsgi.input"] = io.BytesIO(body)
+            request.environ["CONTENT_LENGTH"] = str(len(body))
+        elif request.content_length > limit:
+            return callback_too_large(limit)
         return None
 
     @server.before_request
@@ -89,6 +93,26 @@ def install(app: dash.Dash) -> None:
         resp.headers["Referrer-Policy"] = "same-origin"
         resp.headers["X-Content-Type-Options"] = "nosniff"
         return resp
+
+
+def read_at_most(environ: dict, limit: int) -> bytes | None:
+    """The whole body of a request without Content-Length, or None when it is over `limit`
+    bytes (then no more than limit + 1 bytes were read). Only servers that end such a stream
+    themselves (wsgi.input_terminated: gunicorn, Werkzeug) have one; otherwise it is empty."""
+    if not environ.get("wsgi.input_terminated"):
+        return b""
+    stream, pieces, size = environ["wsgi.input"], [], 0
+    while piece := stream.read(min(1 << 16, limit + 1 - size)):
+        pieces.append(piece)
+        size += len(piece)
+        if size > limit:
+            return None
+    return b"".join(pieces)
+
+
+def callback_too_large(limit: int) -> Response:
+    return Response(f"This request's body is over the {limit:,}-byte limit of the page's "
+                    "callbacks (MAX_CALLBACK_BYTES).", 413, mimetype="text/plain")
 
 
 def refused_page(message: str) -> Response:
