@@ -312,3 +312,29 @@ def test_the_command_line_prints_an_embed_link_the_server_accepts(company):
                               "--image-source", "pics"], cwd=REPO_ROOT, env=env,
                              capture_output=True, text=True, timeout=120)
     assert unknown.returncode != 0 and "no image source" in unknown.stderr
+
+
+# ----------------------------------------------------------------------------- headers
+
+
+def test_every_response_carries_the_policy_referrer_and_nosniff_headers(laptop):
+    dep = find_callback(laptop.base_url, "scatter.figure")
+    responses = {
+        "page": requests.get(laptop.base_url, timeout=30),
+        "asset": requests.get(laptop.url("assets/page.js"), timeout=30),
+        "layout": requests.get(laptop.url("_dash-layout"), timeout=30),
+        "callback": post_callback(laptop.base_url, dep, filters("Hosts")),
+        "api": requests.get(laptop.url("api/v1/health"), timeout=30),
+        "api error": requests.get(laptop.url("api/v1/nope"), timeout=30),
+        "refused write": requests.put(laptop.url("api/v1/features"), data=b"{}",
+                                      headers={"Host": "rebind.attacker.example", **JSON},
+                                      timeout=30),
+    }
+    for what, resp in responses.items():
+        assert resp.headers["Referrer-Policy"] == "same-origin", what
+        assert resp.headers["X-Content-Type-Options"] == "nosniff", what
+        policy = dict(d.strip().split(" ", 1)
+                      for d in resp.headers["Content-Security-Policy"].split(";"))
+        assert policy["object-src"] == "'none'" and policy["base-uri"] == "'self'", what
+        assert policy["frame-ancestors"] == "'self'", what
+        assert "'unsafe-inline'" not in policy["script-src"], what
