@@ -49,6 +49,33 @@ def _optional(value: str) -> str | None:
     return value or None
 
 
+def _hosts(value: str) -> tuple[str, ...]:
+    """ALLOWED_HOSTS: names (any port), name:port, .example.com (and its subdomains) or *."""
+    return tuple(h.strip().lower() for h in value.split(",") if h.strip())
+
+
+READ_ACCESS_MODES = ("open", "granted")
+
+
+def _read_access(value: str) -> str:
+    mode = value.strip().lower()
+    if mode not in READ_ACCESS_MODES:
+        raise ValueError(f"READ_ACCESS must be one of {', '.join(READ_ACCESS_MODES)}, "
+                         f"not {value!r}")
+    return mode
+
+
+MIN_EMBED_SECRET = 32  # characters: an HS256 key much shorter than its hash can be guessed offline
+
+
+def _embed_secret(value: str) -> str:
+    secret = value.strip()
+    if len(secret) < MIN_EMBED_SECRET:
+        raise ValueError(f"EMBED_SECRET must be at least {MIN_EMBED_SECRET} characters (e.g. "
+                         "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`)")
+    return secret
+
+
 def env(name: str, parse=str, **kwargs):
     """A Settings field read from the environment variable `name` with `parse` (an unset or
     empty variable keeps the default)."""
@@ -83,6 +110,18 @@ class Settings:
     trusted_user_header: str | None = env("TRUSTED_USER_HEADER", _optional, default=None)
     # addresses or CIDRs of the proxies in front of the app, comma-separated
     trusted_proxies: tuple = env("TRUSTED_PROXIES", _networks, default=_networks("127.0.0.1/8,::1"))
+    # Host names browsers' writes may carry (DNS rebinding). None: the loopback names while no
+    # token exists, any host once tokens are configured (api/hosts.py).
+    allowed_hosts: tuple[str, ...] | None = env("ALLOWED_HOSTS", _hosts, default=None)
+    # largest Dash callback request body: the largest the page sends is the table's CSV
+    # download (its rows twice, ~0.6 KB per feature: 259 KB for the demo's 442 features), so
+    # 4 MiB fits ~7,000 features (docs/people.md "Callback bodies")
+    max_callback_bytes: int = env("MAX_CALLBACK_BYTES", int, default=4 * 1024 * 1024)
+    # "open": anyone who reaches the server reads everything; "granted": people read the
+    # businesses granted to them (cli.py grant), API reads need a token of the business
+    read_access: str = env("READ_ACCESS", _read_access, default="open")
+    # HS256 key of signed embed links (cli.py embed-url); unset: signed links are refused
+    embed_secret: str | None = env("EMBED_SECRET", _embed_secret, default=None, repr=False)
 
     @classmethod
     def from_env(cls, environ: os._Environ | dict | None = None) -> "Settings":

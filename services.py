@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from config import Settings
+from data.people.access import GuardedCache, ReadScope
 from data.people.ratelimit import RateLimiter
 from data.storage.cache import DatasetCache
 from data.storage.judgement_cache import JudgementCache
@@ -15,11 +17,14 @@ from data.storage.store import Store
 @dataclass
 class Services:
     """Configuration, the store, the cached datasets, the per-worker write rate limiter, and
-    people's judgements (their store and the cached statistics made from them)."""
+    people's judgements (their store and the cached statistics made from them).
+
+    `cache` is the one way routes and callbacks read business data: it checks the current
+    request's read scope (data/people/access.py) before every dataset, list or lookup."""
 
     settings: Settings
     store: Store
-    cache: DatasetCache
+    cache: GuardedCache
     limiter: RateLimiter = field(default=None)  # type: ignore[assignment]  # built from settings
     judgements: JudgementStore = field(default=None)  # type: ignore[assignment]  # over store
     scores: JudgementCache = field(default=None)  # type: ignore[assignment]
@@ -34,6 +39,7 @@ class Services:
             self.scores = JudgementCache(self.judgements)
 
     @classmethod
-    def build(cls, settings: Settings, store: Store) -> "Services":
-        """The services over `store`, with a fresh cache."""
-        return cls(settings, store, DatasetCache(store))
+    def build(cls, settings: Settings, store: Store,
+              scope: Callable[[], ReadScope] = ReadScope.everything) -> "Services":
+        """The services over `store`, with a fresh cache that reads what `scope()` allows."""
+        return cls(settings, store, GuardedCache(DatasetCache(store), store, scope))

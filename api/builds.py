@@ -105,7 +105,8 @@ def put_image_source():
 
 @builds.route("/datasets", methods=["GET"], strict_slashes=False)
 def get_datasets():
-    return json_response({"businesses": services().store.datasets()})
+    """What this caller may read (READ_ACCESS=granted: its token's business)."""
+    return json_response({"businesses": services().cache.datasets()})
 
 
 @builds.route("/features", methods=["GET"], strict_slashes=False)

@@ -42,7 +42,9 @@ WRITE_HEADERS = [
 ]
 ERRORS = {str(code): _ref(f"responses/Error{code}")
           for code in (400, 401, 403, 413, 415, 422, 429)}
-READ_ERRORS = {"400": _ref("responses/Error400"), "404": _ref("responses/Error404"),
+# 401 and 403 only with READ_ACCESS=granted (a token of the business; docs/people.md).
+READ_ERRORS = {"400": _ref("responses/Error400"), "401": _ref("responses/Error401"),
+               "403": _ref("responses/Error403"), "404": _ref("responses/Error404"),
                "422": _ref("responses/Error422")}
 
 IMAGE_NAME = {"type": "string", "minLength": 1, "pattern": "^[^\\x00]+$"}
@@ -204,8 +206,10 @@ def _similar() -> dict:
 
 
 def _datasets() -> dict:
-    return {"get": {"summary": "Every business, its image sources and builds.",
-                    "responses": {"200": _json_response("Datasets.")}}}
+    return {"get": {"summary": "Every business, its image sources and builds (READ_ACCESS="
+                               "granted: those the token may read).",
+                    "responses": {"200": _json_response("Datasets."),
+                                  "401": _ref("responses/Error401")}}}
 
 
 def _audit() -> dict:
@@ -251,7 +255,9 @@ PATHS = {
 
 _ERROR_TEXTS = ((400, "Bad request (malformed JSON, missing identity, ...)."),
                 (401, "Missing, unknown or revoked token; bad signature."),
-                (403, "The token may not write this business."),
+                (403, "The token may not write (or, READ_ACCESS=granted, read) this business "
+                      "(the same answer whether or not it exists); a write naming a host not "
+                      "in ALLOWED_HOSTS."),
                 (404, "No such dataset, build or route."),
                 (413, "Body (or decompressed body) over the limit."),
                 (415, "Unsupported Content-Type or Content-Encoding."),

@@ -53,6 +53,16 @@ def shell(pages: tuple[Page, ...], prefix: str, page: Page | None, content,
     ])
 
 
+def embedded(content) -> html.Div:
+    """The document body of a signed embed link: the page alone, no navigation and no name
+    field (the router keeps it on this page: callbacks/shell.py)."""
+    return html.Div([
+        dcc.Location(id=shell_ids.LOCATION, refresh=False),
+        dcc.Store(id=shell_ids.RENDERED, data=""),
+        html.Main(content, id=shell_ids.CONTENT),
+    ], className="embedded-view")
+
+
 def not_found(prefix: str) -> html.Div:
     """The content for a path that is no page."""
     return html.Div([

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dash import Input, Output, no_update
 from flask import request
 
+from api.access import locked_filters
 from config import API_PREFIX
 from data.domain.errors import DomainError
 from data.domain.filters import normalize_filters
@@ -46,7 +47,8 @@ def register(app, services) -> None:
     def render(filters):
         api = _api_url(services.settings.url_prefix)
         token = bool(services.settings.ingest_tokens)
-        business = (filters or {}).get("business")
+        filters = locked_filters(filters or {})  # an embed link's fixed filters win
+        business = filters.get("business")
         if not business:
             return _message(NO_DATA_TEXT, charts.guide(
                 "no_data", NO_DATA_TEXT, commands("no_data", api, None, None, token)),
@@ -54,7 +56,7 @@ def register(app, services) -> None:
         try:
             ds = services.cache.get(business, filters.get("image_source"), filters.get("build"))
         except DomainError as exc:
-            kind = "no_build" if exc.code == "no_build" else "unknown"
+            kind = exc.code if exc.code in ("no_build", "not_readable") else "unknown"
             return _message(exc.message, charts.guide(
                 kind, exc.message, commands(kind, api, business, filters.get("image_source"),
                                             token)), exc.message)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dash import Input, Output, State, no_update
 
+from api.access import locked_filters
 from data.domain.errors import DomainError
 from figures.dashboard.detail import image_detail
 from data.domain.filters import normalize_filters
@@ -32,7 +33,7 @@ def register(app, services) -> None:
         if not 0 <= image < ds.matrix.n_images:
             return True, detail.message("That point belongs to a build no longer on screen; "
                                         "click it again after the page refreshes."), None
-        threshold = normalize_filters(filters)["threshold"]
+        threshold = normalize_filters(locked_filters(filters))["threshold"]
         board = services.scores.scoreboard(ds.source)
         return True, detail.body(image_detail(ds, image, board), threshold, ds.build.id), None
 

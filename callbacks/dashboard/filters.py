@@ -7,6 +7,7 @@ import math
 
 from dash import Input, Output, State, no_update
 
+from api.access import locked_filters
 from data.domain.errors import DomainError
 from data.domain.filters import ALL_FEATURES, normalize_filters, parse_query, query_string
 from layouts.dashboard.controls import top_k_options
@@ -68,7 +69,7 @@ def register(app, services) -> None:
         options = [{"label": n, "value": n} for n in names]
         out.update(pinned_options=options, excluded_options=options)
         if not restored:
-            asked = parse_query(search)
+            asked = locked_filters(parse_query(search))  # an embed link's fixed filters win
             out.update(threshold=asked["threshold"], sparsity=[asked["min_pct"], asked["max_pct"]],
                        top_k_options=top_k_options(asked["top_k"]),
                        top_k=ALL_FEATURES if asked["top_k"] is None else asked["top_k"],

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dash import Input, Output, State, no_update
 
+from data.domain.errors import DomainError
+
 from layouts.dashboard.ids import ids
 
 
@@ -28,6 +30,7 @@ def change_notice(selection: dict, ref, new_build_label: str | None) -> tuple[st
 
 def register(app, services) -> None:
     store = services.store
+    readable = services.cache  # what this request may read (granted mode, embed links)
 
     @app.callback(
         Output(ids.LIVE_VERSION, "data"), Output(ids.LIVE_NOTICE, "children"),
@@ -37,12 +40,15 @@ def register(app, services) -> None:
     )
     def poll(tick, selection):
         if not selection or not selection.get("business"):
-            if store.is_empty():
+            if store.is_empty() or not readable.datasets():
                 return no_update, no_update, no_update, no_update
             return {"tick": tick, "reason": "data"}, "Data arrived.", "success", True
         if not selection.get("image_source"):
             return no_update, no_update, no_update, no_update
-        ref = store.locate(selection["business"], selection["image_source"])
+        try:
+            ref = readable.locate(selection["business"], selection["image_source"])
+        except DomainError:  # not readable (any more)
+            return no_update, no_update, no_update, no_update
         if ref is None or ref.version == selection.get("version"):
             return no_update, no_update, no_update, no_update
         label = None

@@ -119,7 +119,8 @@ def register(app, services) -> None:
         if trigger == ids.UPLOAD_DONE and uploaded:
             business, image_source = uploaded.get("business"), uploaded.get("image_source")
             build = CURRENT
-        sel = resolve_selection(services.store.datasets(), business, image_source, build)
+        # services.cache.datasets(): only what this request may read (granted, embed).
+        sel = resolve_selection(services.cache.datasets(), business, image_source, build)
         return (sel.business_options, _changed(sel.business, shown[0], first),
                 sel.source_options, _changed(sel.image_source, shown[1], first),
                 sel.build_options, _changed(sel.build, shown[2], first),

@@ -30,7 +30,7 @@ def register(app, services) -> None:
     def suggest_names(is_open, business, _done):
         if not is_open:
             return no_update, no_update
-        datasets = services.store.datasets()
+        datasets = services.cache.datasets()
         businesses = [b["business"] for b in datasets]
         sources = [s["image_source"] for b in datasets if b["business"] == (business or "").strip()
                    for s in b["image_sources"]]

@@ -62,3 +62,12 @@ class NotAuthenticated(DomainError):
 
 class NotAllowed(DomainError):
     """Known credentials that may not do this."""
+
+
+class NotReadable(NotAllowed):
+    """The business may not be read by this caller, or does not exist: one answer for both, so
+    that a refusal says nothing about which businesses exist."""
+
+
+class EmbedRefused(NotAllowed):
+    """A signed embed link that is expired, forged, malformed, or not accepted here."""

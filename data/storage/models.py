@@ -165,3 +165,14 @@ class PreferenceVote(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     sent_by: Mapped[str] = mapped_column(String(200))
+class ReadGrant(Base):
+    """A person may read a business (READ_ACCESS=granted; `python cli.py grant`). The business
+    need not exist yet: a grant can precede its first build."""
+
+    __tablename__ = "read_grant"
+    __table_args__ = (UniqueConstraint("person", "business", name="uq_read_grant"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person: Mapped[str] = mapped_column(String(100))
+    business: Mapped[str] = mapped_column(Text)
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

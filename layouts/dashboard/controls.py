@@ -24,7 +24,7 @@ def top_k_options(asked: int | None = None) -> list[dict]:
     return [{"label": str(k), "value": k} for k in ks] + [{"label": "all", "value": ALL_FEATURES}]
 
 
-def selectors() -> html.Div:
+def selectors(hidden: bool = False) -> html.Div:
     """Business → image source → build. Hidden in embed mode (a portal fixes the dataset)."""
     return html.Div(dbc.Row([
         dbc.Col(_field("Business", dcc.Dropdown(id=ids.BUSINESS, clearable=False,
@@ -33,11 +33,13 @@ def selectors() -> html.Div:
                                                     placeholder="No image source yet")), md=4),
         dbc.Col(_field("Build", dcc.Dropdown(id=ids.BUILD, clearable=False, value=CURRENT,
                                              placeholder="No build yet")), md=4),
-    ], className="g-3"), id=ids.SELECTORS_PANEL, className="selectors-panel mb-2")
+    ], className="g-3"), id=ids.SELECTORS_PANEL, className="selectors-panel mb-2", hidden=hidden)
 
 
-def filters() -> dbc.Card:
-    """The analysis controls; their values travel in the URL (data/domain/filters.py)."""
+def filters(locked: tuple[str, ...] = ()) -> dbc.Card:
+    """The analysis controls; their values travel in the URL (data/domain/filters.py).
+    `locked` filters (an embed link's: threshold, min_pct, max_pct) are shown but disabled."""
+    sparsity_locked = "min_pct" in locked or "max_pct" in locked
     return dbc.Card(dbc.CardBody([
         dbc.Row([
             dbc.Col([
@@ -45,7 +47,7 @@ def filters() -> dbc.Card:
                     id=ids.CONFIDENCE, min=0, max=1, step=0.01, value=0,
                     marks={0: "0", 0.5: "0.5", 1: "1"}, updatemode="mouseup",
                     tooltip={"placement": "bottom", "always_visible": False},
-                    allow_direct_input=True)),
+                    allow_direct_input=True, disabled="threshold" in locked)),
                 html.Small(id=ids.THRESHOLD_NOTE, className="text-muted"),
                 html.Div([
                     html.Span("Outcome", id=ids.OUTCOME + "-label",
@@ -64,7 +66,7 @@ def filters() -> dbc.Card:
                     id=ids.SPARSITY, min=0, max=100, step=0.5, value=[0, 100],
                     marks={v: f"{v}%" for v in (0, 25, 50, 75, 100)}, updatemode="mouseup",
                     tooltip={"placement": "bottom", "always_visible": False},
-                    allow_direct_input=True, pushable=0)),
+                    allow_direct_input=True, pushable=0, disabled=sparsity_locked)),
                 html.Small(id=ids.SPARSITY_NOTE, className="text-muted"),
                 html.Small(" · small shares: type them in the boxes, e.g. 0.2 to 5",
                            className="text-muted"),
