@@ -1,16 +1,14 @@
 """The feature table's columns, rows and CSV export: pure, no Dash.
 
 Rows are the features API records (docs/api.md) of the features the page shows; the CSV holds the
-same rows and columns at full precision, in the order the grid shows them.
+same rows and columns at full precision, in the order the grid shows them, written by the same
+function as the API's `format=csv` (data/stats/table_csv.py).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-
 from data.stats.features import STAT_COLUMNS
+from data.stats.table_csv import features_csv, features_csv_filename
 
 # d3-format specifiers (dash-ag-grid ships d3-format) per column; null shows as an em dash.
 # CTRs and impacts show in percent like the charts; the CSV keeps the API's fractions.
@@ -32,8 +30,6 @@ _HEADERS = {
     "p_value": ("p", "Welch two-sided p-value"),
     "q_value": ("q", "Benjamini–Hochberg adjusted p-value over the features shown by the API"),
 }
-# Spreadsheet programs run cells starting with these as formulas; such names get a leading '.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def column_defs() -> list[dict]:
@@ -52,27 +48,10 @@ def column_defs() -> list[dict]:
 
 
 def csv_text(rows: list[dict]) -> str:
-    """The rows as CSV: a header of the API field names, nulls empty, numbers at full precision."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(STAT_COLUMNS)
-    for row in rows:
-        writer.writerow([_csv_cell(name, row.get(name)) for name in STAT_COLUMNS])
-    return out.getvalue()
-
-
-def _csv_cell(name: str, value) -> str:
-    if value is None:
-        return ""
-    if name == "feature":
-        text = str(value)
-        return "'" + text if text.startswith(_FORMULA_START) else text
-    return repr(value) if isinstance(value, float) else str(value)
+    """The rows as CSV, exactly as `GET /api/v1/features?format=csv` gives them."""
+    return features_csv(rows)
 
 
 def csv_filename(business: str, image_source: str, build: int | None, threshold: float) -> str:
     """A file name that says what the export holds, safe on every file system."""
-    parts = [business, image_source, f"build{build}" if build is not None else "current",
-             f"t{threshold:g}"]
-    safe = "_".join(re.sub(r"[^\w.-]+", "-", p, flags=re.UNICODE).strip("-.") or "x" for p in parts)
-    return f"features_{safe[:150]}.csv"
+    return features_csv_filename(business, image_source, build, threshold)
