@@ -12,17 +12,22 @@ from data.storage.store import Store
 
 @dataclass
 class Services:
-    """Configuration, the store, the cached datasets and the per-worker write rate limiter."""
+    """Configuration, the store, the cached datasets, the per-worker write rate limiter and the
+    per-worker limit of failed authentications per client address."""
 
     settings: Settings
     store: Store
     cache: DatasetCache
     limiter: RateLimiter = field(default=None)  # type: ignore[assignment]  # built from settings
+    auth_failures: RateLimiter = field(default=None)  # type: ignore[assignment]  # built from settings
 
     def __post_init__(self):
         if self.limiter is None:
             self.limiter = RateLimiter(self.settings.rate_limit_per_minute,
                                        self.settings.rate_limit_burst)
+        if self.auth_failures is None:
+            self.auth_failures = RateLimiter(self.settings.auth_failures_per_minute,
+                                             self.settings.auth_failures_burst)
 
     @classmethod
     def build(cls, settings: Settings, store: Store) -> "Services":
