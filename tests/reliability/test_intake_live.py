@@ -29,7 +29,7 @@ from data.storage.store import Store
 from figures.dashboard.table import csv_text
 from figures.dashboard.view import render_view
 from tests.reliability.builds import RawRequest
-from tests.support.server import LiveServer
+from tests.support.server import REPO_ROOT, LiveServer
 
 SECRET = "round-two-secret"
 TOKEN = "good-token-round-two"
@@ -285,28 +285,28 @@ def test_a_signed_request_replayed_with_another_build_id_or_image_source_is_401(
     assert (legacy.status_code, legacy.json()["error"]) == (401, "legacy_signature")
 
 
+def _readme_signing_lines() -> str:
+    """The bash block of the README's "Signed requests" section."""
+    readme = (REPO_ROOT / "README.md").read_text()
+    section = readme[readme.index("#### Signed requests"):]
+    return section[section.index("```bash\n") + 8:section.index("```", section.index("```bash") + 7)]
+
+
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
-def test_the_readmes_openssl_line_signs_a_request_the_server_accepts(signed_server, tmp_path):
-    body = tmp_path / "features.json"
-    body.write_bytes(b'{"cover 1.jpg": {"red": 0.9}, "cover 2.jpg": {"dog": 0.4}}')
-    script = (  # the README's lines (section "Signed requests"), as Jenkins' sh step runs them
-        'T=$(date +%s)\n'
-        'SIG=$({ printf \'%s\\n\' "$T" PUT /api/v1/features "$BUSINESS" "$IMAGE_SOURCE" '
-        '"$BUILD_NUMBER"; cat out/features.json; } | openssl dgst -sha256 -hmac '
-        '"$INGEST_SIGNING_SECRET" -r | cut -d\' \' -f1)\n'
-        'echo "t=$T,v1=$SIG"\n')
+def test_the_readmes_openssl_lines_sign_a_request_the_server_accepts(signed_server, tmp_path):
     (tmp_path / "out").mkdir()
-    shutil.move(body, tmp_path / "out" / "features.json")
-    header = subprocess.run(["bash", "-c", script], cwd=tmp_path, capture_output=True, text=True,
-                            check=True, env={"PATH": "/usr/bin:/bin", "BUSINESS": "Apple Music",
-                                             "IMAGE_SOURCE": "album covers",
-                                             "BUILD_NUMBER": "42",
-                                             "INGEST_SIGNING_SECRET": SECRET}).stdout.strip()
-    resp = requests.put(signed_server.url("api/v1/features"),
-                        data=(tmp_path / "out" / "features.json").read_bytes(), timeout=30,
-                        headers={"Business": "Apple Music", "Image-Source": "album covers",
-                                 "Build-Id": "42", "Content-Type": "application/json",
-                                 "X-Signature-256": header})
+    body = b'{"cover 1.jpg": {"red": 0.9}, "cover 2.jpg": {"dog": 0.4}}'
+    (tmp_path / "out" / "features.json").write_bytes(body)
+    printed = subprocess.run(["bash", "-c", _readme_signing_lines()], cwd=tmp_path,
+                             capture_output=True, text=True, check=True,
+                             env={"PATH": "/usr/bin:/bin", "BUSINESS": "Apple Music",
+                                  "IMAGE_SOURCE": "album covers", "BUILD_NUMBER": "42",
+                                  "INGEST_SIGNING_SECRET": SECRET}).stdout.strip()
+    name, _, value = printed.partition(": ")
+    assert name == "X-Signature-256" and value.startswith("t=")
+    resp = requests.put(signed_server.url("api/v1/features"), data=body, timeout=30, headers={
+        "Business": "Apple Music", "Image-Source": "album covers", "Build-Id": "42",
+        "Content-Type": "application/json", name: value})
     assert resp.status_code == 201, resp.text
 
 
