@@ -102,9 +102,15 @@ class Settings:
     # HMAC key of X-Signature-256, never printed
     signing_secret: str | None = env("INGEST_SIGNING_SECRET", _optional, default=None, repr=False)
     require_signature: bool = env("REQUIRE_SIGNATURE", _flag, default=False)
+    # also accept the old body-only `sha256=<hex>` signature, which can be replayed with other
+    # headers (data/people/signatures.py); only while senders move to t=...,v1=...
+    signature_legacy: bool = env("SIGNATURE_LEGACY", _flag, default=False)
     # writes per token per worker; 0 turns the limit off
     rate_limit_per_minute: float = env("RATE_LIMIT_PER_MINUTE", float, default=60.0)
     rate_limit_burst: int = env("RATE_LIMIT_BURST", int, default=30)
+    # wrong or revoked tokens per client address per worker, then 429; 0 turns the limit off
+    auth_failures_per_minute: float = env("AUTH_FAILURES_PER_MINUTE", float, default=20.0)
+    auth_failures_burst: int = env("AUTH_FAILURES_BURST", int, default=10)
     # the header a single-sign-on proxy sets to the person's name (e.g. X-Forwarded-User);
     # believed only from TRUSTED_PROXIES. Unset: people type their name once (a cookie).
     trusted_user_header: str | None = env("TRUSTED_USER_HEADER", _optional, default=None)

@@ -16,8 +16,9 @@ from data.storage.store import Store
 
 @dataclass
 class Services:
-    """Configuration, the store, the cached datasets, the per-worker write rate limiter, and
-    people's judgements (their store and the cached statistics made from them).
+    """Configuration, the store, the cached datasets, the per-worker write rate limiter, the
+    per-worker limit of failed authentications per client address, and people's judgements
+    (their store and the cached statistics made from them).
 
     `cache` is the one way routes and callbacks read business data: it checks the current
     request's read scope (data/people/access.py) before every dataset, list or lookup."""
@@ -28,6 +29,7 @@ class Services:
     limiter: RateLimiter = field(default=None)  # type: ignore[assignment]  # built from settings
     judgements: JudgementStore = field(default=None)  # type: ignore[assignment]  # over store
     scores: JudgementCache = field(default=None)  # type: ignore[assignment]
+    auth_failures: RateLimiter = field(default=None)  # type: ignore[assignment]  # built from settings
 
     def __post_init__(self):
         if self.limiter is None:
@@ -37,6 +39,9 @@ class Services:
             self.judgements = JudgementStore(self.store)
         if self.scores is None:
             self.scores = JudgementCache(self.judgements)
+        if self.auth_failures is None:
+            self.auth_failures = RateLimiter(self.settings.auth_failures_per_minute,
+                                             self.settings.auth_failures_burst)
 
     @classmethod
     def build(cls, settings: Settings, store: Store,

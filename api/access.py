@@ -13,8 +13,13 @@ from config import API_PREFIX
 from data.people.access import ReadScope, refused
 from data.people.grants import granted_businesses
 from data.people.ratelimit import retry_after_header
+from data.domain.errors import NotAuthenticated
 from data.people.tokens import Principal, authenticate, has_stored_tokens, require_business
 from services import Services
+
+# Wrong credentials, which count against the client address (a missing token is a sender's
+# configuration mistake, answered with its 401 every time).
+_FAILURES = frozenset({"invalid_token", "revoked_token"})
 
 
 def services() -> Services:
@@ -29,7 +34,9 @@ def tokens_configured(svc: Services) -> bool:
 
 def authorize() -> Principal:
     """Who sends this write (or audit read). While no token exists at all (INGEST_TOKENS or
-    `cli.py token create`), loopback clients write without one; otherwise a valid token."""
+    `cli.py token create`), loopback clients write without one; otherwise a valid token. Past
+    AUTH_FAILURES_PER_MINUTE wrong tokens from one address, that address gets 429 until its
+    budget refills, whatever it sends; other addresses are not affected."""
     svc = services()
     if not tokens_configured(svc):
         if is_loopback(request.remote_addr):
@@ -37,8 +44,21 @@ def authorize() -> Principal:
         raise ApiError(403, "writes_disabled",
                        "This server accepts writes from its own machine only, because no "
                        "INGEST_TOKENS are configured. Ask its operator for a token.")
-    return authenticate(svc.store.engine, svc.settings.ingest_tokens,
-                        request.headers.get("Authorization"))
+    address = request.remote_addr or "unknown"
+    wait = svc.auth_failures.wait(address)
+    if wait > 0:  # refused unchecked: a guess that is never checked cannot succeed
+        raise ApiError(429, "too_many_failed_authentications",
+                       f"Too many wrong tokens from {address}; retry after "
+                       f"{retry_after_header(wait)} s (the Retry-After header) with a valid "
+                       "token.", [{"retry_after_seconds": round(wait, 2)}],
+                       headers={"Retry-After": retry_after_header(wait)})
+    try:
+        return authenticate(svc.store.engine, svc.settings.ingest_tokens,
+                            request.headers.get("Authorization"))
+    except NotAuthenticated as exc:
+        if exc.code in _FAILURES:
+            svc.auth_failures.take(address)
+        raise
 
 
 def admit(principal: Principal, business: str) -> None:

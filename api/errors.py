@@ -8,9 +8,9 @@ from __future__ import annotations
 import orjson
 from flask import Response
 
-from data.domain.errors import (DomainError, IdempotencyConflict, InvalidPayload, MalformedBody,
-                                MissingDataset, NoBuild, NotAllowed, NotAuthenticated,
-                                UnknownBuild, UnknownDataset, UnknownImage)
+from data.domain.errors import (BodyTooLarge, DomainError, IdempotencyConflict, InvalidPayload,
+                                MalformedBody, MissingDataset, NoBuild, NotAllowed,
+                                NotAuthenticated, UnknownBuild, UnknownDataset, UnknownImage)
 
 # The status code of each domain error class (the first match along the class's MRO).
 STATUS_OF = {
@@ -22,6 +22,7 @@ STATUS_OF = {
     NoBuild: 404,
     UnknownBuild: 404,
     UnknownImage: 404,
+    BodyTooLarge: 413,
     InvalidPayload: 422,
     IdempotencyConflict: 422,
 }

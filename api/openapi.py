@@ -32,13 +32,15 @@ IDENTITY = [
               NAME), "required": True},
 ]
 WRITE_HEADERS = [
-    _header("Idempotency-Key", "Same key and body: the first answer again; other body: 422.",
-            maxLength=200),
+    _header("Idempotency-Key", "Per business and image source. Same key and request: the first "
+                               "answer again; another request: 422.", maxLength=200),
     _header("Content-Encoding", "gzip or identity (decompressed size is capped too).",
             enum=["gzip", "identity"]),
-    _header("X-Signature-256", "sha256=<hex HMAC-SHA256 of the body as sent>, with the server's "
-                               "INGEST_SIGNING_SECRET. Must verify when sent; REQUIRE_SIGNATURE "
-                               "makes it mandatory."),
+    _header("X-Signature-256", "t=<unix seconds>,v1=<hex HMAC-SHA256 with INGEST_SIGNING_SECRET "
+                               "of the lines t, method, path, business, image source, Build-Id, "
+                               "then the body as sent> (docs/api.md). Within 5 minutes of the "
+                               "server's clock. Must verify when sent; REQUIRE_SIGNATURE makes "
+                               "it mandatory."),
 ]
 ERRORS = {str(code): _ref(f"responses/Error{code}")
           for code in (400, 401, 403, 413, 415, 422, 429)}
@@ -113,8 +115,17 @@ def _features() -> dict:
                     _query("build", "Build id or 'current'.", {"type": "string"}),
                     _query("outcome", "What y_i is: CTR (default), people's mean score, or "
                                       "their Bradley–Terry strength.",
-                           {"type": "string", "enum": ["ctr", "score", "strength"]})],
-                "responses": {"200": _json_response("Statistics.", _ref("schemas/Stats")),
+                           {"type": "string", "enum": ["ctr", "score", "strength"]}),
+                    _query("weight", "images (default: each image once) or impressions (pooled "
+                                     "CTR).", {"type": "string", "enum": ["images", "impressions"]}),
+                    _query("adjust", "1 adds the adjusted impact (OLS, HC3).",
+                           {"type": "string", "enum": ["0", "1"]}),
+                    _query("format", "json (default) or csv: the same rows as the page's CSV "
+                                     "download.", {"type": "string", "enum": ["json", "csv"]})],
+                "responses": {"200": {
+                    "description": "Statistics (format=csv: the rows as CSV).",
+                    "content": {"application/json": {"schema": _ref("schemas/Stats")},
+                                "text/csv": {"schema": {"type": "string"}}}},
                               **READ_ERRORS}},
     }
 
@@ -253,16 +264,20 @@ PATHS = {
     "/openapi.json": _openapi,
 }
 
-_ERROR_TEXTS = ((400, "Bad request (malformed JSON, missing identity, ...)."),
-                (401, "Missing, unknown or revoked token; bad signature."),
+_ERROR_TEXTS = ((400, "Bad request (malformed JSON, a body that is not UTF-8 or not whole gzip, "
+                      "a body shorter than its Content-Length, missing or conflicting identity, "
+                      "...)."),
+                (401, "Missing, unknown or revoked token; bad, stale or legacy signature."),
                 (403, "The token may not write (or, READ_ACCESS=granted, read) this business "
                       "(the same answer whether or not it exists); a write naming a host not "
                       "in ALLOWED_HOSTS."),
                 (404, "No such dataset, build or route."),
                 (413, "Body (or decompressed body) over the limit."),
-                (415, "Unsupported Content-Type or Content-Encoding."),
-                (422, "Valid JSON of the wrong shape; Idempotency-Key reuse."),
-                (429, "Rate limit; see Retry-After."),
+                (415, "Unsupported Content-Type, charset or Content-Encoding."),
+                (422, "Valid JSON of the wrong shape, a repeated key, a NUL; Idempotency-Key "
+                      "reuse."),
+                (429, "Rate limit, or too many wrong tokens from this address; see "
+                      "Retry-After."),
                 (503, "The database does not answer."))
 
 

@@ -28,6 +28,10 @@ class MalformedBody(DomainError):
     """The body cannot be decoded at all (not JSON, not CSV, broken compression)."""
 
 
+class BodyTooLarge(DomainError):
+    """The body, as sent or once decompressed, is over the size limit of its route."""
+
+
 class InvalidPayload(DomainError):
     """The body decodes but says something unusable (wrong shape, bad values); nothing stored."""
 

@@ -7,10 +7,11 @@ from pathlib import Path
 from data.demo import DEMO_BUSINESS, DEMO_IMAGE_SOURCE, generate_demo
 from data.demo_judgements import generate_judgements
 from data.domain.matrix import matrix_from_table
-from data.payloads.features import validate_features
+from data.payloads.charset import decode_text
+from data.payloads.features import features_from_json, validate_features
 from data.payloads.judgements import validate_ratings_json, validate_votes_json
-from data.payloads.json_body import parse_json
-from data.payloads.metrics import MetricRow, validate_metrics_csv, validate_metrics_json
+from data.payloads.metrics import (MetricRow, metrics_from_json, validate_metrics_csv,
+                                   validate_metrics_json)
 from data.storage.judgements import JudgementStore
 from data.storage.store import Store, WriteResult
 
@@ -39,10 +40,10 @@ def read_metrics_file(path: Path) -> list[MetricRow]:
     """Metrics from a .csv file (header image,impressions,clicks or image,ctr) or a JSON file."""
     raw = path.read_bytes()
     if path.suffix.lower() == ".csv":
-        return validate_metrics_csv(raw.decode("utf-8-sig"))
-    return validate_metrics_json(parse_json(raw))
+        return validate_metrics_csv(decode_text(raw, "utf-8"))
+    return metrics_from_json(raw)
 
 
 def read_features_bytes(raw: bytes):
     """A validated, canonical build matrix from a features JSON body."""
-    return matrix_from_table(validate_features(parse_json(raw)))
+    return matrix_from_table(features_from_json(raw))

@@ -90,6 +90,8 @@ class IdempotencyRecord(Base):
 
     __tablename__ = "idempotency_record"
 
+    # "s1:" + sha256 of (business, image source, Idempotency-Key): keys are per image source
+    # (Idempotency.record_key); rows written before that hold the bare key and no longer match.
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     route: Mapped[str] = mapped_column(String(100))
     request_hash: Mapped[str] = mapped_column(String(64))

@@ -34,11 +34,17 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Idempotency:
-    """An Idempotency-Key and what it was sent with."""
+    """An Idempotency-Key and what it was sent with. A key belongs to one business and image
+    source: the same key sent for another is another key (`record_key`)."""
 
     key: str
     route: str
     request_hash: str
+
+    def record_key(self, business: str, image_source: str) -> str:
+        """The IdempotencyRecord key: a hash of business, image source and key, so one
+        business's keys never meet another's (and the stored key reveals none of them)."""
+        return "s1:" + request_hash(business, image_source, self.key)
 
 
 @dataclass(frozen=True)
@@ -178,8 +184,10 @@ class Store(StoreReads):
             try:
                 with Session(self._writer, expire_on_commit=False) as s, s.begin():
                     self._restore_autocheckpoint(s)
+                    record_key = None
                     if idempotency is not None:
-                        replay = self._replay(s, idempotency)
+                        record_key = idempotency.record_key(business, image_source)
+                        replay = self._replay(s, idempotency, record_key)
                         if replay is not None:
                             return replay
                     src = self._lock_source(s, business, image_source, is_demo)
@@ -187,7 +195,7 @@ class Store(StoreReads):
                     if audit is not None:
                         record_write(s, audit, business, image_source, result.created, result.body)
                     if idempotency is not None:
-                        s.add(IdempotencyRecord(key=idempotency.key, route=idempotency.route,
+                        s.add(IdempotencyRecord(key=record_key, route=idempotency.route,
                                                 request_hash=idempotency.request_hash,
                                                 status=int(result.created),
                                                 response=orjson.dumps(result.body).decode()))
@@ -227,15 +235,16 @@ class Store(StoreReads):
         threading.Thread(target=run, daemon=True, name="wal-checkpoint").start()
 
     @staticmethod
-    def _replay(s: Session, idem: Idempotency) -> WriteResult | None:
-        rec = s.get(IdempotencyRecord, idem.key)
+    def _replay(s: Session, idem: Idempotency, record_key: str) -> WriteResult | None:
+        rec = s.get(IdempotencyRecord, record_key)
         if rec is None:
             return None
         if rec.route != idem.route or rec.request_hash != idem.request_hash:
             raise IdempotencyConflict(
                 "idempotency_key_reused",
-                "This Idempotency-Key was already used with a different request. Use a new key "
-                "for a new body (e.g. include the Jenkins build number).",
+                "This Idempotency-Key was already used for this business and image source with a "
+                "different request. Use a new key for a new body (e.g. include the Jenkins build "
+                "number).",
                 [{"idempotency_key": idem.key, "first_used_at": iso(rec.created_at)}])
         # The first result's body (same build), as "not created": nothing is created now
         # (an idempotent repeat answers like an unchanged build).

@@ -6,12 +6,8 @@ same rows and columns at full precision, in the order the grid shows them.
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-
-from data.domain.filters import DEFAULT_FILTERS, normalize_filters
 from data.stats.features import STAT_COLUMNS
+from data.stats.table_csv import features_csv, features_csv_filename
 from figures.dashboard.outcome import OutcomeLook, look as outcome_look
 
 # d3-format specifiers (dash-ag-grid ships d3-format) per column; null shows as an em dash.
@@ -45,8 +41,6 @@ _HEADERS = {
 }
 TABLE_COLUMNS = STAT_COLUMNS[:7] + ("lift",) + STAT_COLUMNS[7:] + (
     "adjusted_impact", "adjusted_ci_low", "adjusted_ci_high", "adjusted_p_value", "adjusted_note")
-# Spreadsheet programs run cells starting with these as formulas; such names get a leading '.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 # Formats of the outcome columns (means; differences) when the outcome is people's judgement.
@@ -90,40 +84,11 @@ def column_defs(look: OutcomeLook | None = None) -> list[dict]:
 
 
 def csv_text(rows: list[dict]) -> str:
-    """The rows as CSV: a header of the API field names, nulls empty, numbers at full precision."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(STAT_COLUMNS)
-    for row in rows:
-        writer.writerow([_csv_cell(name, row.get(name)) for name in STAT_COLUMNS])
-    return out.getvalue()
-
-
-def _csv_cell(name: str, value) -> str:
-    if value is None:
-        return ""
-    if name == "feature":
-        text = str(value)
-        return "'" + text if text.startswith(_FORMULA_START) else text
-    return repr(value) if isinstance(value, float) else str(value)
+    """The rows as CSV: the same bytes as the API's `format=csv` for these rows."""
+    return features_csv(rows)
 
 
 def csv_filename(business: str, image_source: str, build: int | None, threshold: float,
                  filters: dict | None = None) -> str:
-    """A file name that says what the export holds (every filter that is not at its default),
-    safe on every file system."""
-    f = normalize_filters({**(filters or {}), "threshold": threshold})
-    parts = [business, image_source, f"build{build}" if build is not None else "current",
-             f"t{threshold:g}"]
-    if (f["min_pct"], f["max_pct"]) != (DEFAULT_FILTERS["min_pct"], DEFAULT_FILTERS["max_pct"]):
-        parts.append(f"prev{f['min_pct']:g}-{f['max_pct']:g}pct")
-    if f["top_k"] != DEFAULT_FILTERS["top_k"]:
-        parts.append("all" if f["top_k"] is None else f"top{f['top_k']}")
-    for key in ("sort", "rank", "weight"):
-        if f[key] != DEFAULT_FILTERS[key]:
-            parts.append(f"{key}-{f[key]}")
-    if f["min_group"] != DEFAULT_FILTERS["min_group"]:
-        parts.append(f"min{f['min_group']}")
-    parts += [f"pin-{p}" for p in f["pinned"]] + [f"excl-{p}" for p in f["excluded"]]
-    safe = "_".join(re.sub(r"[^\w.-]+", "-", p, flags=re.UNICODE).strip("-.") or "x" for p in parts)
-    return f"features_{safe[:180]}.csv"
+    """A file name that says what the export holds (data/stats/table_csv.py)."""
+    return features_csv_filename(business, image_source, build, threshold, filters)
