@@ -12,7 +12,8 @@ through PUT /api/v1/ratings and /preferences. Then, per line, the median over --
   JSON), and again with nothing new (served from the per-worker cache);
 - GET /features?outcome=strength after a new vote and cached;
 - GET /similar (k=12) on a cached build.
-The machine is shared: read the numbers with the load average printed at the end.
+Each line gives wall time (what a client waits) and the server worker's CPU time for the same
+request (from /proc: steadier than wall time on a shared machine).
 """
 
 from __future__ import annotations
@@ -64,16 +65,29 @@ def put(srv: LiveServer, route: str, body) -> dict:
     return r.json()
 
 
-def get(srv: LiveServer, route: str, **params) -> tuple[float, int]:
-    t = time.perf_counter()
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of the processes so far (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def get(srv: LiveServer, route: str, **params) -> tuple[float, float, int]:
+    """(wall seconds, worker CPU seconds, bytes) of one GET."""
+    pids = srv.worker_pids()
+    cpu, t = cpu_seconds(pids), time.perf_counter()
     r = requests.get(srv.url("api/v1/" + route), params={**QUERY, **params}, timeout=900)
     r.raise_for_status()
-    return time.perf_counter() - t, len(r.content)
+    return time.perf_counter() - t, cpu_seconds(pids) - cpu, len(r.content)
 
 
 def new_vote(srv: LiveServer, names: list[str], k: int) -> None:
+    """A vote nobody sent before (a repeat would not be stored, and nothing would change)."""
     put(srv, "preferences", [{"winner": names[k % len(names)],
-                              "others": [names[(k + 1) % len(names)]], "rater": "bench"}])
+                              "others": [names[(k * 7 + 1) % len(names)]],
+                              "rater": f"bench{k}"}])
 
 
 def main() -> None:
@@ -95,28 +109,30 @@ def main() -> None:
         lines = []
 
         def line(label: str, fn) -> None:
-            times, size = [], 0
+            walls, cpus, size = [], [], 0
             for k in range(args.rounds):
-                elapsed, size = fn(k)
-                times.append(elapsed)
-            lines.append((label, statistics.median(times), max(times), size))
+                wall, cpu, size = fn(k)
+                walls.append(wall)
+                cpus.append(cpu)
+            lines.append((label, statistics.median(walls), max(walls), statistics.median(cpus),
+                          size))
 
-        def after_vote(route, **params):
+        def after_vote(route, offset, **params):
             def run(k):
-                new_vote(srv, names, k)
+                new_vote(srv, names, offset + k)
                 return get(srv, route, **params)
             return run
 
-        line("GET /scores after a new vote (recomputed)", after_vote("scores"))
+        line("GET /scores after a new vote (recomputed)", after_vote("scores", 0))
         line("GET /scores, nothing new (cached)", lambda k: get(srv, "scores"))
         line("GET /features?outcome=strength after a new vote",
-             after_vote("features", outcome="strength"))
+             after_vote("features", 1000, outcome="strength"))
         line("GET /features?outcome=strength (cached)",
              lambda k: get(srv, "features", outcome="strength"))
         line("GET /similar k=12", lambda k: get(srv, "similar", image=names[k * 37]))
-    print(f"{'route':<52}{'median s':>10}{'max s':>8}{'bytes':>12}")
-    for label, median, worst, size in lines:
-        print(f"{label:<52}{median:10.3f}{worst:8.3f}{size:12,}")
+    print(f"{'route':<52}{'wall s':>8}{'max s':>8}{'CPU s':>8}{'bytes':>12}")
+    for label, median, worst, cpu, size in lines:
+        print(f"{label:<52}{median:8.3f}{worst:8.3f}{cpu:8.2f}{size:12,}")
     print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 

@@ -14,7 +14,7 @@ from itertools import chain
 import numpy as np
 
 from data.stats.judgements import (bradley_terry, krippendorff_alpha_interval, latest_scores,
-                                   score_summary, vote_counts, votes_to_pairs)
+                                   score_summary)
 
 SCORE_COLUMNS = ("image", "ratings", "mean_score", "score_ci_low", "score_ci_high",
                  "comparisons", "wins", "strength", "strength_ci_low", "strength_ci_high")
@@ -62,8 +62,14 @@ class Scoreboard:
             rec[name] = int(v) if name in _COUNTS else (None if v != v else float(v))
         return rec
 
-    def records(self, images: Iterable[int] | None = None) -> list[dict]:
-        return [self.record(i) for i in (range(len(self.images)) if images is None else images)]
+    def records(self) -> list[dict]:
+        """Every image's row (column by column: ~10x faster than row by row at 10,000)."""
+        columns = [self.images]
+        for name in SCORE_COLUMNS[1:]:
+            values = getattr(self, name).tolist()
+            columns.append([int(v) for v in values] if name in _COUNTS
+                           else [None if v != v else v for v in values])
+        return [dict(zip(SCORE_COLUMNS, row)) for row in zip(*columns)]
 
 
 def scoreboard(image_names: Iterable[str], rating_image: Sequence[str],
@@ -72,8 +78,8 @@ def scoreboard(image_names: Iterable[str], rating_image: Sequence[str],
                key: tuple = ()) -> Scoreboard:
     """The statistics of every image in `image_names` and every image judged.
 
-    Ratings: aligned sequences (image, rater, score 1–10, at as a sortable number), in the order
-    received (on equal `at` the later row counts). Votes: the winner and the others shown.
+    Ratings: aligned sequences (image, rater, score 1–10, and when it was given as any sortable
+    number: on equal values the row given later counts). Votes: the winner and the others.
     """
     images = sorted(set(image_names).union(rating_image, vote_winner,
                                            chain.from_iterable(vote_others)))
@@ -82,19 +88,28 @@ def scoreboard(image_names: Iterable[str], rating_image: Sequence[str],
 
     rater_names = sorted(set(rating_rater))
     rater_code = {name: i for i, name in enumerate(rater_names)}
-    image = np.fromiter((code[x] for x in rating_image), dtype=np.int64, count=len(rating_image))
-    rater = np.fromiter((rater_code[x] for x in rating_rater), dtype=np.int64,
+    image = np.fromiter(map(code.__getitem__, rating_image), dtype=np.int64,
+                        count=len(rating_image))
+    rater = np.fromiter(map(rater_code.__getitem__, rating_rater), dtype=np.int64,
                         count=len(rating_rater))
     image, rater, score = latest_scores(image, rater, np.asarray(rating_score, dtype=float),
                                         np.asarray(rating_at, dtype=float))
     summary = score_summary(n, image, rater, score)
     agreement = krippendorff_alpha_interval(image, rater, score)
 
-    winner = np.fromiter((code[x] for x in vote_winner), dtype=np.int64, count=len(vote_winner))
-    others = [[code[o] for o in row] for row in vote_others]
-    if len(others):
-        comparisons, wins = vote_counts(n, winner, others)
-        winners, losers, vote = votes_to_pairs(winner, others)
+    n_votes = len(vote_winner)
+    if n_votes:
+        winner = np.fromiter(map(code.__getitem__, vote_winner), dtype=np.int64, count=n_votes)
+        # votes_to_pairs and vote_counts, on flat arrays: at 200,000 votes building a list per
+        # vote costs more than the statistics.
+        sizes = np.fromiter(map(len, vote_others), dtype=np.int64, count=n_votes)
+        losers = np.fromiter(map(code.__getitem__, chain.from_iterable(vote_others)),
+                             dtype=np.int64, count=int(sizes.sum()))
+        winners, vote = np.repeat(winner, sizes), np.repeat(np.arange(n_votes), sizes)
+        if np.any(winners == losers):
+            raise ValueError("a vote's winner cannot also be among its others")
+        wins = np.bincount(winner, minlength=n)
+        comparisons = wins + np.bincount(losers, minlength=n)
         strengths = bradley_terry(n, winners, losers, vote)
         strength = (strengths.strength, strengths.strength_ci_low, strengths.strength_ci_high)
     else:
@@ -102,5 +117,5 @@ def scoreboard(image_names: Iterable[str], rating_image: Sequence[str],
         strength = tuple(np.full(n, np.nan) for _ in range(3))
     return Scoreboard(images, summary.ratings, summary.mean_score, summary.score_ci_low,
                       summary.score_ci_high, comparisons, wins, *strength,
-                      raters=len(set(rater.tolist())), votes=len(others), agreement=agreement,
+                      raters=len(set(rater.tolist())), votes=n_votes, agreement=agreement,
                       key=key)

@@ -20,7 +20,7 @@ import numpy as np
 from data.domain.dataset import Dataset, SourceRef
 from data.stats.features import build_index
 from data.stats.scoreboard import Scoreboard, scoreboard
-from data.storage.judgements import JudgementStore
+from data.storage.judgements import JudgementStore, VoteColumns
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,9 @@ class JudgementCache:
         self.judgements = judgements
         self.max_datasets = max_datasets
         self._boards: dict[int, Scoreboard] = {}
+        # Votes are only ever added, and one image source's writes take turns (its row lock), so
+        # ids grow in commit order: each rebuild reads only the votes after the last one read.
+        self._votes: dict[int, VoteColumns] = {}
         self._computing: dict[int, threading.Lock] = {}
         self._datasets: OrderedDict[tuple, Dataset] = OrderedDict()
         self._lock = threading.Lock()
@@ -77,14 +80,30 @@ class JudgementCache:
     def _build(self, ref: SourceRef, key: tuple) -> Scoreboard:
         # Read the votes first: a vote stored between the reads then shows up in the next
         # version's scoreboard, never half in this one.
-        votes = self.judgements.votes(ref.id)
+        votes = self._all_votes(ref.id)
         ratings = self.judgements.ratings(ref.id)
         current = (self.judgements.build_image_names(ref.current_build_id)
                    if ref.current_build_id is not None else ())
         # key: (image source, current build, judgements version, newest vote id read).
-        return scoreboard(current, ratings.image, ratings.rater, ratings.score, ratings.at,
+        return scoreboard(current, ratings.image, ratings.rater, ratings.score, ratings.order,
                           votes.winner, votes.others,
                           key=key + (int(votes.id[-1]) if len(votes.id) else 0,))
+
+    def _all_votes(self, source_id: int) -> VoteColumns:
+        """Every vote of the image source: the ones read before, plus the newer ones."""
+        before = self._votes.get(source_id)
+        newer = self.judgements.votes(source_id, int(before.id[-1]) if before is not None
+                                      and len(before.id) else 0)
+        if before is None:
+            merged = newer
+        elif not len(newer.id):
+            merged = before
+        else:
+            merged = VoteColumns(np.concatenate([before.id, newer.id]),
+                                 before.winner + newer.winner, before.others + newer.others,
+                                 before.rater + newer.rater)
+        self._votes[source_id] = merged
+        return merged
 
     def comparisons_now(self, ref: SourceRef, board: Scoreboard, names: list[str]) -> np.ndarray:
         """Votes each of `names` was shown in: the scoreboard's counts plus the votes stored

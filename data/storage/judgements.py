@@ -39,12 +39,12 @@ _CHUNK = 5000  # rows per INSERT statement, names per IN list
 
 @dataclass(frozen=True)
 class RatingColumns:
-    """Every stored rating of an image source, in the order received (aligned arrays)."""
+    """Every stored rating of an image source, oldest first (aligned arrays)."""
 
     image: list[str]
     rater: list[str]
     score: np.ndarray  # int
-    at: np.ndarray  # float: seconds since 1970 (UTC)
+    order: np.ndarray  # int: position by (at, then the order received): larger is later
 
 
 @dataclass(frozen=True)
@@ -171,27 +171,32 @@ class JudgementStore:
         return int(row[0] or 0), int(row[1] or 0)
 
     def ratings(self, source_id: int) -> RatingColumns:
-        """Every rating of the image source, in the order received."""
-        with Session(self.engine) as s:
-            rows = s.execute(select(Rating.image_name, Rating.rater, Rating.score, Rating.at)
-                             .where(Rating.image_source_id == source_id)
-                             .order_by(Rating.id)).all()
-        return RatingColumns([r[0] for r in rows], [r[1] for r in rows],
-                             np.fromiter((r[2] for r in rows), dtype=np.int64, count=len(rows)),
-                             np.fromiter((_seconds(r[3]) for r in rows), dtype=float,
-                                         count=len(rows)))
+        """Every rating of the image source, oldest `at` first (then in the order received).
+
+        The database sorts, so no time is converted here: at 50,000 ratings reading them is
+        a few tens of milliseconds (Core rows, no ORM objects)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(Rating.image_name, Rating.rater, Rating.score)
+                                .where(Rating.image_source_id == source_id)
+                                .order_by(Rating.at, Rating.id)).all()
+        image, rater, score = (list(c) for c in zip(*rows)) if rows else ([], [], [])
+        return RatingColumns(image, rater, np.asarray(score, dtype=np.int64),
+                             np.arange(len(rows)))
 
     def votes(self, source_id: int, after_id: int = 0) -> VoteColumns:
         """The votes of the image source with an id above `after_id`, in the order received."""
-        with Session(self.engine) as s:
-            rows = s.execute(select(PreferenceVote.id, PreferenceVote.winner,
-                                    PreferenceVote.others, PreferenceVote.rater)
-                             .where(PreferenceVote.image_source_id == source_id,
-                                    PreferenceVote.id > after_id)
-                             .order_by(PreferenceVote.id)).all()
-        return VoteColumns(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
-                           [r[1] for r in rows], [orjson.loads(r[2]) for r in rows],
-                           [r[3] for r in rows])
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(PreferenceVote.id, PreferenceVote.winner,
+                                       PreferenceVote.others, PreferenceVote.rater)
+                                .where(PreferenceVote.image_source_id == source_id,
+                                       PreferenceVote.id > after_id)
+                                .order_by(PreferenceVote.id)).all()
+        if not rows:
+            return VoteColumns(np.zeros(0, dtype=np.int64), [], [], [])
+        ids, winner, others, rater = zip(*rows)
+        # One parse of one JSON array of all the vote's lists: ~10x faster than one per row.
+        return VoteColumns(np.asarray(ids, dtype=np.int64), list(winner),
+                           orjson.loads("[" + ",".join(others) + "]"), list(rater))
 
     def scores_by(self, source_id: int, rater: str) -> dict[str, int]:
         """This rater's latest score of each image they rated."""
@@ -272,10 +277,6 @@ def _utc(ts: datetime) -> datetime:
 def _micros(ts: datetime) -> int:
     ts = _utc(ts)
     return (ts - datetime(1970, 1, 1, tzinfo=timezone.utc)) // _MICROSECOND
-
-
-def _seconds(ts: datetime) -> float:
-    return _utc(ts).timestamp()
 
 
 _MICROSECOND = datetime.resolution
