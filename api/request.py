@@ -198,8 +198,9 @@ def idempotency(route: str, business: str, source: str, body: bytes, label: str 
         raise InvalidPayload("bad_idempotency_key",
                            "Idempotency-Key must be 1 to 200 characters.")
     storable("Idempotency-Key", key, "bad_idempotency_key")
+    charset = (request.mimetype_params.get("charset") or "").lower()  # same bytes, other text
     return Idempotency(key, route, request_hash(route, business, source, label or "",
-                                                media_type(), body))
+                                                media_type(), charset, body))
 
 
 def build_label() -> str | None:

@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from api.access import authorize, services
 from api.errors import error_response, json_response
 from api.openapi import openapi_document
-from api.request import MAX_ID, int_arg, storable
+from api.request import MAX_ID, int_arg, single_arg, storable
 from config import API_PREFIX
 from data.people.tokens import require_business
 from data.storage.audit import audit_records
@@ -38,7 +38,7 @@ def get_audit():
     """Accepted writes, newest first (query: business, limit, before). Needs a write token; a
     business's token reads its own business only."""
     principal = authorize()
-    business = request.args.get("business") or principal.business
+    business = single_arg("business") or principal.business
     if business is not None:
         storable("The business name", business, "bad_name")
         require_business(principal, business)
