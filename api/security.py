@@ -15,7 +15,7 @@ import io
 import dash
 from flask import Response, request
 
-from api.access import is_api_request, services
+from api.access import is_api_request
 from api.embedding import embed_token, request_embed
 from api.hosts import require_allowed_host_for_api
 from data.domain.errors import EmbedRefused
@@ -52,7 +52,7 @@ def install(app: dash.Dash) -> None:
     """Attach the checks and headers to `app`'s server (after every callback is registered:
     the CSP hashes Dash's inline scripts)."""
     server = app.server
-    settings = services_of(server).settings
+    settings = server.extensions["image_dashboard"].settings
     callback_path = settings.url_prefix + CALLBACK_ROUTE
     csp = content_security_policy(list(app.csp_hashes()), settings.frame_ancestors)
 
@@ -61,7 +61,7 @@ def install(app: dash.Dash) -> None:
         # Dash reads the whole body with request.get_json(): refuse a large one unread.
         if request.path != callback_path:
             return None
-        limit = services().settings.max_callback_bytes
+        limit = settings.max_callback_bytes
         if request.content_length is None:  # chunked: read at most the limit, then decide
             body = read_at_most(request.environ, limit)
             if body is None:
@@ -82,7 +82,7 @@ def install(app: dash.Dash) -> None:
         if is_api_request() or embed_token() is None:
             return None
         try:
-            request_embed(services().settings.embed_secret)
+            request_embed(settings.embed_secret)
         except EmbedRefused as exc:
             if request.path.startswith(settings.url_prefix + "_dash-"):
                 return Response(exc.message, 403, mimetype="text/plain")
@@ -127,7 +127,3 @@ def refused_page(message: str) -> Response:
     resp = Response(body, 403, mimetype="text/html")
     resp.headers["Cache-Control"] = "no-store"
     return resp
-
-
-def services_of(server):
-    return server.extensions["image_dashboard"]
