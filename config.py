@@ -7,6 +7,9 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from data.stats.quality import QualityLimits
+from data.stats.quality_gate import parse_limits, parse_reject
+
 ROOT = Path(__file__).resolve().parent
 DEFAULT_DATABASE_URL = f"sqlite:///{ROOT / 'instance' / 'dashboard.sqlite3'}"
 API_PREFIX = "api/v1"  # the API's path under URL_PREFIX
@@ -83,6 +86,11 @@ class Settings:
     trusted_user_header: str | None = env("TRUSTED_USER_HEADER", _optional, default=None)
     # addresses or CIDRs of the proxies in front of the app, comma-separated
     trusted_proxies: tuple = env("TRUSTED_PROXIES", _networks, default=_networks("127.0.0.1/8,::1"))
+    # limits of the quality checks run on every build (SPEC §11), "name=number,..." over the
+    # defaults of data/stats/quality.py QualityLimits
+    quality_limits: QualityLimits = env("QUALITY_LIMITS", parse_limits, default=QualityLimits())
+    # checks whose alarm makes PUT /features a 422 with nothing stored, comma-separated
+    reject_on_alarm: frozenset = env("REJECT_ON_ALARM", parse_reject, default=frozenset())
 
     @classmethod
     def from_env(cls, environ: os._Environ | dict | None = None) -> "Settings":

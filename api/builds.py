@@ -17,6 +17,8 @@ from data.payloads.features import validate_features
 from data.payloads.json_body import parse_json
 from data.payloads.metrics import validate_metrics_csv, validate_metrics_json
 from data.stats.features import feature_stats
+from data.stats.quality_gate import QualityGate
+from data.storage.cache import DatasetCache
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +53,25 @@ def put_features():
     body = read_body(services().settings)
     idem = idempotency("features", business, source, body, label)
     matrix = matrix_from_table(validate_features(parse_json(body)))
+    settings = services().settings
+    gate = QualityGate(settings.quality_limits, settings.reject_on_alarm)
     result = services().store.put_build(business, source, matrix, build_label=label,
-                                        idempotency=idem, actor=principal.name)
+                                        idempotency=idem, actor=principal.name,
+                                        check=quality_check(gate, matrix, services().cache))
     if result.created:
         _warm(business, source)
     return json_response(result.body, _status(result.created))
+
+
+def quality_check(gate: QualityGate, matrix, cache: DatasetCache):
+    """The store's QualityCheck for `matrix`: the gate's judgement against the build it replaces
+    (decoded once per worker: usually already in the cache, which the last PUT warmed)."""
+
+    def check(previous_build_id: int | None) -> list[dict]:
+        previous = cache.matrix(previous_build_id) if previous_build_id is not None else None
+        return gate.judge(matrix, previous)
+
+    return check
 
 
 @builds.route("/metrics", methods=["PUT"], strict_slashes=False)
@@ -117,12 +133,24 @@ def get_features():
     if min_pct > max_pct:
         raise ApiError(400, "bad_parameter", f"min_pct ({min_pct}) is above max_pct ({max_pct}).")
     build_id = build_arg()
-    ds = services().cache.get(business, source, build_id)
+    metrics = build_arg("metrics")
+    ds = services().cache.get(business, source, build_id, metrics)
     stats = feature_stats(ds.index, threshold, min_pct, max_pct)
     return json_response({
         "business": business, "image_source": source, "build": ds.build.id,
         "build_label": ds.build.build_label, "threshold": threshold,
         "min_pct": min_pct, "max_pct": max_pct,
+        "metrics_delivery": delivery_body(ds),
         "images": ds.index.n_images, "images_without_ctr": ds.images_without_ctr,
         "features": stats.records(),
     })
+
+
+def delivery_body(ds) -> dict | None:
+    """Which metrics delivery a dataset's numbers use ({"id", "received_at", "rows", "who",
+    "latest"}), null when the image source has no metrics."""
+    d = ds.delivery
+    if d is None:
+        return None
+    return {"id": d.id, "received_at": d.received_at, "rows": d.rows, "who": d.who,
+            "latest": d.id == ds.latest_delivery_id}

@@ -10,7 +10,7 @@ from flask import Response
 
 from data.domain.errors import (DomainError, IdempotencyConflict, InvalidPayload, MalformedBody,
                                 MissingDataset, NoBuild, NotAllowed, NotAuthenticated,
-                                UnknownBuild, UnknownDataset)
+                                QualityRejected, UnknownBuild, UnknownDataset, UnknownDelivery)
 
 # The status code of each domain error class (the first match along the class's MRO).
 STATUS_OF = {
@@ -21,7 +21,9 @@ STATUS_OF = {
     UnknownDataset: 404,
     NoBuild: 404,
     UnknownBuild: 404,
+    UnknownDelivery: 404,
     InvalidPayload: 422,
+    QualityRejected: 422,
     IdempotencyConflict: 422,
 }
 

@@ -99,7 +99,9 @@ def _features() -> dict:
                 "requestBody": {"required": True, "content": {
                     "application/json": {"schema": FEATURES_BODY}}},
                 "responses": {"200": _json_response("Identical to the current build."),
-                              "201": _json_response("New build stored and current."),
+                              "201": _json_response(
+                                  "New build stored and current; `warnings` lists the quality "
+                                  "checks in alarm (docs/statistics.md)."),
                               **ERRORS}},
         "get": {"summary": "Per-feature statistics of a build.",
                 "parameters": IDENTITY + [
@@ -108,10 +110,55 @@ def _features() -> dict:
                            {"type": "number", "minimum": 0, "maximum": 100}),
                     _query("max_pct", "Highest prevalence shown.",
                            {"type": "number", "minimum": 0, "maximum": 100}),
-                    _query("build", "Build id or 'current'.", {"type": "string"})],
+                    _query("build", "Build id or 'current'.", {"type": "string"}),
+                    METRICS_PARAM],
                 "responses": {"200": _json_response("Statistics.", _ref("schemas/Stats")),
                               **READ_ERRORS}},
     }
+
+
+ID = {"oneOf": [{"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                {"type": "string", "enum": ["current"]}]}
+METRICS_PARAM = _query("metrics", "A metrics delivery id: use the outcome set as of it "
+                                  "(default: the latest).",
+                       {"oneOf": [{"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                                  {"type": "string", "enum": ["latest"]}]})
+THRESHOLD = _query("threshold", "Present means value > 0 and >= threshold.", {"type": "number"})
+SPARSITY = [_query("min_pct", "Lowest prevalence kept.",
+                   {"type": "number", "minimum": 0, "maximum": 100}),
+            _query("max_pct", "Highest prevalence kept.",
+                   {"type": "number", "minimum": 0, "maximum": 100})]
+
+
+def _quality() -> dict:
+    return {"get": {"summary": "The quality checks of a build (SPEC §11).",
+                    "parameters": IDENTITY + [_query("build", "Build id or 'current'.", ID)],
+                    "responses": {"200": _json_response("Checks."), **READ_ERRORS}}}
+
+
+def _compare() -> dict:
+    return {"get": {"summary": "Two builds of an image source side by side.",
+                    "parameters": IDENTITY + [
+                        _query("build_a", "The older build (default: the one before build_b).",
+                               ID),
+                        _query("build_b", "The newer build (default: current).", ID),
+                        THRESHOLD, *SPARSITY, METRICS_PARAM],
+                    "responses": {"200": _json_response("Comparison."), **READ_ERRORS}}}
+
+
+def _history() -> dict:
+    return {"get": {"summary": "One feature across every build of an image source.",
+                    "parameters": IDENTITY + [
+                        {**_query("feature", "The feature's name.", NAME), "required": True},
+                        THRESHOLD, METRICS_PARAM],
+                    "responses": {"200": _json_response("History, oldest build first."),
+                                  **READ_ERRORS}}}
+
+
+def _metrics_deliveries() -> dict:
+    return {"get": {"summary": "The metrics deliveries of an image source, newest first.",
+                    "parameters": IDENTITY,
+                    "responses": {"200": _json_response("Deliveries."), **READ_ERRORS}}}
 
 
 def _metrics() -> dict:
@@ -175,6 +222,10 @@ PATHS = {
     "/metrics": _metrics,
     "/image-source": _image_source,
     "/datasets": _datasets,
+    "/quality": _quality,
+    "/compare": _compare,
+    "/history": _history,
+    "/metrics-deliveries": _metrics_deliveries,
     "/audit": _audit,
     "/health": _health,
     "/openapi.json": _openapi,
@@ -186,7 +237,8 @@ _ERROR_TEXTS = ((400, "Bad request (malformed JSON, missing identity, ...)."),
                 (404, "No such dataset, build or route."),
                 (413, "Body (or decompressed body) over the limit."),
                 (415, "Unsupported Content-Type or Content-Encoding."),
-                (422, "Valid JSON of the wrong shape; Idempotency-Key reuse."),
+                (422, "Valid JSON of the wrong shape; Idempotency-Key reuse; a build refused "
+                      "by REJECT_ON_ALARM."),
                 (429, "Rate limit; see Retry-After."),
                 (503, "The database does not answer."))
 

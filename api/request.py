@@ -17,7 +17,7 @@ from flask import request
 from api.errors import ApiError
 from config import Settings
 from data.domain.errors import InvalidPayload, MalformedBody, MissingDataset
-from data.domain.filters import CURRENT
+from data.domain.filters import CURRENT, LATEST
 from data.people.tokens import SIGNATURE_HEADER, verify_signature
 from data.storage.store import Idempotency, request_hash
 
@@ -175,18 +175,18 @@ def _number_arg(name: str, default, convert, what: str, lo: float, hi: float):
     return value
 
 
-def build_arg() -> int | None:
-    """The `build` query parameter: a build id, or None for the current build (absent, empty
-    or 'current')."""
-    build = request.args.get("build")
+def build_arg(name: str = "build") -> int | None:
+    """The `build` query parameter (or another id parameter `name`: build_a, metrics...): an
+    id, or None for the current one (absent, empty or 'current' / 'latest')."""
+    build = request.args.get(name)
     build_id = None
-    if build not in (None, "", CURRENT):
+    if build not in (None, "", CURRENT, LATEST):
         try:
             build_id = int(build)
         except ValueError:
             raise ApiError(400, "bad_parameter",
-                               f"build must be a build id (a whole number) or 'current', got {build!r}.") from None
+                               f"{name} must be an id (a whole number) or 'current', got {build!r}.") from None
     if build_id is not None and not 1 <= build_id <= MAX_ID:
         raise ApiError(400, "bad_parameter",
-                           f"build must be a build id between 1 and {MAX_ID}, got {build!r}.")
+                           f"{name} must be an id between 1 and {MAX_ID}, got {build!r}.")
     return build_id

@@ -58,3 +58,11 @@ class NotAuthenticated(DomainError):
 
 class NotAllowed(DomainError):
     """Known credentials that may not do this."""
+
+
+class QualityRejected(DomainError):
+    """A build whose quality checks raised an alarm that REJECT_ON_ALARM refuses; not stored."""
+
+
+class UnknownDelivery(DomainError):
+    """The metrics delivery asked for does not belong to the image source."""
