@@ -19,6 +19,7 @@ from data.payloads.metrics import validate_metrics_csv, validate_metrics_json
 from data.stats.features import feature_stats
 from data.stats.quality_gate import QualityGate
 from data.storage.cache import DatasetCache
+from data.storage.over_time import delivery_body
 
 log = logging.getLogger(__name__)
 
@@ -145,12 +146,3 @@ def get_features():
         "features": stats.records(),
     })
 
-
-def delivery_body(ds) -> dict | None:
-    """Which metrics delivery a dataset's numbers use ({"id", "received_at", "rows", "who",
-    "latest"}), null when the image source has no metrics."""
-    d = ds.delivery
-    if d is None:
-        return None
-    return {"id": d.id, "received_at": d.received_at, "rows": d.rows, "who": d.who,
-            "latest": d.id == ds.latest_delivery_id}

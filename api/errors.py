@@ -9,13 +9,14 @@ import orjson
 from flask import Response
 
 from data.domain.errors import (DomainError, IdempotencyConflict, InvalidPayload, MalformedBody,
-                                MissingDataset, NoBuild, NotAllowed, NotAuthenticated,
+                                MissingDataset, NoBuild, NoPreviousBuild, NotAllowed, NotAuthenticated,
                                 QualityRejected, UnknownBuild, UnknownDataset, UnknownDelivery)
 
 # The status code of each domain error class (the first match along the class's MRO).
 STATUS_OF = {
     MalformedBody: 400,
     MissingDataset: 400,
+    NoPreviousBuild: 400,
     NotAuthenticated: 401,
     NotAllowed: 403,
     UnknownDataset: 404,

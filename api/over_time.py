@@ -1,5 +1,6 @@
 """Routes about builds over time (SPEC §11): a build's quality checks, two builds compared, a
-feature's history across builds, and the metrics deliveries of an image source."""
+feature's history across builds, and the metrics deliveries of an image source. The work is in
+data/storage/over_time.py, shared with the pages."""
 
 from __future__ import annotations
 
@@ -8,14 +9,9 @@ from dataclasses import asdict
 from flask import Blueprint, request
 
 from api.access import services
-from api.builds import delivery_body
 from api.errors import ApiError, json_response
 from api.request import build_arg, float_arg, identity
-from data.domain.errors import NoBuild
-from data.stats.compare import compare_builds
-from data.stats.features import feature_stats
-from data.stats.history import feature_history
-from data.stats.quality import run_checks
+from data.storage.over_time import build_quality, compare, history
 
 over_time = Blueprint("over_time", __name__)
 
@@ -28,13 +24,6 @@ def _sparsity() -> tuple[float, float]:
     return min_pct, max_pct
 
 
-def _current(ref) -> int:
-    if ref.current_build_id is None:
-        raise NoBuild("no_build", f"{ref.business!r} / {ref.name!r} has no build yet: PUT one "
-                                  "to /api/v1/features.")
-    return ref.current_build_id
-
-
 @over_time.route("/quality", methods=["GET"], strict_slashes=False)
 def get_quality():
     """The quality checks of a build (current unless `build`): those run when it was accepted,
@@ -42,24 +31,7 @@ def get_quality():
     business, source = identity()
     svc = services()
     ref = svc.cache.source(business, source)
-    build_id = build_arg() or _current(ref)
-    info = svc.cache.build(ref, build_id)
-    stored = svc.store.quality(build_id)
-    if stored is None:
-        previous = svc.store.previous_build_id(ref.id, build_id)
-        checks = run_checks(svc.cache.matrix(build_id),
-                            svc.cache.matrix(previous) if previous is not None else None,
-                            svc.settings.quality_limits)
-        stored = {"previous_build": previous, "checks": checks, "checked_at": None}
-    alarms = [c["check"] for c in stored["checks"] if c["status"] == "alarm"]
-    return json_response({
-        "business": business, "image_source": source, "build": info.id,
-        "build_label": info.build_label, "received_at": info.received_at,
-        "is_current": info.id == ref.current_build_id,
-        "previous_build": stored["previous_build"],
-        "stored": stored["checked_at"] is not None, "checked_at": stored["checked_at"],
-        "alarms": alarms, "checks": stored["checks"],
-    })
+    return json_response(build_quality(svc.cache, ref, build_arg(), svc.settings.quality_limits))
 
 
 @over_time.route("/compare", methods=["GET"], strict_slashes=False)
@@ -70,30 +42,9 @@ def get_compare():
     threshold = float_arg("threshold", 0.0)
     min_pct, max_pct = _sparsity()
     metrics = build_arg("metrics")
-    svc = services()
-    ref = svc.cache.source(business, source)
-    build_b = build_arg("build_b") or _current(ref)
-    build_a = build_arg("build_a")
-    if build_a is None:
-        build_a = svc.store.previous_build_id(ref.id, build_b)
-        if build_a is None:
-            raise ApiError(400, "no_previous_build",
-                           f"Build {build_b} is the first build of {business!r} / {source!r}: "
-                           "give build_a to compare it with.")
-    ds_a = svc.cache.get(business, source, build_a, metrics)
-    ds_b = svc.cache.get(business, source, build_b, metrics)
-    stats_a = feature_stats(ds_a.index, threshold, min_pct, max_pct)
-    stats_b = feature_stats(ds_b.index, threshold, min_pct, max_pct)
-    body = compare_builds(ds_a.matrix, ds_b.matrix, stats_a, stats_b)
-    return json_response({
-        "business": business, "image_source": source,
-        "build_a": ds_a.build.id, "build_b": ds_b.build.id,
-        "build_a_label": ds_a.build.build_label, "build_b_label": ds_b.build.build_label,
-        "threshold": threshold, "min_pct": min_pct, "max_pct": max_pct,
-        "metrics_delivery": delivery_body(ds_b),
-        "images_a": ds_a.matrix.n_images, "images_b": ds_b.matrix.n_images,
-        **body,
-    })
+    ref = services().cache.source(business, source)
+    return json_response(compare(services().cache, ref, build_arg("build_a"), build_arg("build_b"),
+                                 threshold, min_pct, max_pct, metrics))
 
 
 @over_time.route("/history", methods=["GET"], strict_slashes=False)
@@ -108,16 +59,8 @@ def get_history():
         raise ApiError(400, "bad_parameter", "feature contains a NUL character.")
     threshold = float_arg("threshold", 0.0)
     metrics = build_arg("metrics")
-    svc = services()
-    ref = svc.cache.source(business, source)
-    builds, delivery = svc.history.builds(ref, threshold, metrics)
-    return json_response({
-        "business": business, "image_source": source, "feature": feature,
-        "threshold": threshold,
-        "metrics_delivery": None if delivery is None else {**asdict(delivery),
-                                                           "latest": metrics is None},
-        "builds": feature_history(builds, feature),
-    })
+    ref = services().cache.source(business, source)
+    return json_response(history(services().history, ref, feature, threshold, metrics))
 
 
 @over_time.route("/metrics-deliveries", methods=["GET"], strict_slashes=False)

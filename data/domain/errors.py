@@ -66,3 +66,7 @@ class QualityRejected(DomainError):
 
 class UnknownDelivery(DomainError):
     """The metrics delivery asked for does not belong to the image source."""
+
+
+class NoPreviousBuild(DomainError):
+    """A comparison needs a build before the one named, and there is none."""
