@@ -37,7 +37,8 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def column_defs() -> list[dict]:
-    """AG Grid column definitions for the features API columns (numbers right-aligned)."""
+    """AG Grid column definitions for the features API columns (numbers right-aligned), then a
+    link to the feature's history."""
     defs = []
     for name in STAT_COLUMNS:
         header, tip = _HEADERS[name]
@@ -48,6 +49,10 @@ def column_defs() -> list[dict]:
             col.update(type="numericColumn", minWidth=96, flex=1, valueFormatter={
                 "function": f"params.value == null ? '—' : d3.format('{_FORMATS[name]}')(params.value)"})
         defs.append(col)
+    # The feature across builds (the history page): a link drawn by assets/history_link.js.
+    defs.append({"colId": "history", "field": "feature", "headerName": "Over builds",
+                 "headerTooltip": "The feature's prevalence and impact in every build",
+                 "cellRenderer": "HistoryLink", "sortable": False, "minWidth": 90, "flex": 1})
     return defs
 
 
