@@ -3,12 +3,22 @@ layout, callbacks and figures modules (layouts/<page>, callbacks/<page>, figures
 
 from __future__ import annotations
 
+from callbacks import compare_builds as compare_callbacks
 from callbacks import dashboard as dashboard_callbacks
+from callbacks import history as history_callbacks
+from callbacks import quality as quality_callbacks
+from data.domain.links import COMPARE_PAGE, HISTORY_PAGE, QUALITY_PAGE
+from layouts import compare_builds as compare_layout
+from layouts import history as history_layout
+from layouts import quality as quality_layout
 from layouts.dashboard import page as dashboard_layout
 from layouts.shell import Page
 
 PAGES: tuple[Page, ...] = (
     Page("", "Dashboard", dashboard_layout.layout, dashboard_callbacks.register),
+    Page(QUALITY_PAGE, "Build quality", quality_layout.layout, quality_callbacks.register),
+    Page(COMPARE_PAGE, "Compare builds", compare_layout.layout, compare_callbacks.register),
+    Page(HISTORY_PAGE, "Feature history", history_layout.layout, history_callbacks.register),
 )
 
 

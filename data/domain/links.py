@@ -27,12 +27,18 @@ def parse(search: str | None) -> dict:
     0 <= min_pct <= max_pct <= 100 (default 0–100), names as text or None."""
     q = parse_qs((search or "").lstrip("?"))
     one = {k: q[k][-1] if q.get(k) else None for k in KEYS}
-    lo = min(max(finite_float(one["min_pct"], 0.0), 0.0), 100.0)
-    hi = min(max(finite_float(one["max_pct"], 100.0), 0.0), 100.0)
-    out = {**one, "threshold": max(0.0, finite_float(one["threshold"], 0.0)),
-           "min_pct": min(lo, hi), "max_pct": max(lo, hi)}
+    out = {**one, **numbers(one["threshold"], one["min_pct"], one["max_pct"])}
     out.update({k: build_id(one[k]) for k in _IDS})
     return out
+
+
+def numbers(threshold, min_pct, max_pct) -> dict:
+    """threshold >= 0 (default 0) and 0 <= min_pct <= max_pct <= 100 (default 0–100) from
+    whatever a URL or a number box gave (text, None, a number)."""
+    lo = min(max(finite_float(min_pct, 0.0), 0.0), 100.0)
+    hi = min(max(finite_float(max_pct, 100.0), 0.0), 100.0)
+    return {"threshold": max(0.0, finite_float(threshold, 0.0)),
+            "min_pct": min(lo, hi), "max_pct": max(lo, hi)}
 
 
 def _text(value) -> str:
