@@ -21,8 +21,8 @@ def dropdown(component_id: str, placeholder: str, **kwargs) -> dcc.Dropdown:
 def number_field(label: str, component_id: str, value: float, minimum: float,
                  maximum: float | None = None) -> html.Div:
     """A labelled number box that reports on Enter or leaving it (not on every key)."""
-    box = dcc.Input(id=component_id, type="number", value=value, min=minimum, max=maximum,
-                    step="any", debounce=True, className="form-control form-control-sm")
+    box = dbc.Input(id=component_id, type="number", value=value, min=minimum, max=maximum,
+                    step="any", debounce=True, size="sm")
     return field(label, box, html_for=component_id)
 
 
