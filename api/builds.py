@@ -18,8 +18,7 @@ from data.payloads.json_body import parse_json
 from data.payloads.metrics import validate_metrics_csv, validate_metrics_json
 from data.stats.features import feature_stats
 from data.stats.quality_gate import QualityGate
-from data.storage.cache import DatasetCache
-from data.storage.over_time import delivery_body
+from data.storage.over_time import delivery_body, quality_check
 
 log = logging.getLogger(__name__)
 
@@ -62,17 +61,6 @@ def put_features():
     if result.created:
         _warm(business, source)
     return json_response(result.body, _status(result.created))
-
-
-def quality_check(gate: QualityGate, matrix, cache: DatasetCache):
-    """The store's QualityCheck for `matrix`: the gate's judgement against the build it replaces
-    (decoded once per worker: usually already in the cache, which the last PUT warmed)."""
-
-    def check(previous_build_id: int | None) -> list[dict]:
-        previous = cache.matrix(previous_build_id) if previous_build_id is not None else None
-        return gate.judge(matrix, previous)
-
-    return check
 
 
 @builds.route("/metrics", methods=["PUT"], strict_slashes=False)

@@ -11,8 +11,10 @@ from data.stats.compare import compare_builds
 from data.stats.features import feature_stats
 from data.stats.history import feature_history, features_over_builds
 from data.stats.quality import QualityLimits, run_checks
+from data.stats.quality_gate import QualityGate
 from data.storage.cache import DatasetCache
 from data.storage.history import BuildHistory
+from data.storage.store import QualityCheck
 
 
 def current_build(ref: SourceRef) -> int:
@@ -21,6 +23,18 @@ def current_build(ref: SourceRef) -> int:
         raise NoBuild("no_build", f"{ref.business!r} / {ref.name!r} has no build yet: PUT one "
                                   "to /api/v1/features.")
     return ref.current_build_id
+
+
+def quality_check(gate: QualityGate, matrix, cache: DatasetCache) -> QualityCheck:
+    """The store's QualityCheck for a new build `matrix`: the gate's judgement against the build
+    it replaces (decoded once per worker: usually already in the cache, which the last PUT
+    warmed)."""
+
+    def check(previous_build_id: int | None) -> list[dict]:
+        previous = cache.matrix(previous_build_id) if previous_build_id is not None else None
+        return gate.judge(matrix, previous)
+
+    return check
 
 
 def delivery_body(ds: Dataset) -> dict | None:
