@@ -33,6 +33,9 @@ from data.people.tokens import create_token, list_tokens, revoke_token
 from data.storage.db import make_engine, migrate
 from data.storage.loader import load_demo, read_features_bytes, read_metrics_file
 from data.domain.errors import DomainError
+from data.stats.quality_gate import QualityGate
+from data.storage.cache import DatasetCache
+from data.storage.over_time import quality_check
 from data.storage.store import Store
 
 CLI_ACTOR = "cli"  # the audit trail's name for writes made from this command line
@@ -44,6 +47,16 @@ def _store() -> Store:
     return Store(engine)
 
 
+def _put_build(store: Store, args: argparse.Namespace, matrix) -> dict:
+    """Store a build with the server's quality checks (QUALITY_LIMITS, REJECT_ON_ALARM), as
+    PUT /api/v1/features does; its `warnings` are printed with the answer."""
+    settings = Settings.from_env()
+    gate = QualityGate(settings.quality_limits, settings.reject_on_alarm)
+    return store.put_build(args.business, args.image_source, matrix, build_label=args.build_id,
+                           actor=CLI_ACTOR,
+                           check=quality_check(gate, matrix, DatasetCache(store))).body
+
+
 def _print(obj: object) -> None:
     print(json.dumps(obj, indent=2, ensure_ascii=False))
 
@@ -52,8 +65,7 @@ def cmd_load(args: argparse.Namespace) -> None:
     store = _store()
     if args.features:
         matrix = read_features_bytes(Path(args.features).read_bytes())
-        _print(store.put_build(args.business, args.image_source, matrix,
-                               build_label=args.build_id, actor=CLI_ACTOR).body)
+        _print(_put_build(store, args, matrix))
     if args.metrics:
         _print(store.put_metrics(args.business, args.image_source,
                                  read_metrics_file(Path(args.metrics)), actor=CLI_ACTOR).body)
@@ -72,8 +84,7 @@ def cmd_pull(args: argparse.Namespace) -> None:
         raise SystemExit(f"error: could not GET {args.url}: {exc}") from None
     store = _store()
     matrix = read_features_bytes(raw)
-    _print(store.put_build(args.business, args.image_source, matrix,
-                           build_label=args.build_id, actor=CLI_ACTOR).body)
+    _print(_put_build(store, args, matrix))
     if args.metrics:
         _print(store.put_metrics(args.business, args.image_source,
                                  read_metrics_file(Path(args.metrics)), actor=CLI_ACTOR).body)

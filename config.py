@@ -7,6 +7,9 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from data.stats.quality import QualityLimits
+from data.stats.quality_gate import parse_limits, parse_reject
+
 ROOT = Path(__file__).resolve().parent
 DEFAULT_DATABASE_URL = f"sqlite:///{ROOT / 'instance' / 'dashboard.sqlite3'}"
 API_PREFIX = "api/v1"  # the API's path under URL_PREFIX
@@ -128,6 +131,11 @@ class Settings:
     read_access: str = env("READ_ACCESS", _read_access, default="open")
     # HS256 key of signed embed links (cli.py embed-url); unset: signed links are refused
     embed_secret: str | None = env("EMBED_SECRET", _embed_secret, default=None, repr=False)
+    # limits of the quality checks run on every build (SPEC §11), "name=number,..." over the
+    # defaults of data/stats/quality.py QualityLimits
+    quality_limits: QualityLimits = env("QUALITY_LIMITS", parse_limits, default=QualityLimits())
+    # checks whose alarm makes PUT /features a 422 with nothing stored, comma-separated
+    reject_on_alarm: frozenset = env("REJECT_ON_ALARM", parse_reject, default=frozenset())
 
     @classmethod
     def from_env(cls, environ: os._Environ | dict | None = None) -> "Settings":

@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from api.builds import builds
 from api.errors import domain_error_response, error_response
 from api.judgements import judgements
+from api.over_time import over_time
 from api.service import service
 from config import API_PREFIX
 from data.domain.errors import DomainError
@@ -25,7 +26,7 @@ from services import Services
 
 log = logging.getLogger(__name__)
 
-BLUEPRINTS = (builds, judgements, service)
+BLUEPRINTS = (builds, judgements, over_time, service)
 
 
 def register(server: Flask, svc: Services) -> None:

@@ -11,14 +11,16 @@ from data.people.ratelimit import RateLimiter
 from data.storage.cache import DatasetCache
 from data.storage.judgement_cache import JudgementCache
 from data.storage.judgements import JudgementStore
+from data.storage.history import BuildHistory
 from data.storage.store import Store
 
 
 @dataclass
 class Services:
     """Configuration, the store, the cached datasets, the per-worker write rate limiter, the
-    per-worker limit of failed authentications per client address, and people's judgements
-    (their store and the cached statistics made from them).
+    per-worker limit of failed authentications per client address, people's judgements
+    (their store and the cached statistics made from them) and the builds' statistics for
+    feature histories.
 
     `cache` is the one way routes and callbacks read business data: it checks the current
     request's read scope (data/people/access.py) before every dataset, list or lookup."""
@@ -30,8 +32,11 @@ class Services:
     judgements: JudgementStore = field(default=None)  # type: ignore[assignment]  # over store
     scores: JudgementCache = field(default=None)  # type: ignore[assignment]
     auth_failures: RateLimiter = field(default=None)  # type: ignore[assignment]  # built from settings
+    history: BuildHistory = field(default=None)  # type: ignore[assignment]  # over `cache`
 
     def __post_init__(self):
+        if self.history is None:
+            self.history = BuildHistory(self.cache)
         if self.limiter is None:
             self.limiter = RateLimiter(self.settings.rate_limit_per_minute,
                                        self.settings.rate_limit_burst)

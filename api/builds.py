@@ -23,6 +23,8 @@ from data.payloads.metrics import metrics_from_json, validate_metrics_csv
 from data.domain.filters import DEFAULT_OUTCOME, OUTCOMES, WEIGHTS
 from data.stats.table_csv import features_csv, features_csv_filename
 from data.stats.view import adjusted_for, records_with_adjusted, stats_for
+from data.stats.quality_gate import QualityGate
+from data.storage.over_time import delivery_body, quality_check
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +60,11 @@ def put_features():
     body = read_body(services().settings)
     idem = idempotency("features", business, source, body, label)
     matrix = matrix_from_table(features_from_json(json_utf8(body, codec)))
+    settings = services().settings
+    gate = QualityGate(settings.quality_limits, settings.reject_on_alarm)
     result = services().store.put_build(business, source, matrix, build_label=label,
-                                        idempotency=idem, actor=principal.name)
+                                        idempotency=idem, actor=principal.name,
+                                        check=quality_check(gate, matrix, services().cache))
     if result.created:
         _warm(business, source)
     return json_response(result.body, _status(result.created))
@@ -142,7 +147,8 @@ def get_features():
     build_id = build_arg()
     weight = choice_arg("weight", WEIGHTS, "images")
     adjust = flag_arg("adjust")
-    ds = services().cache.get(business, source, build_id)
+    metrics = build_arg("metrics")
+    ds = services().cache.get(business, source, build_id, metrics)
     if weight == "impressions" and outcome != "ctr":
         raise ApiError(400, "bad_parameter", "weight=impressions pools clicks over impressions, "
                                              "so it goes with outcome=ctr only.")
@@ -158,7 +164,9 @@ def get_features():
         "business": business, "image_source": source, "build": ds.build.id,
         "build_label": ds.build.build_label, "threshold": threshold,
         "min_pct": min_pct, "max_pct": max_pct, "outcome": outcome, "weight": weight,
+        "metrics_delivery": delivery_body(ds),
         "images": stats.n_images, "images_without_outcome": judged.images_without_ctr,
         "images_without_ctr": ds.images_without_ctr,
         "features": records,
     })
+

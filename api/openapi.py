@@ -103,7 +103,9 @@ def _features() -> dict:
                 "requestBody": {"required": True, "content": {
                     "application/json": {"schema": FEATURES_BODY}}},
                 "responses": {"200": _json_response("Identical to the current build."),
-                              "201": _json_response("New build stored and current."),
+                              "201": _json_response(
+                                  "New build stored and current; `warnings` lists the quality "
+                                  "checks in alarm (docs/statistics.md)."),
                               **ERRORS}},
         "get": {"summary": "Per-feature statistics of a build.",
                 "parameters": IDENTITY + [
@@ -120,6 +122,7 @@ def _features() -> dict:
                                      "CTR).", {"type": "string", "enum": ["images", "impressions"]}),
                     _query("adjust", "1 adds the adjusted impact (OLS, HC3).",
                            {"type": "string", "enum": ["0", "1"]}),
+                    METRICS_PARAM,
                     _query("format", "json (default) or csv: the same rows as the page's CSV "
                                      "download.", {"type": "string", "enum": ["json", "csv"]})],
                 "responses": {"200": {
@@ -128,6 +131,50 @@ def _features() -> dict:
                                 "text/csv": {"schema": {"type": "string"}}}},
                               **READ_ERRORS}},
     }
+
+
+ID = {"oneOf": [{"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                {"type": "string", "enum": ["current"]}]}
+METRICS_PARAM = _query("metrics", "A metrics delivery id: use the outcome set as of it "
+                                  "(default: the latest).",
+                       {"oneOf": [{"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                                  {"type": "string", "enum": ["latest"]}]})
+THRESHOLD = _query("threshold", "Present means value > 0 and >= threshold.", {"type": "number"})
+SPARSITY = [_query("min_pct", "Lowest prevalence kept.",
+                   {"type": "number", "minimum": 0, "maximum": 100}),
+            _query("max_pct", "Highest prevalence kept.",
+                   {"type": "number", "minimum": 0, "maximum": 100})]
+
+
+def _quality() -> dict:
+    return {"get": {"summary": "The quality checks of a build (SPEC §11).",
+                    "parameters": IDENTITY + [_query("build", "Build id or 'current'.", ID)],
+                    "responses": {"200": _json_response("Checks."), **READ_ERRORS}}}
+
+
+def _compare() -> dict:
+    return {"get": {"summary": "Two builds of an image source side by side.",
+                    "parameters": IDENTITY + [
+                        _query("build_a", "The older build (default: the one before build_b).",
+                               ID),
+                        _query("build_b", "The newer build (default: current).", ID),
+                        THRESHOLD, *SPARSITY, METRICS_PARAM],
+                    "responses": {"200": _json_response("Comparison."), **READ_ERRORS}}}
+
+
+def _history() -> dict:
+    return {"get": {"summary": "One feature across every build of an image source.",
+                    "parameters": IDENTITY + [
+                        {**_query("feature", "The feature's name.", NAME), "required": True},
+                        THRESHOLD, METRICS_PARAM],
+                    "responses": {"200": _json_response("History, oldest build first."),
+                                  **READ_ERRORS}}}
+
+
+def _metrics_deliveries() -> dict:
+    return {"get": {"summary": "The metrics deliveries of an image source, newest first.",
+                    "parameters": IDENTITY,
+                    "responses": {"200": _json_response("Deliveries."), **READ_ERRORS}}}
 
 
 def _metrics() -> dict:
@@ -259,6 +306,10 @@ PATHS = {
     "/scores": _scores,
     "/similar": _similar,
     "/datasets": _datasets,
+    "/quality": _quality,
+    "/compare": _compare,
+    "/history": _history,
+    "/metrics-deliveries": _metrics_deliveries,
     "/audit": _audit,
     "/health": _health,
     "/openapi.json": _openapi,
@@ -275,7 +326,7 @@ _ERROR_TEXTS = ((400, "Bad request (malformed JSON, a body that is not UTF-8 or 
                 (413, "Body (or decompressed body) over the limit."),
                 (415, "Unsupported Content-Type, charset or Content-Encoding."),
                 (422, "Valid JSON of the wrong shape, a repeated key, a NUL; Idempotency-Key "
-                      "reuse."),
+                      "reuse; a build refused by REJECT_ON_ALARM."),
                 (429, "Rate limit, or too many wrong tokens from this address; see "
                       "Retry-After."),
                 (503, "The database does not answer."))

@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 from api.errors import ApiError
 from config import Settings
 from data.domain.errors import DomainError, InvalidPayload, MalformedBody, MissingDataset
-from data.domain.filters import CURRENT
+from data.domain.filters import CURRENT, LATEST
 from data.payloads.charset import SUPPORTED_NAMES, codec_of
 from data.payloads.common import NUL_PROBLEM
 from data.payloads.gzip_body import gunzip, too_large
@@ -267,18 +267,19 @@ def choice_arg(name: str, choices, default: str) -> str:
     return raw
 
 
-def build_arg() -> int | None:
-    """The `build` query parameter: a build id, or None for the current build (absent, empty
-    or 'current')."""
-    build = single_arg("build")
+def build_arg(name: str = "build") -> int | None:
+    """The `build` query parameter (or another id parameter `name`: build_a, metrics...): an
+    id, or None for the current one (absent, empty or 'current' / 'latest')."""
+    build = single_arg(name)
     build_id = None
-    if build not in (None, "", CURRENT):
+    words = (CURRENT,) if name == "build" else (CURRENT, LATEST)  # a build is never "latest"
+    if build not in (None, "") and build not in words:
         try:
             build_id = int(build)
         except ValueError:
             raise ApiError(400, "bad_parameter",
-                               f"build must be a build id (a whole number) or 'current', got {build!r}.") from None
+                               f"{name} must be an id (a whole number) or 'current', got {build!r}.") from None
     if build_id is not None and not 1 <= build_id <= MAX_ID:
         raise ApiError(400, "bad_parameter",
-                           f"build must be a build id between 1 and {MAX_ID}, got {build!r}.")
+                           f"{name} must be an id between 1 and {MAX_ID}, got {build!r}.")
     return build_id

@@ -54,7 +54,8 @@ def register(app, services) -> None:
                 "no_data", NO_DATA_TEXT, commands("no_data", api, None, None, token)),
                 "Choose a business and an image source.")
         try:
-            ds = services.cache.get(business, filters.get("image_source"), filters.get("build"))
+            ds = services.cache.get(business, filters.get("image_source"), filters.get("build"),
+                                    filters.get("metrics"))
         except DomainError as exc:
             kind = exc.code if exc.code in ("no_build", "not_readable") else "unknown"
             return _message(exc.message, charts.guide(
@@ -67,16 +68,16 @@ def register(app, services) -> None:
             guide["kind"], guide["text"],
             commands(guide["kind"], api, ds.source.business, ds.source.name, token)) \
             if guide else []
-        return _placed(view, guide_children)
+        return _placed(view, guide_children, services.settings.url_prefix)
 
 
-def _placed(view: dict, guide_children: list) -> dict:
+def _placed(view: dict, guide_children: list, prefix: str = "/") -> dict:
     """Each output's value for a rendered view."""
     s = view["status"]
     hidden = s["features_hidden"]
     return {
         **{k: view[k] for k in FIGURE_KEYS},
-        "status": charts.status(s),
+        "status": charts.status(s, prefix),
         "sample_note": charts.sample_note(s),
         "guide": guide_children,
         "build_notice": charts.build_notice(s),

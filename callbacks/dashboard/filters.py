@@ -60,7 +60,7 @@ def register(app, services) -> None:
         if selection and selection.get("business"):
             try:
                 ds = services.cache.get(selection["business"], selection["image_source"],
-                                        selection.get("build"))
+                                        selection.get("build"), selection.get("metrics"))
                 names = list(ds.matrix.feature_names)
                 out["threshold_max"], out["threshold_step"], out["threshold_marks"] = \
                     threshold_scale(ds.index.max_value)
@@ -104,7 +104,8 @@ def register(app, services) -> None:
         lo, hi = (sparsity or [0.0, 100.0])[:2]
         filters = normalize_filters({
             "business": selection.get("business"), "image_source": selection.get("image_source"),
-            "build": selection.get("build"), "version": selection.get("version"),
+            "build": selection.get("build"), "metrics": selection.get("metrics"),
+            "version": selection.get("version"),
             "threshold": threshold, "min_pct": lo, "max_pct": hi,
             "top_k": top_k, "sort": sort, "pinned": pinned, "excluded": excluded,
             "rank": rank, "min_group": min_group, "adjust": bool(adjust), "weight": weight,

@@ -75,3 +75,13 @@ class NotReadable(NotAllowed):
 
 class EmbedRefused(NotAllowed):
     """A signed embed link that is expired, forged, malformed, or not accepted here."""
+class QualityRejected(DomainError):
+    """A build whose quality checks raised an alarm that REJECT_ON_ALARM refuses; not stored."""
+
+
+class UnknownDelivery(DomainError):
+    """The metrics delivery asked for does not belong to the image source."""
+
+
+class NoPreviousBuild(DomainError):
+    """A comparison needs a build before the one named, and there is none."""

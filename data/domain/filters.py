@@ -2,7 +2,8 @@
 
 The dashboard's URL, its controls, the features API and the figures all import these; nothing
 else spells a default. A filters dict has the keys of DEFAULT_FILTERS:
-business, image_source, build (int, None = the current build, following new ones), version
+business, image_source, build (int, None = the current build, following new ones), metrics (a
+metrics delivery id whose outcome set the numbers use, None = the latest, following new ones), version
 (the image source's version when resolved), threshold (>= 0), min_pct <= max_pct in [0, 100],
 top_k (int >= 1, None = all), sort (a key of SORTS), pinned and excluded (feature names),
 rank (how the top-K cut ranks: a key of RANKS), min_group (images each group needs before a
@@ -18,6 +19,7 @@ import math
 from urllib.parse import parse_qs, urlencode
 
 CURRENT = "current"  # the build selector's and the API's word for "the current build"
+LATEST = "latest"  # the API's word for "the latest metrics delivery" (also: absent)
 ALL = "all"  # top_k's word for "every feature" in the URL
 ALL_FEATURES = 0  # the top-K control's value for "every feature" (coerce_top_k reads it as None)
 DEFAULT_TOP_K = 30
@@ -43,7 +45,7 @@ WEIGHTS = {
 }
 DEFAULT_WEIGHT = "images"
 DEFAULT_FILTERS = {
-    "business": None, "image_source": None, "build": None, "version": None,
+    "business": None, "image_source": None, "build": None, "metrics": None, "version": None,
     "threshold": 0.0, "min_pct": 0.0, "max_pct": 100.0, "top_k": DEFAULT_TOP_K,
     "sort": DEFAULT_SORT, "pinned": [], "excluded": [],
     "rank": DEFAULT_RANK, "min_group": DEFAULT_MIN_GROUP, "adjust": True,
@@ -64,7 +66,9 @@ def normalize_filters(filters: dict | None) -> dict:
     """`filters` with defaults filled in and values coerced to their types: threshold >= 0,
     0 <= min_pct <= max_pct <= 100, top_k an int >= 1 or None (= all), a known sort."""
     f = dict(DEFAULT_FILTERS)
-    f.update({k: v for k, v in (filters or {}).items() if v is not None or k in ("build", "top_k")})
+    f.update({k: v for k, v in (filters or {}).items()
+              if v is not None or k in ("build", "metrics", "top_k")})
+    f["metrics"] = build_id(f["metrics"])
     f["threshold"] = max(0.0, finite_float(f["threshold"], 0.0))
     lo = min(max(finite_float(f["min_pct"], 0.0), 0.0), 100.0)
     hi = min(max(finite_float(f["max_pct"], 100.0), 0.0), 100.0)
@@ -120,8 +124,9 @@ def finite_float(v, default: float) -> float:
 
 
 def build_id(value) -> int | None:
-    """A build id from the URL or a selector: an int, or None for the current build."""
-    if value in (None, "", CURRENT):
+    """A build (or metrics delivery) id from the URL or a selector: an int, or None for the
+    current one."""
+    if value in (None, "", CURRENT, LATEST):
         return None
     try:
         return int(value)
@@ -146,7 +151,7 @@ def parse_query(search: str | None) -> dict:
         "weight": one("weight"), "outcome": one("outcome"),
     })
     view.update(business=one("business"), image_source=one("image_source"),
-                build=build_id(one("build")))
+                build=build_id(one("build")), metrics=build_id(one("metrics")))
     return view
 
 
@@ -158,6 +163,8 @@ def query_string(filters: dict, search: str | None = None) -> str:
     pairs = [("business", f.get("business") or ""), ("image_source", f.get("image_source") or "")]
     if f.get("build") is not None:
         pairs.append(("build", str(f["build"])))
+    if f.get("metrics") is not None:
+        pairs.append(("metrics", str(f["metrics"])))
     pairs += [("threshold", _num(f.get("threshold", 0.0))),
               ("min_pct", _num(f.get("min_pct", 0.0))),
               ("max_pct", _num(f.get("max_pct", 100.0)))]

@@ -83,6 +83,9 @@ class ImageMetric(Base):
     clicks: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     ctr: Mapped[float | None] = mapped_column(Float(precision=53), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The delivery that set this value: the largest over an image source's rows is the delivery
+    # whose outcome set these rows are (MetricsDelivery).
+    delivery_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class IdempotencyRecord(Base):
@@ -178,3 +181,45 @@ class ReadGrant(Base):
     person: Mapped[str] = mapped_column(String(100))
     business: Mapped[str] = mapped_column(Text)
     granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+class BuildQuality(Base):
+    """The quality checks (data/stats/quality.py) run on a build when it was accepted, against
+    the build that was current then (`previous_build_id`, null for the first)."""
+
+    __tablename__ = "build_quality"
+
+    build_id: Mapped[int] = mapped_column(ForeignKey("build.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    previous_build_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    alarms: Mapped[str] = mapped_column(Text)  # JSON list of the names of checks in alarm
+    checks: Mapped[str] = mapped_column(Text)  # JSON list of run_checks' results
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class MetricsDelivery(Base):
+    """One PUT of metrics: when, how many rows, who sent it. Its values are kept
+    (MetricsDeliveryValue), so the outcome set as of any delivery can be rebuilt."""
+
+    __tablename__ = "metrics_delivery"
+    __table_args__ = (Index("ix_metrics_delivery_source", "image_source_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    image_source_id: Mapped[int] = mapped_column(ForeignKey("image_source.id", ondelete="CASCADE"))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    rows: Mapped[int] = mapped_column(Integer)
+    who: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+class MetricsDeliveryValue(Base):
+    """An image's outcome as one delivery sent it."""
+
+    __tablename__ = "metrics_delivery_value"
+    __table_args__ = (Index("ix_metrics_value_image", "image_source_id", "image_name",
+                            "delivery_id"),)
+
+    delivery_id: Mapped[int] = mapped_column(
+        ForeignKey("metrics_delivery.id", ondelete="CASCADE"), primary_key=True)
+    image_name: Mapped[str] = mapped_column(Text, primary_key=True)
+    image_source_id: Mapped[int] = mapped_column(Integer)
+    impressions: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    clicks: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    ctr: Mapped[float | None] = mapped_column(Float(precision=53), nullable=True)

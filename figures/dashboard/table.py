@@ -50,7 +50,8 @@ _MEANS, _DIFFERENCES = ("ctr_with", "ctr_without"), ("impact", "ci_low", "ci_hig
 
 def column_defs(look: OutcomeLook | None = None) -> list[dict]:
     """AG Grid column definitions for the features API columns (numbers right-aligned); the
-    outcome columns keep the API's field names and say which outcome they hold."""
+    outcome columns keep the API's field names and say which outcome they hold; then a link to
+    the feature's history."""
     look = look or outcome_look(None)
     formats = dict(_FORMATS)
     if look.key in _JUDGED_FORMATS:
@@ -66,7 +67,7 @@ def column_defs(look: OutcomeLook | None = None) -> list[dict]:
             col.update(pinned="left", minWidth=160, flex=2)
         elif name == "adjusted_note":
             col.update(minWidth=160, flex=2)
-        elif name in _PP:
+        elif name in _PP and look.key == "ctr":
             col.update(type="numericColumn", minWidth=96, flex=1, valueFormatter={
                 "function": "params.value == null ? '—' : "
                             "d3.format('+.2f')(params.value * 100) + ' pp'"})
@@ -77,9 +78,14 @@ def column_defs(look: OutcomeLook | None = None) -> list[dict]:
                 valueFormatter={"function": "params.value == null ? '—' : "
                                             "d3.format('+.0%')(params.value)"})
         else:
+            formats.setdefault(name, "+.2f")
             col.update(type="numericColumn", minWidth=96, flex=1, valueFormatter={
                 "function": f"params.value == null ? '—' : d3.format('{formats[name]}')(params.value)"})
         defs.append(col)
+    # The feature across builds (the history page): a link drawn by assets/history_link.js.
+    defs.append({"colId": "history", "field": "feature", "headerName": "Over builds",
+                 "headerTooltip": "The feature's prevalence and impact in every build",
+                 "cellRenderer": "HistoryLink", "sortable": False, "minWidth": 90, "flex": 1})
     return defs
 
 

@@ -14,7 +14,7 @@ from data.stats.features import FeatureStats
 from data.stats.ranking import rank_order, rank_score
 from data.stats.view import adjusted_for, records_with_adjusted, stats_for
 from data.domain.dataset import Dataset
-from data.domain.filters import normalize_filters
+from data.domain.filters import normalize_filters, query_string
 from figures.dashboard.bars import (BAR_HEIGHT, IMPACT_HEIGHT, impact_figure, impact_title,
                                    mean_ctr_figure, mean_title, shared_ctr_range)
 from figures.base import MARGIN_LEFT, MARGIN_RIGHT, label, message_figure
@@ -179,6 +179,17 @@ def _status(ds: Dataset, f: dict, *, n_in_range: int, n_shown: int, hidden: int,
         "features_excluded": n_in_range - n_shown - hidden,
         "threshold": f["threshold"], "min_pct": f["min_pct"], "max_pct": f["max_pct"],
         "top_k": f["top_k"], "weight": f["weight"],
+        # Builds over time: the build's quality alarms (None: not checked), the metrics delivery
+        # the numbers use, and the query of a link that reproduces them (build and delivery
+        # pinned).
+        "alarms": None if ds.build.alarms is None else list(ds.build.alarms),
+        "delivery": None if ds.delivery is None else {
+            "id": ds.delivery.id, "received_at": ds.delivery.received_at,
+            "rows": ds.delivery.rows, "who": ds.delivery.who},
+        "latest_delivery_id": ds.latest_delivery_id,
+        "metrics_pinned": f["metrics"] is not None,
+        "permalink_query": query_string({**f, "build": ds.build.id,
+                                         "metrics": ds.delivery.id if ds.delivery else None}),
     }
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from data.domain.links import QUALITY_PAGE, href as page_href
+from figures.builds import alarm_text
 from figures.dashboard.bars import BAR_HEIGHT, IMPACT_HEIGHT
 from figures.dashboard.scatter import SCATTER_HEIGHT
 from layouts.dashboard.ids import ids
@@ -38,6 +40,11 @@ def charts() -> html.Div:
     ], className="charts")
 
 
+def quality_href(prefix: str, business: str, image_source: str, build: int) -> str:
+    return page_href(prefix, QUALITY_PAGE, business=business, image_source=image_source,
+                     build=build)
+
+
 def _blank(height: int) -> dict:
     """The figure before the first render: axes hidden, a loading word (never a bare grid)."""
     return {"data": [], "layout": {
@@ -46,9 +53,10 @@ def _blank(height: int) -> dict:
                          "yref": "paper", "x": 0.5, "y": 0.5, "font": {"color": "#adb5bd"}}]}}
 
 
-def status(s: dict) -> list:
+def status(s: dict, prefix: str = "/") -> list:
     """The status line for render_view's status dict: build, images, CTR coverage, features,
-    ingest time, demo marker. Every name is passed as text."""
+    ingest time, the build's quality, the metrics delivery used, a link that pins both, demo
+    marker. Every name is passed as text; `prefix` is URL_PREFIX (for the links)."""
     build = f"Build-Id {s['build_label']}" if s.get("build_label") else "no Build-Id"
     items = [
         _item("build", f"#{s['build_id']} · {build}"
@@ -67,10 +75,44 @@ def status(s: dict) -> list:
     if s.get("pinned_out_of_range"):
         items.append(_item("pinned but outside the sparsity range",
                            ", ".join(s["pinned_out_of_range"][:5])))
+    if "alarms" in s:
+        items += [quality_item(s, prefix), metrics_item(s),
+                  html.A("link to these numbers", href=prefix + s["permalink_query"],
+                         className="status-item status-permalink me-3",
+                         title="This view with the build and the metrics delivery pinned: it "
+                               "shows the same numbers after new builds or metrics arrive.")]
     if s.get("is_demo"):
         items.append(dbc.Badge("demo data", color="warning", text_color="dark",
                                className="ms-1 status-demo"))
     return items
+
+
+def quality_item(s: dict, prefix: str) -> html.Span:
+    """The build's quality checks: its alarms (a link to the quality page) or "ok"."""
+    href = quality_href(prefix, s["business"], s["image_source"], s["build_id"])
+    alarms = s.get("alarms")
+    if alarms:
+        text = f"{alarm_text(alarms)} ({', '.join(alarms)})"
+        value = html.A(text, href=href, className="fw-semibold text-danger status-alarm")
+    else:
+        value = html.A("ok" if alarms == [] else "not checked", href=href, className="fw-semibold")
+    return html.Span([html.Span("quality: ", className="text-muted"), value],
+                     className="status-item status-quality me-3")
+
+
+def metrics_item(s: dict) -> html.Span:
+    """Which metrics delivery the numbers use, and whether it is pinned or the latest."""
+    d = s.get("delivery")
+    if d is None:
+        return _item("metrics", "none yet")
+    when = (d.get("received_at") or "").replace("T", " ")
+    latest = s.get("latest_delivery_id")
+    if d["id"] == latest:
+        state = "latest, pinned" if s.get("metrics_pinned") else "latest"
+    else:
+        state = f"pinned; delivery {latest} is newer"
+    who = f" by {d['who']}" if d.get("who") else ""
+    return _item("metrics", f"delivery {d['id']} ({state}) · {d['rows']:,} rows · {when}{who}")
 
 
 def _item(name: str, value: str) -> html.Span:

@@ -16,8 +16,9 @@ def layout():
                          className="image-detail")
 
 
-def body(detail: ImageDetail, threshold: float, build_id: int) -> list:
-    """The panel's content for one image. Every name is passed as text, never as markup."""
+def body(detail: ImageDetail, threshold: float, build_id: int, history_href=None) -> list:
+    """The panel's content for one image. Every name is passed as text, never as markup.
+    `history_href(feature)`, when given, links each feature to its history across builds."""
     return [
         html.H5(detail.name, className="image-detail-name text-break"),
         _picture(detail, build_id),
@@ -34,7 +35,10 @@ def body(detail: ImageDetail, threshold: float, build_id: int) -> list:
             html.Thead(html.Tr([html.Th("Feature"), html.Th("Confidence"),
                                 html.Th(f"Present at ≥ {threshold:g}")])),
             html.Tbody([
-                html.Tr([html.Td(name, className="text-break"), html.Td(f"{value:.4g}"),
+                html.Tr([html.Td(html.A(name, href=history_href(name),
+                                        title=f"{name} across builds")
+                                 if history_href else name, className="text-break"),
+                         html.Td(f"{value:.4g}"),
                          html.Td("yes" if value > 0 and value >= threshold else "")])
                 for name, value in detail.features
             ]),

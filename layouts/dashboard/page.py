@@ -29,7 +29,9 @@ def layout(services, locks: dict | None = None):
         dcc.Location(id=ids.URL, refresh=False),
         dcc.Store(id=ids.FILTERS),
         dcc.Store(id=ids.SELECTION),
-        dcc.Store(id=ids.LIVE_VERSION),
+        # The set of image sources as this page was served: the live poll compares against it
+        # to list a new business or image source without a reload.
+        dcc.Store(id=ids.LIVE_VERSION, data={"catalog": list(services.store.catalog_version())}),
         dcc.Store(id=ids.URL_RESTORED, data=False),
         dcc.Interval(id=ids.LIVE_POLL, interval=services.settings.live_poll_ms),
         _hidden_if(embed, header),
