@@ -1,6 +1,7 @@
 """HTTP in: the API (docs/api.md) mounted on the Dash app's own Flask server.
 
-The routes live in api/ (builds.py: Jenkins' writes and the reads; service.py: health, audit,
+The routes live in api/ (builds.py: Jenkins' writes and the reads; labels.py: label fixes and
+thresholds; service.py: health, audit,
 OpenAPI, JSON 404/405). This module mounts them under the configured prefix and makes every
 error under that prefix a JSON body {"error", "message", "details"} with the right status:
 domain errors from data/ are translated here (api/errors.py), never a stack trace.
@@ -15,6 +16,7 @@ from flask import Flask, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from api.builds import builds
+from api.labels import labels
 from api.errors import domain_error_response, error_response
 from api.judgements import judgements
 from api.over_time import over_time
@@ -26,7 +28,7 @@ from services import Services
 
 log = logging.getLogger(__name__)
 
-BLUEPRINTS = (builds, judgements, over_time, service)
+BLUEPRINTS = (builds, judgements, labels, over_time, service)
 
 
 def register(server: Flask, svc: Services) -> None:

@@ -17,6 +17,10 @@ from layouts import history as history_layout
 from layouts import people as people_layout
 from layouts import quality as quality_layout
 from layouts import rate as rate_layout
+from callbacks import fixes as fixes_callbacks
+from callbacks import thresholds as thresholds_callbacks
+from layouts import fixes as fixes_layout
+from layouts import thresholds as thresholds_layout
 from layouts.dashboard import page as dashboard_layout
 from layouts.shell import Page
 
@@ -28,6 +32,8 @@ PAGES: tuple[Page, ...] = (
     Page(QUALITY_PAGE, "Build quality", quality_layout.layout, quality_callbacks.register),
     Page(COMPARE_PAGE, "Compare builds", compare_builds_layout.layout, compare_builds_callbacks.register),
     Page(HISTORY_PAGE, "Feature history", history_layout.layout, history_callbacks.register),
+    Page("fixes", "Fixes", fixes_layout.layout, fixes_callbacks.register),
+    Page("thresholds", "Thresholds", thresholds_layout.layout, thresholds_callbacks.register),
 )
 
 

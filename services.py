@@ -12,6 +12,8 @@ from data.storage.cache import DatasetCache
 from data.storage.judgement_cache import JudgementCache
 from data.storage.judgements import JudgementStore
 from data.storage.history import BuildHistory
+from data.storage.label_cache import LabelCache
+from data.storage.labels import LabelStore
 from data.storage.store import Store
 
 
@@ -19,8 +21,9 @@ from data.storage.store import Store
 class Services:
     """Configuration, the store, the cached datasets, the per-worker write rate limiter, the
     per-worker limit of failed authentications per client address, people's judgements
-    (their store and the cached statistics made from them) and the builds' statistics for
-    feature histories.
+    (their store and the cached statistics made from them), the builds' statistics for
+    feature histories, and label fixes and saved thresholds (their store and what is cached
+    from them).
 
     `cache` is the one way routes and callbacks read business data: it checks the current
     request's read scope (data/people/access.py) before every dataset, list or lookup."""
@@ -33,6 +36,8 @@ class Services:
     scores: JudgementCache = field(default=None)  # type: ignore[assignment]
     auth_failures: RateLimiter = field(default=None)  # type: ignore[assignment]  # built from settings
     history: BuildHistory = field(default=None)  # type: ignore[assignment]  # over `cache`
+    labels: LabelStore = field(default=None)  # type: ignore[assignment]  # over store
+    fixed: LabelCache = field(default=None)  # type: ignore[assignment]  # over labels
 
     def __post_init__(self):
         if self.history is None:
@@ -47,6 +52,10 @@ class Services:
         if self.auth_failures is None:
             self.auth_failures = RateLimiter(self.settings.auth_failures_per_minute,
                                              self.settings.auth_failures_burst)
+        if self.labels is None:
+            self.labels = LabelStore(self.store)
+        if self.fixed is None:
+            self.fixed = LabelCache(self.labels)
 
     @classmethod
     def build(cls, settings: Settings, store: Store,

@@ -25,6 +25,7 @@ from data.stats.table_csv import features_csv, features_csv_filename
 from data.stats.view import adjusted_for, records_with_adjusted, stats_for
 from data.stats.quality_gate import QualityGate
 from data.storage.over_time import delivery_body, quality_check
+from data.domain.filters import DEFAULT_THRESHOLD_MODE, THRESHOLD_MODES
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +131,9 @@ def get_datasets():
 @builds.route("/features", methods=["GET"], strict_slashes=False)
 def get_features():
     """Per-feature statistics (docs/statistics.md) for a build at a threshold and sparsity range;
-    `format=csv` gives the same rows as the page's CSV download (data/stats/table_csv.py)."""
+    `format=csv` gives the same rows as the page's CSV download (data/stats/table_csv.py);
+    apply_fixes=1: presence follows the latest label fix where there is one; thresholds=saved:
+    features with a saved threshold are cut there (docs/api.md)."""
     business, source = identity()
     fmt = (single_arg("format") or "json").strip().lower()
     if fmt not in ("json", "csv"):
@@ -147,20 +150,32 @@ def get_features():
     build_id = build_arg()
     weight = choice_arg("weight", WEIGHTS, "images")
     adjust = flag_arg("adjust")
+    apply = flag_arg("apply_fixes")
+    mode = choice_arg("thresholds", tuple(THRESHOLD_MODES), DEFAULT_THRESHOLD_MODE)
     metrics = build_arg("metrics")
-    ds = services().cache.get(business, source, build_id, metrics)
     if weight == "impressions" and outcome != "ctr":
         raise ApiError(400, "bad_parameter", "weight=impressions pools clicks over impressions, "
                                              "so it goes with outcome=ctr only.")
+    if outcome != "ctr" and (apply or mode != DEFAULT_THRESHOLD_MODE):
+        raise ApiError(400, "bad_parameter", "apply_fixes and thresholds=saved go with "
+                                             "outcome=ctr only.")
+    ds = services().cache.get(business, source, build_id, metrics)
     judged = services().scores.outcome_dataset(ds, outcome)
-    stats = stats_for(judged, threshold, min_pct, max_pct, weight)
+    view = services().fixed.view(judged, threshold, apply=apply,
+                                 saved_thresholds=mode == "saved")
+    per_feature = bool(view.saved)
+    if per_feature and (weight != "images" or adjust):
+        raise ApiError(400, "bad_parameter", "per-feature thresholds (thresholds=saved) go with "
+                                             "weight=images and without adjust.")
+    stats = stats_for(view.dataset, view.threshold, min_pct, max_pct, weight)
     if fmt == "csv":  # the page's download names the file the same way (current or build<id>)
         name = features_csv_filename(business, source, build_id, threshold)
         return Response(features_csv(stats.records()), content_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": _attachment(name)})
-    records = (records_with_adjusted(stats, adjusted_for(judged, stats, threshold, weight))
+    records = (records_with_adjusted(stats, adjusted_for(view.dataset, stats, view.threshold,
+                                                         weight))
                if adjust else stats.records())
-    return json_response({
+    body = {
         "business": business, "image_source": source, "build": ds.build.id,
         "build_label": ds.build.build_label, "threshold": threshold,
         "min_pct": min_pct, "max_pct": max_pct, "outcome": outcome, "weight": weight,
@@ -168,5 +183,12 @@ def get_features():
         "images": stats.n_images, "images_without_outcome": judged.images_without_ctr,
         "images_without_ctr": ds.images_without_ctr,
         "features": records,
-    })
-
+    }
+    if view.fixes is not None:
+        body.update(apply_fixes=True, fixes_applied=view.fixes.applied,
+                    fixes_ignored=view.fixes.ignored, fixes_changed=view.changed)
+    if mode != DEFAULT_THRESHOLD_MODE:
+        body.update(thresholds=mode, saved_thresholds=view.saved)
+        for rec, t in zip(records, view.threshold_of(stats.feature_index).tolist()):
+            rec["threshold"] = t
+    return json_response(body)

@@ -283,3 +283,13 @@ def build_arg(name: str = "build") -> int | None:
         raise ApiError(400, "bad_parameter",
                            f"{name} must be an id between 1 and {MAX_ID}, got {build!r}.")
     return build_id
+
+
+def text_arg(name: str) -> str | None:
+    """A free-text query parameter (a feature or person name), None when absent or empty."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    if "\x00" in raw or len(raw) > 1000:
+        raise ApiError(400, "bad_parameter", f"{name} is over 1000 characters or contains NUL.")
+    return raw

@@ -6,7 +6,7 @@ Outputs are named: add one to OUTPUTS and to `_placed` / `_message`, nothing els
 
 from __future__ import annotations
 
-from dash import Input, Output, no_update
+from dash import Input, Output, State, no_update
 from flask import request
 
 from api.access import locked_filters
@@ -43,8 +43,9 @@ OUTPUTS = {
 
 
 def register(app, services) -> None:
-    @app.callback(output=OUTPUTS, inputs={"filters": Input(ids.FILTERS, "data")})
-    def render(filters):
+    @app.callback(output=OUTPUTS, inputs={"filters": Input(ids.FILTERS, "data"),
+                                          "columns": State(ids.TABLE, "columnDefs")})
+    def render(filters, columns=None):
         api = _api_url(services.settings.url_prefix)
         token = bool(services.settings.ingest_tokens)
         filters = locked_filters(filters or {})  # an embed link's fixed filters win
@@ -61,14 +62,22 @@ def register(app, services) -> None:
             return _message(exc.message, charts.guide(
                 kind, exc.message, commands(kind, api, business, filters.get("image_source"),
                                             token)), exc.message)
-        outcome = normalize_filters(filters)["outcome"]
-        view = render_view(services.scores.outcome_dataset(ds, outcome), filters)
+        f = normalize_filters(filters)
+        judged = services.scores.outcome_dataset(ds, f["outcome"])
+        labels = None
+        if f["outcome"] == "ctr" and (f["apply_fixes"] or f["thresholds"] == "saved"):
+            labels = services.fixed.view(judged, f["threshold"], apply=f["apply_fixes"],
+                                         saved_thresholds=f["thresholds"] == "saved")
+        view = render_view(judged, filters, labels=labels)
         guide = view["guide"]
         guide_children = charts.guide(
             guide["kind"], guide["text"],
             commands(guide["kind"], api, ds.source.business, ds.source.name, token)) \
             if guide else []
-        return _placed(view, guide_children, services.settings.url_prefix)
+        placed = _placed(view, guide_children, services.settings.url_prefix)
+        if _fields(placed["table_columns"]) == _fields(columns):
+            placed["table_columns"] = no_update
+        return placed
 
 
 def _placed(view: dict, guide_children: list, prefix: str = "/") -> dict:
@@ -84,13 +93,17 @@ def _placed(view: dict, guide_children: list, prefix: str = "/") -> dict:
         "top_k_note": (f"{s['features_shown']:,} of {s['features_in_range']:,} features shown; "
                        f"{hidden:,} hidden") if hidden else f"all {s['features_shown']:,} features shown",
         "show_all_class": "p-0 align-baseline" + ("" if hidden else " d-none"),
-        "threshold_note": f"present = confidence ≥ {s['threshold']:g} (and > 0); "
-                          f"{s['features_with_points']:,} of {s['features_in_build']:,} features have points",
+        "threshold_note": f"present = confidence ≥ {s['threshold']:g} (and > 0)"
+                          + (f", or its saved threshold for {s['saved_thresholds']:,} features"
+                             if s.get("saved_thresholds") else "")
+                          + f"; {s['features_with_points']:,} of {s['features_in_build']:,} "
+                            "features have points",
         "sparsity_note": f"{s['features_in_range']:,} features between {s['min_pct']:g}% and "
                          f"{s['max_pct']:g}%",
         "table_rows": view["rows"],
-        "table_columns": column_defs(look(s["outcome"])),
         "table_note": table_note(len(view["rows"]), hidden, s["features_excluded"]),
+        "table_columns": column_defs(look(s["outcome"]),
+                                     with_threshold=bool(s.get("saved_thresholds"))),
     }
 
 
@@ -100,7 +113,14 @@ def _message(text: str, guide: list, table_text: str) -> dict:
     return {**{k: figures[k] for k in FIGURE_KEYS}, "status": [], "sample_note": "",
             "guide": guide, "build_notice": [], "top_k_note": "", "show_all_class": "d-none",
             "threshold_note": "", "sparsity_note": "", "table_rows": [], "table_note": table_text,
-            "table_columns": no_update}
+            "table_columns": column_defs()}
+
+
+def _fields(columns) -> list | None:
+    """The fields of AG Grid column definitions, to tell whether they need sending again."""
+    if not isinstance(columns, list):
+        return None
+    return [c.get("field") if isinstance(c, dict) else None for c in columns]
 
 
 def table_note(shown: int, hidden: int, excluded: int) -> str:

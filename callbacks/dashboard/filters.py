@@ -9,7 +9,8 @@ from dash import Input, Output, State, no_update
 
 from api.access import locked_filters
 from data.domain.errors import DomainError
-from data.domain.filters import ALL_FEATURES, normalize_filters, parse_query, query_string
+from data.domain.filters import (ALL_FEATURES, DEFAULT_THRESHOLD_MODE, normalize_filters,
+                                 parse_query, query_string)
 from layouts.dashboard.controls import top_k_options
 from layouts.dashboard.ids import ids
 
@@ -43,6 +44,8 @@ CONTROL_OUTPUTS = {
     "adjust": Output(ids.ADJUST, "value"),
     "weight": Output(ids.WEIGHT, "value"),
     "outcome": Output(ids.OUTCOME, "value"),
+    "apply_fixes": Output(ids.APPLY_FIXES, "value"),
+    "threshold_mode": Output(ids.THRESHOLD_MODE, "value"),
     "restored": Output(ids.URL_RESTORED, "data"),
 }
 
@@ -76,7 +79,9 @@ def register(app, services) -> None:
                        sort=asked["sort"], pinned=asked["pinned"], excluded=asked["excluded"],
                        rank=asked["rank"], min_group=asked["min_group"],
                        adjust=asked["adjust"], weight=asked["weight"],
-                       outcome=asked["outcome"], restored=True)
+                       outcome=asked["outcome"], apply_fixes=asked["apply_fixes"],
+                       threshold_mode=asked["thresholds"] != DEFAULT_THRESHOLD_MODE,
+                       restored=True)
         elif names:
             known = set(names)
             out.update(pinned=[p for p in pinned or [] if p in known],
@@ -93,11 +98,15 @@ def register(app, services) -> None:
                 "min_group": Input(ids.MIN_GROUP, "value"),
                 "adjust": Input(ids.ADJUST, "value"), "weight": Input(ids.WEIGHT, "value"),
                 "outcome": Input(ids.OUTCOME, "value"),
+                "apply_fixes": Input(ids.APPLY_FIXES, "value"),
+                "per_feature": Input(ids.THRESHOLD_MODE, "value"),
+                "fixes": Input(ids.FIXES_VERSION, "data"),
                 "restored": State(ids.URL_RESTORED, "data"),
                 "previous": State(ids.FILTERS, "data"), "search": State(ids.URL, "search")},
     )
     def fold_filters(selection, threshold, sparsity, top_k, sort, pinned, excluded, rank,
-                     min_group, adjust, weight, outcome, restored, previous, search):
+                     min_group, adjust, weight, outcome, apply_fixes, per_feature, fixes,
+                     restored, previous, search):
         """One dict with the whole view (ids.FILTERS); the URL mirrors it."""
         if not restored or selection is None:
             return {"filters": no_update, "search": no_update}
@@ -109,7 +118,9 @@ def register(app, services) -> None:
             "threshold": threshold, "min_pct": lo, "max_pct": hi,
             "top_k": top_k, "sort": sort, "pinned": pinned, "excluded": excluded,
             "rank": rank, "min_group": min_group, "adjust": bool(adjust), "weight": weight,
-            "outcome": outcome,
+            "outcome": outcome, "apply_fixes": bool(apply_fixes),
+            "thresholds": "saved" if per_feature else DEFAULT_THRESHOLD_MODE,
+            "fixes_version": fixes.get("version") if isinstance(fixes, dict) else None,
         })
         if filters == previous:
             return {"filters": no_update, "search": no_update}

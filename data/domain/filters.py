@@ -11,6 +11,10 @@ feature is ranked by evidence), adjust (show the adjusted impact beside the raw 
 weight (a key of WEIGHTS: each image counts once, or by its impressions).
 outcome (a key of OUTCOMES: what y_i is — CTR, people's mean score, or their Bradley–Terry
 strength).
+apply_fixes (bool: presence follows people's latest label fix where there is one), thresholds
+(a key of THRESHOLD_MODES: one threshold for all, or each feature's saved one where it has one),
+fixes_version (the image source's fixes when the page last stored one; not in the URL, it only
+makes the page recompute).
 """
 
 from __future__ import annotations
@@ -44,12 +48,20 @@ WEIGHTS = {
     "impressions": "by impressions (pooled CTR = clicks / impressions)",
 }
 DEFAULT_WEIGHT = "images"
+# How presence thresholds are chosen (SPEC §10); the URL and the features API say `thresholds=`.
+THRESHOLD_MODES = {
+    "single": "one threshold for every feature (the slider)",
+    "saved": "each feature's saved threshold where it has one",
+}
+DEFAULT_THRESHOLD_MODE = "single"
+_TRUE_WORDS = ("1", "true", "yes", "on")
 DEFAULT_FILTERS = {
     "business": None, "image_source": None, "build": None, "metrics": None, "version": None,
     "threshold": 0.0, "min_pct": 0.0, "max_pct": 100.0, "top_k": DEFAULT_TOP_K,
     "sort": DEFAULT_SORT, "pinned": [], "excluded": [],
     "rank": DEFAULT_RANK, "min_group": DEFAULT_MIN_GROUP, "adjust": True,
     "weight": DEFAULT_WEIGHT, "outcome": "ctr",
+    "apply_fixes": False, "thresholds": DEFAULT_THRESHOLD_MODE, "fixes_version": None,
 }
 # What each image's outcome y_i is (SPEC §9): the same word in the URL, the API and the page.
 OUTCOMES = {
@@ -86,6 +98,12 @@ def normalize_filters(filters: dict | None) -> dict:
         f["outcome"] = DEFAULT_OUTCOME
     f["pinned"] = [str(p) for p in (f.get("pinned") or [])]
     f["excluded"] = [str(p) for p in (f.get("excluded") or [])]
+    f["apply_fixes"] = coerce_flag(f.get("apply_fixes"))
+    if f["thresholds"] not in THRESHOLD_MODES:
+        f["thresholds"] = DEFAULT_THRESHOLD_MODE
+    version = f.get("fixes_version")
+    f["fixes_version"] = version if isinstance(version, int) and not isinstance(version, bool) \
+        else None
     return f
 
 
@@ -103,7 +121,7 @@ def coerce_top_k(value) -> int | None:
     return k if k >= 1 else DEFAULT_TOP_K
 
 
-def coerce_flag(value, default: bool) -> bool:
+def coerce_flag(value, default: bool = False) -> bool:
     """A yes/no filter from a URL ('1', '0', 'true', 'false', …) or a control (bool)."""
     if isinstance(value, bool):
         return value
@@ -149,6 +167,7 @@ def parse_query(search: str | None) -> dict:
         "pinned": q.get("pin", []), "excluded": q.get("exclude", []),
         "rank": one("rank"), "min_group": one("min_group"), "adjust": one("adjust"),
         "weight": one("weight"), "outcome": one("outcome"),
+        "apply_fixes": one("apply_fixes"), "thresholds": one("thresholds"),
     })
     view.update(business=one("business"), image_source=one("image_source"),
                 build=build_id(one("build")), metrics=build_id(one("metrics")))
@@ -158,6 +177,8 @@ def parse_query(search: str | None) -> dict:
 def query_string(filters: dict, search: str | None = None) -> str:
     """`?...` for the view in `filters`; keeps PASSED_THROUGH keys from the current `search`.
     Defaults are left out (top_k, sort, outcome, empty pin/exclude) except business, image_source,
+    Defaults are left out (top_k, sort, empty pin/exclude, apply_fixes off, single threshold)
+    except business, image_source,
     threshold, min_pct and max_pct, always written."""
     f = filters
     pairs = [("business", f.get("business") or ""), ("image_source", f.get("image_source") or "")]
@@ -184,6 +205,10 @@ def query_string(filters: dict, search: str | None = None) -> str:
         pairs.append(("outcome", f["outcome"]))
     pairs += [("pin", p) for p in f.get("pinned") or ()]
     pairs += [("exclude", p) for p in f.get("excluded") or ()]
+    if f.get("apply_fixes"):
+        pairs.append(("apply_fixes", "1"))
+    if f.get("thresholds", DEFAULT_THRESHOLD_MODE) != DEFAULT_THRESHOLD_MODE:
+        pairs.append(("thresholds", f["thresholds"]))
     kept = parse_qs((search or "").lstrip("?"))
     pairs += [(k, kept[k][-1]) for k in PASSED_THROUGH if k in kept]
     return "?" + urlencode(pairs)

@@ -94,12 +94,15 @@ class FeatureIndex:
     def n_features(self) -> int:
         return len(self.feature_names)
 
-    def counts_at(self, threshold: float) -> np.ndarray:
-        """Number of images with an outcome in which each feature is present at `threshold`."""
+    def counts_at(self, threshold: float | np.ndarray) -> np.ndarray:
+        """Number of images with an outcome in which each feature is present at `threshold`
+        (one number, or one per feature: see feature_thresholds)."""
         starts = self._suffix_starts(threshold)
         return self.col_ptr[1:] - starts
 
-    def _suffix_starts(self, threshold: float) -> np.ndarray:
+    def _suffix_starts(self, threshold: float | np.ndarray) -> np.ndarray:
+        if np.ndim(threshold):
+            return self._suffix_starts_per_feature(np.asarray(threshold, dtype=np.float64))
         # Only positive values are stored, so t <= 0 keeps every entry (presence needs v > 0).
         ptr = self.col_ptr
         if threshold <= 0:
@@ -111,8 +114,24 @@ class FeatureIndex:
             starts[f] = lo + np.searchsorted(vals[lo:hi], threshold, side="left")
         return starts
 
-    def present_entries(self, threshold: float, features: np.ndarray) -> list[slice]:
-        """For each feature index given, the slice of entries present at `threshold`."""
+    def _suffix_starts_per_feature(self, thresholds: np.ndarray) -> np.ndarray:
+        """_suffix_starts with feature f cut at thresholds[f] (one per feature, in the order of
+        feature_names): the same binary search, each in its own feature's run."""
+        if thresholds.shape != (self.n_features,):
+            raise ValueError(f"expected {self.n_features} thresholds (one per feature), "
+                             f"got shape {thresholds.shape}")
+        ptr = self.col_ptr
+        vals = self.values
+        starts = ptr[:-1].copy()
+        for f in np.flatnonzero(thresholds > 0).tolist():
+            lo, hi = ptr[f], ptr[f + 1]
+            starts[f] = lo + np.searchsorted(vals[lo:hi], thresholds[f], side="left")
+        return starts
+
+    def present_entries(self, threshold: float | np.ndarray,
+                        features: np.ndarray) -> list[slice]:
+        """For each feature index given, the slice of entries present at `threshold` (one
+        number, or one per feature)."""
         starts = self._suffix_starts(threshold)
         return [slice(int(starts[f]), int(self.col_ptr[f + 1])) for f in features]
 
@@ -167,11 +186,15 @@ def _largest_finite(values: np.ndarray) -> float:
 
 def feature_stats(
     index: FeatureIndex,
-    threshold: float = 0.0,
+    threshold: float | np.ndarray = 0.0,
     min_pct: float = 0.0,
     max_pct: float = 100.0,
 ) -> FeatureStats:
     """The per-feature statistics of docs/statistics.md at `threshold`, keeping features with min_pct <= prevalence <= max_pct.
+
+    `threshold` is one number, or an array with one threshold per feature of the index (saved
+    per-feature thresholds, data.stats.thresholds.feature_thresholds): each feature's presence
+    is then decided at its own threshold, and everything else is unchanged.
 
     Features never present (n_with = 0) are dropped. Ordered by impact descending, null impacts
     last, ties by name.

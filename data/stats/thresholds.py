@@ -121,3 +121,9 @@ def threshold_out_of_range(values, threshold: float) -> bool:
     v = np.asarray(values, dtype=np.float64)
     top = float(v.max()) if len(v) else 0.0
     return threshold < 0 or threshold > max(top, 0.0)
+
+
+def feature_thresholds(feature_names, saved: dict[str, float], default: float) -> np.ndarray:
+    """One threshold per feature of a build (in `feature_names` order): the saved one where there
+    is one, `default` (the single slider) elsewhere. Input of feature_stats' per-feature mode."""
+    return np.array([saved.get(name, default) for name in feature_names], dtype=np.float64)

@@ -19,6 +19,8 @@ COUNT_FIELDS = {
     "image-source": (),
     "ratings": ("received", "stored", "unchanged"),
     "preferences": ("received", "stored", "unchanged"),
+    "fixes": ("received", "stored"),
+    "thresholds": ("saved", "deleted"),
 }
 
 

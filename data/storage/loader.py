@@ -13,14 +13,18 @@ from data.payloads.judgements import validate_ratings_json, validate_votes_json
 from data.payloads.metrics import (MetricRow, metrics_from_json, validate_metrics_csv,
                                    validate_metrics_json)
 from data.storage.judgements import JudgementStore
+from data.demo_fixes import generate_fixes
+from data.payloads.fixes import FixRow
+from data.storage.labels import LabelStore
 from data.storage.store import Store, WriteResult
 
 DEMO_SENDER = "demo"  # who the demo's judgements were sent by
 
 
 def load_demo(store: Store, n_images: int = 659, seed: int = 7) -> WriteResult:
-    """Store the generated demo build, its metrics and people's judgements of it (ratings and
-    votes from data/demo_judgements.py) under the demo business."""
+    """Store the generated demo build, its metrics, people's judgements of it (ratings and
+    votes from data/demo_judgements.py) and people's label fixes of it, under the demo
+    business."""
     features, metrics = generate_demo(n_images, seed)
     matrix = matrix_from_table(validate_features(features))
     result = store.put_build(DEMO_BUSINESS, DEMO_IMAGE_SOURCE, matrix, build_label="demo",
@@ -33,6 +37,12 @@ def load_demo(store: Store, n_images: int = 659, seed: int = 7) -> WriteResult:
                            sent_by=DEMO_SENDER, audit=False)
     judgements.put_votes(DEMO_BUSINESS, DEMO_IMAGE_SOURCE, validate_votes_json(votes),
                          sent_by=DEMO_SENDER, audit=False)
+    # People's label fixes of the demo build (data/demo_fixes.py), for the fixes page and the
+    # threshold advisor.
+    ref = store.locate(DEMO_BUSINESS, DEMO_IMAGE_SOURCE)
+    LabelStore(store).put_fixes(ref, result.body["build"], matrix,
+                                [FixRow(**fix) for fix in generate_fixes(features)],
+                                by="demo", audit=False)
     return result
 
 

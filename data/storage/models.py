@@ -143,6 +143,14 @@ class Rating(Base):
     __tablename__ = "rating"
     __table_args__ = (Index("ix_rating_source", "image_source_id", "id"),
                       Index("ix_rating_rater", "image_source_id", "rater", "image_name"))
+class LabelFix(Base):
+    """A person's statement that `feature` is (or is not) in image `image_name` (SPEC §10).
+    Never edited or deleted: a later fix of the same (image, feature) supersedes it. Kept by
+    image name, so it applies to every build of the image source."""
+
+    __tablename__ = "label_fix"
+    __table_args__ = (Index("ix_label_fix_source", "image_source_id", "id"),
+                      Index("ix_label_fix_pair", "image_source_id", "image_name", "feature"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     image_source_id: Mapped[int] = mapped_column(ForeignKey("image_source.id", ondelete="CASCADE"))
@@ -223,3 +231,27 @@ class MetricsDeliveryValue(Base):
     impressions: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     clicks: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     ctr: Mapped[float | None] = mapped_column(Float(precision=53), nullable=True)
+    feature: Mapped[str] = mapped_column(Text)
+    present: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    person: Mapped[str] = mapped_column(String(200))  # the person's name, or the token's
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The model's value of the pair in `build_id` when the fix was made (0: the model gave none;
+    # null: that build has no such image or feature).
+    model_value: Mapped[float | None] = mapped_column(Float(precision=53), nullable=True)
+    build_id: Mapped[int | None] = mapped_column(ForeignKey("build.id", ondelete="SET NULL"),
+                                                 nullable=True)
+
+
+class SavedThreshold(Base):
+    """A feature's own confidence threshold for an image source (PUT /api/v1/thresholds), used
+    instead of the single slider when the dashboard's "per-feature thresholds" switch is on."""
+
+    __tablename__ = "saved_threshold"
+
+    image_source_id: Mapped[int] = mapped_column(
+        ForeignKey("image_source.id", ondelete="CASCADE"), primary_key=True)
+    feature: Mapped[str] = mapped_column(Text, primary_key=True)
+    threshold: Mapped[float] = mapped_column(Float(precision=53))
+    set_by: Mapped[str] = mapped_column(String(200))
+    set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

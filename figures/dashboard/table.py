@@ -16,7 +16,7 @@ from figures.dashboard.outcome import OutcomeLook, look as outcome_look
 _FORMATS = {
     "n_with": ",d", "n_without": ",d", "prevalence_pct": ".1f",
     "ctr_with": ".2%", "ctr_without": ".2%", "p_value": ".2~g", "q_value": ".2~g",
-    "adjusted_p_value": ".2~g", "lift": "+.0%",
+    "adjusted_p_value": ".2~g", "lift": "+.0%", "threshold": ".4~g",
 }
 _PP = ("impact", "ci_low", "ci_high", "adjusted_impact", "adjusted_ci_low", "adjusted_ci_high")
 _HEADERS = {
@@ -32,6 +32,8 @@ _HEADERS = {
     "ci_high": ("CI high", "Welch 95% confidence interval of the impact, upper end"),
     "p_value": ("p", "Welch two-sided p-value"),
     "q_value": ("q", "Benjamini–Hochberg adjusted p-value over the features shown by the API"),
+    "threshold": ("Threshold", "The threshold this feature was cut at: its saved one, or the "
+                               "slider's (per-feature thresholds on)"),
     "adjusted_impact": ("Adjusted (pp)", "Impact with the other features shown held fixed "
                                          "(OLS on presence indicators, docs/statistics.md)"),
     "adjusted_ci_low": ("Adj. CI low", "HC3 95% interval of the adjusted impact, lower end"),
@@ -39,6 +41,7 @@ _HEADERS = {
     "adjusted_p_value": ("Adj. p", "p-value of the adjusted impact (t, n − k d.f.)"),
     "adjusted_note": ("Adjusted note", "Why a feature has no adjusted estimate"),
 }
+THRESHOLD_COLUMN = "threshold"  # only with per-feature thresholds: the threshold each row used
 TABLE_COLUMNS = STAT_COLUMNS[:7] + ("lift",) + STAT_COLUMNS[7:] + (
     "adjusted_impact", "adjusted_ci_low", "adjusted_ci_high", "adjusted_p_value", "adjusted_note")
 
@@ -48,7 +51,7 @@ _JUDGED_FORMATS = {"score": (".2f", "+.2f"), "strength": ("+.2f", "+.2f")}
 _MEANS, _DIFFERENCES = ("ctr_with", "ctr_without"), ("impact", "ci_low", "ci_high")
 
 
-def column_defs(look: OutcomeLook | None = None) -> list[dict]:
+def column_defs(look: OutcomeLook | None = None, with_threshold: bool = False) -> list[dict]:
     """AG Grid column definitions for the features API columns (numbers right-aligned); the
     outcome columns keep the API's field names and say which outcome they hold; then a link to
     the feature's history."""
@@ -58,7 +61,7 @@ def column_defs(look: OutcomeLook | None = None) -> list[dict]:
         mean, difference = _JUDGED_FORMATS[look.key]
         formats.update({k: mean for k in _MEANS}, **{k: difference for k in _DIFFERENCES})
     defs = []
-    for name in TABLE_COLUMNS:
+    for name in TABLE_COLUMNS + ((THRESHOLD_COLUMN,) if with_threshold else ()):
         header, tip = _HEADERS[name]
         if look.key != "ctr":
             header, tip = header.replace("CTR", look.name), tip.replace("CTR", look.name)

@@ -21,6 +21,8 @@ from figures.base import MARGIN_LEFT, MARGIN_RIGHT, label, message_figure
 from figures.dashboard.outcome import OutcomeLook, look as outcome_look
 from figures.dashboard.scatter import (POINT_CAP, SCATTER_HEIGHT, scatter_figure, scatter_points,
                                        scatter_title)
+from data.domain.labels import LabelView
+from figures.dashboard.labels import label_status, mark_thresholds, model_colours
 
 FIGURE_KEYS = ("scatter", "bar_with", "bar_impact", "bar_without")
 
@@ -83,21 +85,35 @@ def take(stats: FeatureStats, positions: np.ndarray) -> FeatureStats:
                         n_images=stats.n_images)
 
 
-def render_view(dataset: Dataset, filters: dict, *, point_cap: int = POINT_CAP) -> dict:
+def render_view(dataset: Dataset, filters: dict, *, point_cap: int = POINT_CAP,
+                labels: LabelView | None = None) -> dict:
     """Every figure and the status for `filters` on `dataset`, whose index holds the outcome
     `filters["outcome"]` (CTR, or people's judgement: JudgementCache.outcome_dataset).
 
+    `labels` (data/storage/label_cache.py) is what `apply_fixes` and `thresholds=saved` make of
+    the view: the build with fixes applied and/or one threshold per feature; None is the build
+    as delivered at the slider's threshold.
+
+    `labels` (data/storage/label_cache.py) is what `apply_fixes` and `thresholds=saved` make of
+    the view: the build with fixes applied and/or one threshold per feature; None is the build
+    as delivered at the slider's threshold.
+
     Returns {"scatter", "bar_with", "bar_impact", "bar_without": figure dicts,
     "status": dict (see `_status`), "features": [shown feature names, x order],
-    "rows": the features API records of the shown features, in that order (the table),
+    "rows": the features API records of the shown features, in that order (the table; with
+    per-feature thresholds each has its `threshold`),
     "guide": None or {"kind", "text"} when the charts cannot show anything (then each figure
     says why instead of being blank)}.
     """
     f = normalize_filters(filters)
     look = outcome_look(f["outcome"])
-    index = dataset.index
-    threshold = f["threshold"]
-    stats = stats_for(dataset, threshold, f["min_pct"], f["max_pct"], f["weight"])
+    base = labels.dataset if labels is not None else dataset
+    index = base.index
+    threshold = labels.threshold if labels is not None else f["threshold"]
+    per_feature = labels is not None and bool(labels.saved)
+    # Pooled CTR and the regression take one threshold for every feature.
+    weight = f["weight"] if not per_feature else "images"
+    stats = stats_for(base, threshold, f["min_pct"], f["max_pct"], weight)
     positions, hidden = select_features(stats, f)
     shown = take(stats, positions)
     if f["min_pct"] <= 0.0 and f["max_pct"] >= 100.0:
@@ -109,6 +125,7 @@ def render_view(dataset: Dataset, filters: dict, *, point_cap: int = POINT_CAP) 
     in_range = set(stats.feature.astype(str).tolist())
     status["pinned_out_of_range"] = [p for p in f["pinned"] if p not in in_range]
     status["images_in_stats"] = stats.n_images
+    status.update(label_status(labels))
 
     guide = _guide(dataset, f, status, look)
     if guide is not None:
@@ -116,11 +133,13 @@ def render_view(dataset: Dataset, filters: dict, *, point_cap: int = POINT_CAP) 
         return {**_message_figures(guide["text"], look), "status": status, "features": [],
                 "rows": [], "guide": guide}
 
-    uirevision = f"{dataset.build.id}|{threshold}|{f['min_pct']}|{f['max_pct']}|{f['top_k']}|" \
-                 f"{f['sort']}|{f['rank']}|{f['min_group']}|{f['weight']}|{len(shown)}|{look.key}"
+    uirevision = f"{dataset.build.id}|{f['threshold']}|{f['min_pct']}|{f['max_pct']}|" \
+                 f"{f['top_k']}|{f['sort']}|{f['rank']}|{f['min_group']}|{f['weight']}|" \
+                 f"{len(shown)}|{look.key}|{f['apply_fixes']}|{f['thresholds']}"
     categories = [label(n) for n in shown.feature.tolist()]
     ctr_range = shared_ctr_range(shown)
-    adjusted = adjusted_for(dataset, shown, threshold, f["weight"]) if f["adjust"] else None
+    adjusted = adjusted_for(base, shown, threshold, weight) if f["adjust"] and not per_feature \
+        else None
     points = scatter_points(index, threshold, shown.feature_index, point_cap)
     status.update(points_total=points.total, points_shown=len(points.entries),
                   sampled=points.sampled)
@@ -136,11 +155,19 @@ def render_view(dataset: Dataset, filters: dict, *, point_cap: int = POINT_CAP) 
                                        ctr_range=ctr_range, look=look),
     }
     _widen(figures, len(categories))
+    rows = records_with_adjusted(shown, adjusted) if f["adjust"] else shown.records()
+    if labels is not None and labels.fixes is not None:
+        model_colours(figures["scatter"], labels.fixes.model, index, points, shown.feature_index)
+    if per_feature:
+        used = labels.threshold_of(shown.feature_index)
+        mark_thresholds(figures, used, shown.feature.astype(str), labels.saved, points)
+        for rec, t in zip(rows, used.tolist()):
+            rec["threshold"] = t
     return {
         **figures,
         "status": status,
         "features": shown.feature.astype(str).tolist(),
-        "rows": records_with_adjusted(shown, adjusted) if f["adjust"] else shown.records(),
+        "rows": rows,
         "guide": None,
     }
 

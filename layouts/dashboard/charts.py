@@ -81,6 +81,14 @@ def status(s: dict, prefix: str = "/") -> list:
                          className="status-item status-permalink me-3",
                          title="This view with the build and the metrics delivery pinned: it "
                                "shows the same numbers after new builds or metrics arrive.")]
+    if s.get("apply_fixes"):
+        changed = s.get("fixes_changed") or 0
+        items.append(_item("label fixes",
+                           f"applied: fixes changed {changed:,} value{'s' if changed != 1 else ''}"
+                           f" ({s.get('fixes_applied') or 0:,} fixes in this build)"))
+    if s.get("saved_thresholds"):
+        items.append(_item("thresholds", f"saved for {s['saved_thresholds']:,} features, "
+                                         f"{s['threshold']:g} for the rest"))
     if s.get("is_demo"):
         items.append(dbc.Badge("demo data", color="warning", text_color="dark",
                                className="ms-1 status-demo"))

@@ -60,6 +60,7 @@ def filters(locked: tuple[str, ...] = ()) -> dbc.Card:
                              role="radiogroup", className="d-inline-block",
                              **{"aria-labelledby": ids.OUTCOME + "-label"}),
                 ], className="mt-1"),
+                label_switches(),
             ], lg=4),
             dbc.Col([
                 _field("Sparsity: keep features present in (% of images)", dcc.RangeSlider(
@@ -118,6 +119,16 @@ def filters(locked: tuple[str, ...] = ()) -> dbc.Card:
                 "sign that flips.")),
         ], className="text-muted d-block mt-2"),
     ]), className="filters-panel mb-3")
+
+
+def label_switches() -> html.Div:
+    """Apply people's label fixes; cut features with a saved threshold there (SPEC §10)."""
+    return html.Div([
+        dbc.Switch(id=ids.APPLY_FIXES, label="Apply label fixes", value=False,
+                   className="me-3 mb-0 small"),
+        dbc.Switch(id=ids.THRESHOLD_MODE, label="Per-feature thresholds", value=False,
+                   className="mb-0 small"),
+    ], className="d-flex flex-wrap mt-1 label-switches")
 
 
 def _field(label: str, control) -> html.Div:

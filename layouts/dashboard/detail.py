@@ -7,11 +7,13 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from figures.dashboard.detail import ImageDetail, LookAlike
+from layouts.dashboard import fixes
 from layouts.dashboard.ids import ids
 
 
 def layout():
-    return dbc.Offcanvas(html.Div(id=ids.DETAIL_BODY), id=ids.DETAIL, title="Image",
+    return dbc.Offcanvas([html.Div(id=ids.DETAIL_BODY), fixes.layout()], id=ids.DETAIL,
+                         title="Image",
                          placement="end", is_open=False, scrollable=True, backdrop=False,
                          className="image-detail")
 

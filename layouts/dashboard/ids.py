@@ -67,6 +67,22 @@ class ids:  # noqa: N801 - used as a namespace: ids.SCATTER
     DETAIL = "image-detail"
     DETAIL_BODY = "image-detail-body"
 
+    # Label fixes and thresholds (SPEC §10): the two switches beside the threshold (in the URL
+    # as apply_fixes=1 and thresholds=saved), and the detail panel's fix form. FIXES_VERSION
+    # holds the image source's fixes version after a fix from this page ({"version": int}); the
+    # filters follow it, so the figures recompute when fixes are applied.
+    APPLY_FIXES = "apply-fixes"
+    THRESHOLD_MODE = "per-feature-thresholds"
+    FIXES_VERSION = "fixes-version"
+    DETAIL_IMAGE = "image-detail-image"  # {"image": name, "build": id} of the panel's image
+    DETAIL_FIXES = "image-detail-fixes"  # the image's features: model value and latest fix
+    DETAIL_HISTORY = "image-detail-history"  # every fix of the image, on demand
+    FIX_FEATURE = "fix-feature"
+    FIX_NOTE = "fix-note"
+    FIX_PRESENT = "fix-present"
+    FIX_ABSENT = "fix-absent"
+    FIX_RESULT = "fix-result"
+
     # Upload (layouts/dashboard/upload.py, callbacks/dashboard/upload.py, assets/upload.js).
     UPLOAD_OPEN = "upload-open"
     UPLOAD = "upload"

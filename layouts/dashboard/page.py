@@ -33,6 +33,7 @@ def layout(services, locks: dict | None = None):
         # to list a new business or image source without a reload.
         dcc.Store(id=ids.LIVE_VERSION, data={"catalog": list(services.store.catalog_version())}),
         dcc.Store(id=ids.URL_RESTORED, data=False),
+        dcc.Store(id=ids.FIXES_VERSION),
         dcc.Interval(id=ids.LIVE_POLL, interval=services.settings.live_poll_ms),
         _hidden_if(embed, header),
         # In an embed the selectors stay in the page, hidden (the callbacks resolve the

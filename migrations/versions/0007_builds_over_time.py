@@ -6,13 +6,13 @@ Metrics stored before this revision become one delivery per image source ("befor
 history"), so the latest outcome set is unchanged and every image's value has a delivery.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
