@@ -131,7 +131,7 @@ class Settings:
     read_access: str = env("READ_ACCESS", _read_access, default="open")
     # HS256 key of signed embed links (cli.py embed-url); unset: signed links are refused
     embed_secret: str | None = env("EMBED_SECRET", _embed_secret, default=None, repr=False)
-    # limits of the quality checks run on every build (SPEC §11), "name=number,..." over the
+    # limits of the quality checks run on every build (docs/statistics.md, build quality), "name=number,..." over the
     # defaults of data/stats/quality.py QualityLimits
     quality_limits: QualityLimits = env("QUALITY_LIMITS", parse_limits, default=QualityLimits())
     # checks whose alarm makes PUT /features a 422 with nothing stored, comma-separated

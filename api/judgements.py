@@ -1,4 +1,4 @@
-"""Routes for people's judgements (SPEC §9, docs/api.md "Judgements"): ratings and preference
+"""Routes for people's judgements (docs/statistics.md ("Human judgements"), docs/api.md "Judgements"): ratings and preference
 votes in; per-image scores and look-alike images out."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Routes for label fixes and thresholds (SPEC §10, docs/api.md "Label fixes and thresholds"):
+"""Routes for label fixes and thresholds (docs/statistics.md (label fixes), docs/api.md "Label fixes and thresholds"):
 people's fixes in, the history and the retraining export out; the threshold advisor; saved
 per-feature thresholds."""
 

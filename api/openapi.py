@@ -147,7 +147,7 @@ SPARSITY = [_query("min_pct", "Lowest prevalence kept.",
 
 
 def _quality() -> dict:
-    return {"get": {"summary": "The quality checks of a build (SPEC §11).",
+    return {"get": {"summary": "The quality checks of a build (docs/statistics.md, build quality).",
                     "parameters": IDENTITY + [_query("build", "Build id or 'current'.", ID)],
                     "responses": {"200": _json_response("Checks."), **READ_ERRORS}}}
 

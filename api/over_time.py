@@ -1,4 +1,4 @@
-"""Routes about builds over time (SPEC §11): a build's quality checks, two builds compared, a
+"""Routes about builds over time (docs/statistics.md, build quality): a build's quality checks, two builds compared, a
 feature's history across builds, and the metrics deliveries of an image source. The work is in
 data/storage/over_time.py, shared with the pages."""
 

@@ -1,4 +1,4 @@
-"""Timing of the judgement statistics at the sizes SPEC §9's endpoints must serve.
+"""Timing of the judgement statistics at the sizes docs/statistics.md ("Human judgements")'s endpoints must serve.
 
     python bench/judgements.py [--images 10000] [--votes 200000] [--ratings 50000]
                                [--similar-images 100000] [--rounds 5]

@@ -1,4 +1,4 @@
-"""What the quality checks add to a 100,000-image PUT /api/v1/features (SPEC §11).
+"""What the quality checks add to a 100,000-image PUT /api/v1/features (docs/statistics.md, build quality).
 
     python bench/quality_put.py [--images 100000] [--runs 5] [--backend sqlite|postgresql]
 

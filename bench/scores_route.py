@@ -1,4 +1,4 @@
-"""Whole-route timing of the judgement reads at the sizes SPEC §9 must serve, over HTTP against
+"""Whole-route timing of the judgement reads at the sizes docs/statistics.md ("Human judgements") must serve, over HTTP against
 the real server (gunicorn, one worker):
 
     python bench/scores_route.py [--images 10000] [--votes 200000] [--ratings 50000]

@@ -1,4 +1,4 @@
-"""Deterministic demo of human judgements for the demo build (SPEC §9): scores 1–10 and
+"""Deterministic demo of human judgements for the demo build (docs/statistics.md, "Human judgements"): scores 1–10 and
 best-of-2 / best-of-4 votes from a handful of raters.
 
 What people like is planted on purpose and differs from what gets clicked (data/demo.py): text

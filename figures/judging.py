@@ -1,6 +1,6 @@
 """What the Rate, Compare and People pages share, pure: which image sources can be judged, how a
 chosen one travels in a dropdown value, what a rater sees next, and the predicted score a rater
-may nudge (SPEC §9)."""
+may nudge (docs/statistics.md, "Human judgements")."""
 
 from __future__ import annotations
 

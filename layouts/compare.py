@@ -1,5 +1,5 @@
 """The Compare page (/compare): 2 or 4 images side by side; a click or a key (1–4, or ← / → for
-a pair) picks the better one, and the next set is the one that teaches most (SPEC §9).
+a pair) picks the better one, and the next set is the one that teaches most (docs/statistics.md, "Human judgements").
 callbacks/compare.py drives it; assets/judge.js turns keys into clicks and reports pictures that
 fail to load, which are replaced."""
 

@@ -1,4 +1,4 @@
-"""The quality page (`/quality`): the checks of a chosen build (SPEC §11) with their values,
+"""The quality page (`/quality`): the checks of a chosen build (docs/statistics.md, build quality) with their values,
 limits, status and what to do. callbacks/quality.py fills it from figures/quality.py."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The Rate page (/rate): one image at a time, large; keys 1–9 and 0 (= 10) score it, `s` skips,
-`b` goes back to re-rate; optionally a predicted score to nudge with −−, −, +, ++ (SPEC §9).
+`b` goes back to re-rate; optionally a predicted score to nudge with −−, −, +, ++ (docs/statistics.md, "Human judgements").
 callbacks/rate.py drives it; assets/judge.js turns keys into button presses and reports
 pictures that fail to load."""
 

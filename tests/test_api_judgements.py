@@ -1,4 +1,4 @@
-"""People's judgements through the API (SPEC §9), in-process on a fresh database per test:
+"""People's judgements through the API (docs/statistics.md, "Human judgements"), in-process on a fresh database per test:
 ratings (JSON, CSV) and votes in, scores and look-alikes out, the features API with people's
 judgement as the outcome; who may write, what is refused, what is not stored twice."""
 

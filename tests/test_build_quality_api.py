@@ -1,4 +1,4 @@
-"""Quality checks through the API (SPEC §11): every build PUT is checked against the current
+"""Quality checks through the API (docs/statistics.md, build quality): every build PUT is checked against the current
 build before it is written; alarms come back as `warnings` (still 201), are stored with the build
 and answered by GET /api/v1/quality; REJECT_ON_ALARM turns chosen alarms into a 422 that writes
 nothing."""

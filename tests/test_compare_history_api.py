@@ -1,4 +1,4 @@
-"""Compare, history and pinned metrics through the API (SPEC §11): the compare route's numbers
+"""Compare, history and pinned metrics through the API (docs/statistics.md, build quality): the compare route's numbers
 are those of two separate features calls, a feature's history is the features API per build, and
 a pinned metrics delivery reproduces the old numbers after a new delivery."""
 

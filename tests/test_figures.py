@@ -257,3 +257,13 @@ def test_with_hundreds_of_features_the_charts_share_one_width_wider_than_the_pag
     assert widths.pop() >= 16 * len(view["features"])
     few = render_view(demo, {"threshold": 0.2, "top_k": 10})
     assert all("width" not in few[k]["layout"] for k in FIGURE_KEYS)
+
+
+def test_long_feature_names_are_cut_on_the_axis_and_whole_in_the_data():
+    long = "a_feature_name_that_goes_on_and_on_for_far_too_long_" * 4
+    ds = dataset({"a": {long: 1.0, "short": 0.5}, "b": {"short": 1.0}, "c": {long: 0.7}},
+                 {"a": 0.01, "b": 0.02, "c": 0.03})
+    view = render_view(ds, {"top_k": None, "min_group": 0})
+    axis = view["bar_without"]["layout"]["xaxis"]
+    assert long in axis["tickvals"] and max(len(t) for t in axis["ticktext"]) <= 32
+    assert long in view["features"] and long in list(view["bar_impact"]["data"][0]["x"])

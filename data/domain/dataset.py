@@ -42,7 +42,7 @@ class BuildInfo:
     is_current: bool
     is_demo: bool
     content_hash: str
-    # Names of the quality checks in alarm when the build was accepted (SPEC §11); None when it
+    # Names of the quality checks in alarm when the build was accepted (docs/statistics.md, build quality); None when it
     # was stored without checks (before they existed, or the demo).
     alarms: tuple[str, ...] | None = None
 

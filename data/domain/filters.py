@@ -48,7 +48,7 @@ WEIGHTS = {
     "impressions": "by impressions (pooled CTR = clicks / impressions)",
 }
 DEFAULT_WEIGHT = "images"
-# How presence thresholds are chosen (SPEC §10); the URL and the features API say `thresholds=`.
+# How presence thresholds are chosen (docs/statistics.md, label fixes and thresholds); the URL and the features API say `thresholds=`.
 THRESHOLD_MODES = {
     "single": "one threshold for every feature (the slider)",
     "saved": "each feature's saved threshold where it has one",
@@ -63,7 +63,7 @@ DEFAULT_FILTERS = {
     "weight": DEFAULT_WEIGHT, "outcome": "ctr",
     "apply_fixes": False, "thresholds": DEFAULT_THRESHOLD_MODE, "fixes_version": None,
 }
-# What each image's outcome y_i is (SPEC §9): the same word in the URL, the API and the page.
+# What each image's outcome y_i is (docs/statistics.md, "Human judgements"): the same word in the URL, the API and the page.
 OUTCOMES = {
     "ctr": "CTR",
     "score": "people's mean score",

@@ -1,4 +1,4 @@
-"""Checking bodies of people's judgements (SPEC §9): ratings (JSON or CSV) and preference votes.
+"""Checking bodies of people's judgements (docs/statistics.md, "Human judgements"): ratings (JSON or CSV) and preference votes.
 
 A rater is named in each row. When a signed-in person sends the body (`person` given), every
 row is that person's: a row may leave `rater` out, and one naming somebody else is refused.

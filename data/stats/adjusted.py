@@ -1,4 +1,4 @@
-"""Adjusted impact (SPEC §12): each feature's effect on CTR with the other features held fixed.
+"""Adjusted impact (docs/statistics.md, adjusted impact): each feature's effect on CTR with the other features held fixed.
 
 One ordinary least squares regression of the image CTR on an intercept and the presence
 indicators of the features in the model, with HC3 (heteroscedasticity-consistent, leverage
@@ -63,7 +63,7 @@ class AdjustedImpact:
 
 def adjusted_impact(index: FeatureIndex, threshold: float, feature_positions: np.ndarray,
                     confidence: float = 0.95) -> AdjustedImpact:
-    """SPEC §12 for the features at `feature_positions` (e.g. FeatureStats.feature_index).
+    """docs/statistics.md (adjusted impact) for the features at `feature_positions` (e.g. FeatureStats.feature_index).
 
     Columns enter the model in build order (by name), so of two identical features the later
     name is the one dropped, whatever the threshold or the outcomes.

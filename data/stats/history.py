@@ -1,4 +1,4 @@
-"""A feature across the builds of an image source (SPEC §11): its statistics in each build, as
+"""A feature across the builds of an image source (docs/statistics.md, build quality): its statistics in each build, as
 the features API gives them for that build (same threshold, sparsity 0–100%)."""
 
 from __future__ import annotations

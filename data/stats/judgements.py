@@ -1,4 +1,4 @@
-"""Human judgements as an outcome (SPEC §9): mean scores, Bradley–Terry strengths, agreement
+"""Human judgements as an outcome (docs/statistics.md, "Human judgements"): mean scores, Bradley–Terry strengths, agreement
 between raters, and which image to show a rater next.
 
 Pure numpy/scipy over integer codes (image index, rater index); definitions, defaults and the

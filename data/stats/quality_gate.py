@@ -1,4 +1,4 @@
-"""What the server does with a build's quality checks (SPEC §11): the limits and the checks
+"""What the server does with a build's quality checks (docs/statistics.md, build quality): the limits and the checks
 that refuse a build, as configured (QUALITY_LIMITS, REJECT_ON_ALARM), and their parsing.
 
 Pure: the checks themselves are data/stats/quality.py; the store calls `QualityGate.judge` while

@@ -1,5 +1,5 @@
 """Per image, what people think of it: the judgement statistics of one image source, by image
-name (SPEC §9, `GET /api/v1/scores`; definitions in docs/statistics.md, "Human judgements").
+name (docs/statistics.md ("Human judgements"), `GET /api/v1/scores`; definitions in docs/statistics.md, "Human judgements").
 
 Pure: maps image and rater names to the integer codes data/stats/judgements.py works on, and back.
 """

@@ -1,4 +1,4 @@
-"""Images that look alike to the featurizer: cosine similarity of feature vectors (SPEC §9,
+"""Images that look alike to the featurizer: cosine similarity of feature vectors (docs/statistics.md ("Human judgements"),
 `GET /api/v1/similar`), over a build's column-major sparse form.
 
 Feature f owns entries col_ptr[f]:col_ptr[f+1]; `rows` is the image index of each entry and

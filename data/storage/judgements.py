@@ -1,4 +1,4 @@
-"""The store of people's judgements (SPEC §9): ratings and preference votes, per image source.
+"""The store of people's judgements (docs/statistics.md, "Human judgements"): ratings and preference votes, per image source.
 
 Rows are only ever added (history is kept; the statistics use the latest score per rater).
 Writes go through the store's one-transaction write (the image source's lock, the

@@ -143,14 +143,6 @@ class Rating(Base):
     __tablename__ = "rating"
     __table_args__ = (Index("ix_rating_source", "image_source_id", "id"),
                       Index("ix_rating_rater", "image_source_id", "rater", "image_name"))
-class LabelFix(Base):
-    """A person's statement that `feature` is (or is not) in image `image_name` (SPEC §10).
-    Never edited or deleted: a later fix of the same (image, feature) supersedes it. Kept by
-    image name, so it applies to every build of the image source."""
-
-    __tablename__ = "label_fix"
-    __table_args__ = (Index("ix_label_fix_source", "image_source_id", "id"),
-                      Index("ix_label_fix_pair", "image_source_id", "image_name", "feature"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     image_source_id: Mapped[int] = mapped_column(ForeignKey("image_source.id", ondelete="CASCADE"))
@@ -231,6 +223,20 @@ class MetricsDeliveryValue(Base):
     impressions: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     clicks: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     ctr: Mapped[float | None] = mapped_column(Float(precision=53), nullable=True)
+
+
+class LabelFix(Base):
+    """A person's statement that `feature` is (or is not) in image `image_name` (SPEC §10).
+    Never edited or deleted: a later fix of the same (image, feature) supersedes it. Kept by
+    image name, so it applies to every build of the image source."""
+
+    __tablename__ = "label_fix"
+    __table_args__ = (Index("ix_label_fix_source", "image_source_id", "id"),
+                      Index("ix_label_fix_pair", "image_source_id", "image_name", "feature"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    image_source_id: Mapped[int] = mapped_column(ForeignKey("image_source.id", ondelete="CASCADE"))
+    image_name: Mapped[str] = mapped_column(Text)
     feature: Mapped[str] = mapped_column(Text)
     present: Mapped[bool] = mapped_column(Boolean)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)

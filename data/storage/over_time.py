@@ -1,4 +1,4 @@
-"""Builds over time as the API and the pages ask for them (SPEC §11): a build's quality checks,
+"""Builds over time as the API and the pages ask for them (docs/statistics.md, build quality): a build's quality checks,
 two builds compared, a feature's history. Each returns the API's body; the pages show the same."""
 
 from __future__ import annotations

@@ -88,7 +88,8 @@ def column_defs(look: OutcomeLook | None = None, with_threshold: bool = False) -
     # The feature across builds (the history page): a link drawn by assets/history_link.js.
     defs.append({"colId": "history", "field": "feature", "headerName": "Over builds",
                  "headerTooltip": "The feature's prevalence and impact in every build",
-                 "cellRenderer": "HistoryLink", "sortable": False, "minWidth": 90, "flex": 1})
+                 "cellRenderer": "HistoryLink", "sortable": False, "minWidth": 90, "flex": 1,
+                 "pinned": "left"})  # beside the name: always drawn, however many columns
     return defs
 
 

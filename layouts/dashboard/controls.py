@@ -101,9 +101,10 @@ def filters(locked: tuple[str, ...] = ()) -> dbc.Card:
             dbc.Col(_field("Rank the top-K by", dcc.Dropdown(
                 id=ids.RANK, clearable=False, value=DEFAULT_RANK,
                 options=[{"label": text, "value": key} for key, text in RANKS.items()])), md=4),
-            dbc.Col(_field("Images each group needs to be ranked", dcc.Input(
-                id=ids.MIN_GROUP, type="number", min=0, step=1, value=DEFAULT_MIN_GROUP,
-                debounce=True, className="form-control form-control-sm")), md=3),
+            dbc.Col(_field("Images each group needs to be ranked", dcc.Dropdown(
+                id=ids.MIN_GROUP, clearable=False, value=DEFAULT_MIN_GROUP,
+                options=[{"label": str(k), "value": k}
+                         for k in sorted({0, 2, 5, DEFAULT_MIN_GROUP, 20, 50, 100})])), md=3),
             dbc.Col(_field("Weigh images", dcc.Dropdown(
                 id=ids.WEIGHT, clearable=False, value=DEFAULT_WEIGHT,
                 options=[{"label": text, "value": key} for key, text in WEIGHTS.items()])), md=3),
@@ -122,7 +123,7 @@ def filters(locked: tuple[str, ...] = ()) -> dbc.Card:
 
 
 def label_switches() -> html.Div:
-    """Apply people's label fixes; cut features with a saved threshold there (SPEC §10)."""
+    """Apply people's label fixes; cut features with a saved threshold there (docs/statistics.md, label fixes and thresholds)."""
     return html.Div([
         dbc.Switch(id=ids.APPLY_FIXES, label="Apply label fixes", value=False,
                    className="me-3 mb-0 small"),

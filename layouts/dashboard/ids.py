@@ -67,7 +67,7 @@ class ids:  # noqa: N801 - used as a namespace: ids.SCATTER
     DETAIL = "image-detail"
     DETAIL_BODY = "image-detail-body"
 
-    # Label fixes and thresholds (SPEC §10): the two switches beside the threshold (in the URL
+    # Label fixes and thresholds (docs/statistics.md, label fixes and thresholds): the two switches beside the threshold (in the URL
     # as apply_fixes=1 and thresholds=saved), and the detail panel's fix form. FIXES_VERSION
     # holds the image source's fixes version after a fix from this page ({"version": int}); the
     # filters follow it, so the figures recompute when fixes are applied.

@@ -1,4 +1,4 @@
-"""People's judgements (SPEC §9): ratings 1–10 and best-of-2 / best-of-4 votes, per image source,
+"""People's judgements (docs/statistics.md, "Human judgements"): ratings 1–10 and best-of-2 / best-of-4 votes, per image source,
 with history (rows are only ever added).
 
 Revision ID: 0005

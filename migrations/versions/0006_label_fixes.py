@@ -1,5 +1,5 @@
 """Label fixes (append-only, with who, when, the model's value and the build) and saved
-per-feature thresholds (SPEC §10).
+per-feature thresholds (docs/statistics.md, label fixes and thresholds).
 
 Revision ID: 0006
 Revises: 0005

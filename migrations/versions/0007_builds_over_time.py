@@ -1,4 +1,4 @@
-"""Builds over time (SPEC §11): the quality checks stored with each build, and every metrics
+"""Builds over time (docs/statistics.md, build quality): the quality checks stored with each build, and every metrics
 delivery kept as history (who sent it, when, and its per-image values), so that any delivery's
 outcome set can be rebuilt and a shared link can pin the numbers it showed.
 

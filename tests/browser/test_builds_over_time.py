@@ -1,4 +1,4 @@
-"""Builds over time in the browser (SPEC §11): a build with quality alarms is marked in the build
+"""Builds over time in the browser (docs/statistics.md, build quality): a build with quality alarms is marked in the build
 selector and the status line and opens the quality page; the compare page shows the compare API's
 numbers; a feature's history is one click from the dashboard's table; a new image source appears
 in an open page's selectors."""
@@ -104,6 +104,8 @@ def test_a_features_history_link_in_the_table_opens_its_history(dash_duo, dashbo
     dash_duo.wait_for_page(url=f"{base}/?{urlencode({**QUERY, 'threshold': 0.2})}")
     link = dash_duo.wait_for_element(f"#{ids.TABLE} .feature-history-link", timeout=30)
     feature = dash_duo.find_element(f"#{ids.TABLE} .ag-row [col-id=feature]").text
+    dash_duo.driver.execute_script(
+        "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", link)
     link.click()
     wait_until(lambda: "/history" in dash_duo.driver.current_url, message="history page")
     api = requests.get(base + "/api/v1/history", params={**QUERY, "feature": feature,

@@ -1,4 +1,4 @@
-"""Judgement statistics (SPEC §9) against independent computations: pandas for "latest",
+"""Judgement statistics (docs/statistics.md, "Human judgements") against independent computations: pandas for "latest",
 scipy's t-interval, the `krippendorff` package, `choix` and a dense inverse for Bradley–Terry,
 and votes simulated from known strengths for rank agreement and interval coverage."""
 

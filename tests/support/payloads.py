@@ -1,5 +1,5 @@
 """Feature payloads for tests of builds over time: one distribution drawn again and again, and
-the faults a broken featurizer run makes (SPEC §11)."""
+the faults a broken featurizer run makes (docs/statistics.md, build quality)."""
 
 from __future__ import annotations
 
