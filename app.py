@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 import dash
 from flask import has_request_context, request
 
+from api import security
+from api.access import read_scope
 from api.people import current_person
 from callbacks import shell as shell_callbacks
 from config import Settings
@@ -20,7 +22,9 @@ from data.storage.db import make_engine, migrate
 from data.storage.loader import load_demo
 from data.storage.store import Store
 from ingest_server import register
-from layouts.shell import not_found, shell
+from layouts.access import no_access
+from layouts.dashboard import page as dashboard_page
+from layouts.shell import embedded, not_found, shell
 from pages import PAGES, page_for
 from services import Services
 
@@ -54,7 +58,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     if settings.load_demo and store.is_empty():
         load_demo(store)
         log.info("Loaded the generated demo dataset into an empty database.")
-    services = Services.build(settings, store)
+    services = Services.build(settings, store, read_scope)
 
     app = dash.Dash(
         __name__,
@@ -68,34 +72,39 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         index_string=INDEX_STRING,
     )
     register(app.server, services)
-    _security_headers(app.server, settings)
+    if settings.read_access == "granted" and not settings.trusted_user_header:
+        log.warning("READ_ACCESS=granted without TRUSTED_USER_HEADER: pages show nobody "
+                    "anything (only a sign-on proxy's name is believed); the API reads with "
+                    "tokens and signed embed links still work.")
 
     prefix = settings.url_prefix
     app.layout = lambda: _first_view(services)
     shell_callbacks.register(app, services, lambda pathname: page_for(pathname, prefix))
     for page in PAGES:
         page.register_callbacks(app, services)
+    security.install(app)  # last: the CSP hashes every inline script registered above
     return app
 
 
 def _first_view(services: Services):
     """The layout Dash serves on load: the shell with the page of the address the browser is on
-    already inside (the layout request's Referer), so the first view needs no routing round."""
+    already inside (the layout request's Referer), so the first view needs no routing round.
+    A signed embed link gets the dashboard alone (no navigation, no selectors); a person the
+    granted mode does not know gets an explanation and nothing else."""
     prefix = services.settings.url_prefix
+    if not has_request_context():
+        return shell(PAGES, prefix, None, None, None)
+    scope = read_scope()
+    if scope.is_embed:
+        return embedded(dashboard_page.layout(services, locks=scope.locks))
+    if services.settings.read_access == "granted" and not scope.sees_everything \
+            and not scope.businesses:
+        return no_access(current_person(), services.settings.trusted_user_header)
     page, content = None, None
-    if has_request_context() and request.referrer:
+    if request.referrer:
         page = page_for(urlsplit(request.referrer).path, prefix)
         content = page.layout(services) if page is not None else not_found(prefix)
-    person = current_person() if has_request_context() else None
-    return shell(PAGES, prefix, page, content, person)
-
-
-def _security_headers(server, settings: Settings) -> None:
-    @server.after_request
-    def _headers(resp):
-        resp.headers["Content-Security-Policy"] = f"frame-ancestors {settings.frame_ancestors}"
-        resp.headers["X-Content-Type-Options"] = "nosniff"
-        return resp
+    return shell(PAGES, prefix, page, content, current_person())
 
 
 _default_app: dash.Dash | None = None

@@ -8,6 +8,11 @@
     python cli.py token create --name jenkins-music --business "Apple Music"   (prints it once)
     python cli.py token list
     python cli.py token revoke jenkins-music
+    python cli.py grant alice@example.com "Apple Music"      (READ_ACCESS=granted)
+    python cli.py revoke alice@example.com "Apple Music"
+    python cli.py grants
+    python cli.py embed-url --business B --image-source S --minutes 60 [--threshold 0.2]
+        [--min-pct 1] [--max-pct 50] [--base-url https://dash.example.com/tools/images/]
 
 Uses the same database as the server (DATABASE_URL) and the same validation as the API.
 """
@@ -22,10 +27,15 @@ import urllib.request
 from pathlib import Path
 
 from config import Settings
+from data.people.embed import sign_embed
+from data.people.grants import grant, list_grants, revoke
 from data.people.tokens import create_token, list_tokens, revoke_token
 from data.storage.db import make_engine, migrate
 from data.storage.loader import load_demo, read_features_bytes, read_metrics_file
 from data.domain.errors import DomainError
+from data.stats.quality_gate import QualityGate
+from data.storage.cache import DatasetCache
+from data.storage.over_time import quality_check
 from data.storage.store import Store
 
 CLI_ACTOR = "cli"  # the audit trail's name for writes made from this command line
@@ -37,6 +47,16 @@ def _store() -> Store:
     return Store(engine)
 
 
+def _put_build(store: Store, args: argparse.Namespace, matrix) -> dict:
+    """Store a build with the server's quality checks (QUALITY_LIMITS, REJECT_ON_ALARM), as
+    PUT /api/v1/features does; its `warnings` are printed with the answer."""
+    settings = Settings.from_env()
+    gate = QualityGate(settings.quality_limits, settings.reject_on_alarm)
+    return store.put_build(args.business, args.image_source, matrix, build_label=args.build_id,
+                           actor=CLI_ACTOR,
+                           check=quality_check(gate, matrix, DatasetCache(store))).body
+
+
 def _print(obj: object) -> None:
     print(json.dumps(obj, indent=2, ensure_ascii=False))
 
@@ -45,8 +65,7 @@ def cmd_load(args: argparse.Namespace) -> None:
     store = _store()
     if args.features:
         matrix = read_features_bytes(Path(args.features).read_bytes())
-        _print(store.put_build(args.business, args.image_source, matrix,
-                               build_label=args.build_id, actor=CLI_ACTOR).body)
+        _print(_put_build(store, args, matrix))
     if args.metrics:
         _print(store.put_metrics(args.business, args.image_source,
                                  read_metrics_file(Path(args.metrics)), actor=CLI_ACTOR).body)
@@ -65,8 +84,7 @@ def cmd_pull(args: argparse.Namespace) -> None:
         raise SystemExit(f"error: could not GET {args.url}: {exc}") from None
     store = _store()
     matrix = read_features_bytes(raw)
-    _print(store.put_build(args.business, args.image_source, matrix,
-                           build_label=args.build_id, actor=CLI_ACTOR).body)
+    _print(_put_build(store, args, matrix))
     if args.metrics:
         _print(store.put_metrics(args.business, args.image_source,
                                  read_metrics_file(Path(args.metrics)), actor=CLI_ACTOR).body)
@@ -105,6 +123,52 @@ def cmd_token(args: argparse.Namespace) -> None:
         raise SystemExit(f"error: no active token named {args.name!r} (see `cli.py token list`)")
     else:
         print(f"revoked {args.name!r}")
+
+
+def cmd_grant(args: argparse.Namespace) -> None:
+    store = _store()
+    try:
+        added = grant(store.engine, args.person, args.business)
+    except ValueError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    print(f"{args.person!r} reads {args.business!r}" + ("" if added else " (already granted)"))
+    if args.business.strip() not in {d["business"] for d in store.datasets()}:
+        print(f"note: there is no business {args.business!r} yet; the grant applies once it "
+              "exists (names must match exactly)", file=sys.stderr)
+
+
+def cmd_revoke(args: argparse.Namespace) -> None:
+    try:
+        removed = revoke(_store().engine, args.person, args.business)
+    except ValueError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    if not removed:
+        raise SystemExit(f"error: {args.person!r} had no grant for {args.business!r} "
+                         "(see `cli.py grants`)")
+    print(f"{args.person!r} no longer reads {args.business!r}")
+
+
+def cmd_grants(_args: argparse.Namespace) -> None:
+    _print(list_grants(_store().engine))
+
+
+def cmd_embed_url(args: argparse.Namespace) -> None:
+    """Print a signed link that shows one dataset (docs/people.md "Signed embedding")."""
+    settings = Settings.from_env()
+    if not settings.embed_secret:
+        raise SystemExit("error: set EMBED_SECRET (the same value as the server's) to sign "
+                         "embed links")
+    if _store().locate(args.business, args.image_source) is None:
+        raise SystemExit(f"error: no image source {args.image_source!r} for business "
+                         f"{args.business!r} (see `cli.py list`)")
+    locks = {"threshold": args.threshold, "min_pct": args.min_pct, "max_pct": args.max_pct}
+    try:
+        token = sign_embed(settings.embed_secret, args.business, args.image_source,
+                           args.minutes, locks)
+    except ValueError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    base = args.base_url or f"http://{settings.host}:{settings.port}{settings.url_prefix}"
+    print(f"{base.rstrip('/')}/?embed={token}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -151,6 +215,26 @@ def build_parser() -> argparse.ArgumentParser:
     t = tokens.add_parser("revoke", help="revoke a token at once")
     t.add_argument("name")
     p.set_defaults(func=cmd_token)
+
+    p = sub.add_parser("grant", help="let a person read a business (READ_ACCESS=granted)")
+    p.add_argument("person", help="the name the sign-on proxy sends (TRUSTED_USER_HEADER)")
+    p.add_argument("business")
+    p.set_defaults(func=cmd_grant)
+    p = sub.add_parser("revoke", help="take a business away from a person at once")
+    p.add_argument("person")
+    p.add_argument("business")
+    p.set_defaults(func=cmd_revoke)
+    sub.add_parser("grants", help="list who reads which business").set_defaults(func=cmd_grants)
+
+    p = sub.add_parser("embed-url", help="print a signed link showing one dataset (EMBED_SECRET)")
+    identity(p)
+    p.add_argument("--minutes", type=float, default=60, help="how long the link works (60)")
+    p.add_argument("--threshold", type=float, help="lock the confidence threshold")
+    p.add_argument("--min-pct", type=float, help="lock the sparsity range's lower end (%%)")
+    p.add_argument("--max-pct", type=float, help="lock the sparsity range's upper end (%%)")
+    p.add_argument("--base-url", help="the server as viewers reach it, with its prefix "
+                                      "(default http://HOST:PORT/URL_PREFIX)")
+    p.set_defaults(func=cmd_embed_url)
     return parser
 
 

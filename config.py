@@ -7,6 +7,9 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from data.stats.quality import QualityLimits
+from data.stats.quality_gate import parse_limits, parse_reject
+
 ROOT = Path(__file__).resolve().parent
 DEFAULT_DATABASE_URL = f"sqlite:///{ROOT / 'instance' / 'dashboard.sqlite3'}"
 API_PREFIX = "api/v1"  # the API's path under URL_PREFIX
@@ -49,6 +52,33 @@ def _optional(value: str) -> str | None:
     return value or None
 
 
+def _hosts(value: str) -> tuple[str, ...]:
+    """ALLOWED_HOSTS: names (any port), name:port, .example.com (and its subdomains) or *."""
+    return tuple(h.strip().lower() for h in value.split(",") if h.strip())
+
+
+READ_ACCESS_MODES = ("open", "granted")
+
+
+def _read_access(value: str) -> str:
+    mode = value.strip().lower()
+    if mode not in READ_ACCESS_MODES:
+        raise ValueError(f"READ_ACCESS must be one of {', '.join(READ_ACCESS_MODES)}, "
+                         f"not {value!r}")
+    return mode
+
+
+MIN_EMBED_SECRET = 32  # characters: an HS256 key much shorter than its hash can be guessed offline
+
+
+def _embed_secret(value: str) -> str:
+    secret = value.strip()
+    if len(secret) < MIN_EMBED_SECRET:
+        raise ValueError(f"EMBED_SECRET must be at least {MIN_EMBED_SECRET} characters (e.g. "
+                         "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`)")
+    return secret
+
+
 def env(name: str, parse=str, **kwargs):
     """A Settings field read from the environment variable `name` with `parse` (an unset or
     empty variable keeps the default)."""
@@ -75,14 +105,37 @@ class Settings:
     # HMAC key of X-Signature-256, never printed
     signing_secret: str | None = env("INGEST_SIGNING_SECRET", _optional, default=None, repr=False)
     require_signature: bool = env("REQUIRE_SIGNATURE", _flag, default=False)
+    # also accept the old body-only `sha256=<hex>` signature, which can be replayed with other
+    # headers (data/people/signatures.py); only while senders move to t=...,v1=...
+    signature_legacy: bool = env("SIGNATURE_LEGACY", _flag, default=False)
     # writes per token per worker; 0 turns the limit off
     rate_limit_per_minute: float = env("RATE_LIMIT_PER_MINUTE", float, default=60.0)
     rate_limit_burst: int = env("RATE_LIMIT_BURST", int, default=30)
+    # wrong or revoked tokens per client address per worker, then 429; 0 turns the limit off
+    auth_failures_per_minute: float = env("AUTH_FAILURES_PER_MINUTE", float, default=20.0)
+    auth_failures_burst: int = env("AUTH_FAILURES_BURST", int, default=10)
     # the header a single-sign-on proxy sets to the person's name (e.g. X-Forwarded-User);
     # believed only from TRUSTED_PROXIES. Unset: people type their name once (a cookie).
     trusted_user_header: str | None = env("TRUSTED_USER_HEADER", _optional, default=None)
     # addresses or CIDRs of the proxies in front of the app, comma-separated
     trusted_proxies: tuple = env("TRUSTED_PROXIES", _networks, default=_networks("127.0.0.1/8,::1"))
+    # Host names browsers' writes may carry (DNS rebinding). None: the loopback names while no
+    # token exists, any host once tokens are configured (api/hosts.py).
+    allowed_hosts: tuple[str, ...] | None = env("ALLOWED_HOSTS", _hosts, default=None)
+    # largest Dash callback request body: the largest the page sends is the table's CSV
+    # download (its rows twice, ~0.6 KB per feature: 259 KB for the demo's 442 features), so
+    # 4 MiB fits ~7,000 features (docs/people.md "Callback bodies")
+    max_callback_bytes: int = env("MAX_CALLBACK_BYTES", int, default=4 * 1024 * 1024)
+    # "open": anyone who reaches the server reads everything; "granted": people read the
+    # businesses granted to them (cli.py grant), API reads need a token of the business
+    read_access: str = env("READ_ACCESS", _read_access, default="open")
+    # HS256 key of signed embed links (cli.py embed-url); unset: signed links are refused
+    embed_secret: str | None = env("EMBED_SECRET", _embed_secret, default=None, repr=False)
+    # limits of the quality checks run on every build (docs/statistics.md, build quality), "name=number,..." over the
+    # defaults of data/stats/quality.py QualityLimits
+    quality_limits: QualityLimits = env("QUALITY_LIMITS", parse_limits, default=QualityLimits())
+    # checks whose alarm makes PUT /features a 422 with nothing stored, comma-separated
+    reject_on_alarm: frozenset = env("REJECT_ON_ALARM", parse_reject, default=frozenset())
 
     @classmethod
     def from_env(cls, environ: os._Environ | dict | None = None) -> "Settings":

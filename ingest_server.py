@@ -18,6 +18,8 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from api.builds import builds
 from api.labels import labels
 from api.errors import domain_error_response, error_response
+from api.judgements import judgements
+from api.over_time import over_time
 from api.service import service
 from config import API_PREFIX
 from data.domain.errors import DomainError
@@ -26,7 +28,7 @@ from services import Services
 
 log = logging.getLogger(__name__)
 
-BLUEPRINTS = (builds, labels, service)
+BLUEPRINTS = (builds, judgements, labels, over_time, service)
 
 
 def register(server: Flask, svc: Services) -> None:

@@ -4,20 +4,28 @@ from __future__ import annotations
 
 import logging
 import threading
+from urllib.parse import quote
 
-from flask import Blueprint
+from flask import Blueprint, Response, request
 
 from api.access import admit, authorize, services
 from api.errors import ApiError, json_response
-from api.request import (CSV_TYPES, JSON_TYPES, build_arg, build_label, choice_arg, flag_arg,
-                         float_arg, identity, idempotency, read_body, require_type)
-from data.domain.errors import InvalidPayload, MalformedBody
+from api.request import (CSV_TYPES, JSON_TYPES, build_arg, build_label, choice_arg,
+                         declared_codec, flag_arg, float_arg, identity, idempotency, read_body,
+                         require_type, single_arg, storable)
+from data.domain.errors import InvalidPayload
 from data.domain.matrix import matrix_from_table
-from data.payloads.features import validate_features
+from data.payloads.charset import decode_text, json_utf8
+from data.payloads.duplicates import reject_repeated_keys_exactly
+from data.payloads.features import features_from_json
 from data.payloads.json_body import parse_json
+from data.payloads.metrics import metrics_from_json, validate_metrics_csv
+from data.domain.filters import DEFAULT_OUTCOME, OUTCOMES, WEIGHTS
+from data.stats.table_csv import features_csv, features_csv_filename
+from data.stats.view import adjusted_for, records_with_adjusted, stats_for
+from data.stats.quality_gate import QualityGate
+from data.storage.over_time import delivery_body, quality_check
 from data.domain.filters import DEFAULT_THRESHOLD_MODE, THRESHOLD_MODES
-from data.payloads.metrics import validate_metrics_csv, validate_metrics_json
-from data.stats.features import feature_stats
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +56,16 @@ def put_features():
     business, source = identity()
     admit(principal, business)
     require_type(JSON_TYPES, "application/json")
+    codec = declared_codec()
     label = build_label()
     body = read_body(services().settings)
     idem = idempotency("features", business, source, body, label)
-    matrix = matrix_from_table(validate_features(parse_json(body)))
+    matrix = matrix_from_table(features_from_json(json_utf8(body, codec)))
+    settings = services().settings
+    gate = QualityGate(settings.quality_limits, settings.reject_on_alarm)
     result = services().store.put_build(business, source, matrix, build_label=label,
-                                        idempotency=idem, actor=principal.name)
+                                        idempotency=idem, actor=principal.name,
+                                        check=quality_check(gate, matrix, services().cache))
     if result.created:
         _warm(business, source)
     return json_response(result.body, _status(result.created))
@@ -66,17 +78,13 @@ def put_metrics():
     business, source = identity()
     admit(principal, business)
     mt = require_type(JSON_TYPES + CSV_TYPES, "application/json or text/csv")
+    codec = declared_codec()
     body = read_body(services().settings)
     idem = idempotency("metrics", business, source, body, None)
     if mt in CSV_TYPES:
-        try:
-            text = body.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise MalformedBody("bad_encoding",
-                                f"The CSV body is not UTF-8 (byte {exc.start}).") from None
-        rows = validate_metrics_csv(text)
+        rows = validate_metrics_csv(decode_text(body, codec))
     else:
-        rows = validate_metrics_json(parse_json(body))
+        rows = metrics_from_json(json_utf8(body, codec))
     result = services().store.put_metrics(business, source, rows, idempotency=idem,
                                           actor=principal.name)
     _warm(business, source)
@@ -90,47 +98,90 @@ def put_image_source():
     business, source = identity()
     admit(principal, business)
     require_type(JSON_TYPES, "application/json")
-    obj = parse_json(read_body(services().settings, services().settings.max_body_bytes))
+    codec = declared_codec()
+    raw = json_utf8(read_body(services().settings, services().settings.max_body_bytes), codec)
+    obj = parse_json(raw)
     if not isinstance(obj, dict) or set(obj) != {"url_template"}:
         raise InvalidPayload("wrong_shape", 'Send {"url_template": "https://host/{name}.png"} '
                                             'or {"url_template": null}.')
+    reject_repeated_keys_exactly(raw, ("field",))
     template = obj["url_template"]
     if template is not None and (not isinstance(template, str) or "{name}" not in template):
         raise InvalidPayload("bad_url_template",
                              "url_template must be a string containing {name}, or null.")
+    if template is not None:
+        storable("url_template", template, "bad_url_template")
     services().store.set_url_template(business, source, template, actor=principal.name)
     return json_response({"business": business, "image_source": source,
                           "url_template": template})
 
 
+def _attachment(name: str) -> str:
+    """Content-Disposition for `name`: an ASCII fallback and the UTF-8 name (RFC 6266)."""
+    fallback = name.encode("ascii", "replace").decode().replace("?", "_")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"
+
+
 @builds.route("/datasets", methods=["GET"], strict_slashes=False)
 def get_datasets():
-    return json_response({"businesses": services().store.datasets()})
+    """What this caller may read (READ_ACCESS=granted: its token's business)."""
+    return json_response({"businesses": services().cache.datasets()})
 
 
 @builds.route("/features", methods=["GET"], strict_slashes=False)
 def get_features():
     """Per-feature statistics (docs/statistics.md) for a build at a threshold and sparsity range;
+    `format=csv` gives the same rows as the page's CSV download (data/stats/table_csv.py);
     apply_fixes=1: presence follows the latest label fix where there is one; thresholds=saved:
     features with a saved threshold are cut there (docs/api.md)."""
     business, source = identity()
+    fmt = (single_arg("format") or "json").strip().lower()
+    if fmt not in ("json", "csv"):
+        raise ApiError(400, "bad_parameter", f"format must be json or csv, got {fmt!r}.")
     threshold = float_arg("threshold", 0.0)
     min_pct = float_arg("min_pct", 0.0, 0.0, 100.0)
     max_pct = float_arg("max_pct", 100.0, 0.0, 100.0)
     if min_pct > max_pct:
         raise ApiError(400, "bad_parameter", f"min_pct ({min_pct}) is above max_pct ({max_pct}).")
+    outcome = request.args.get("outcome") or DEFAULT_OUTCOME
+    if outcome not in OUTCOMES:
+        raise ApiError(400, "bad_parameter",
+                       f"outcome must be one of {', '.join(OUTCOMES)}, got {outcome!r}.")
     build_id = build_arg()
+    weight = choice_arg("weight", WEIGHTS, "images")
+    adjust = flag_arg("adjust")
     apply = flag_arg("apply_fixes")
     mode = choice_arg("thresholds", tuple(THRESHOLD_MODES), DEFAULT_THRESHOLD_MODE)
-    ds = services().cache.get(business, source, build_id)
-    view = services().fixed.view(ds, threshold, apply=apply, saved_thresholds=mode == "saved")
-    stats = feature_stats(view.dataset.index, view.threshold, min_pct, max_pct)
-    records = stats.records()
+    metrics = build_arg("metrics")
+    if weight == "impressions" and outcome != "ctr":
+        raise ApiError(400, "bad_parameter", "weight=impressions pools clicks over impressions, "
+                                             "so it goes with outcome=ctr only.")
+    if outcome != "ctr" and (apply or mode != DEFAULT_THRESHOLD_MODE):
+        raise ApiError(400, "bad_parameter", "apply_fixes and thresholds=saved go with "
+                                             "outcome=ctr only.")
+    ds = services().cache.get(business, source, build_id, metrics)
+    judged = services().scores.outcome_dataset(ds, outcome)
+    view = services().fixed.view(judged, threshold, apply=apply,
+                                 saved_thresholds=mode == "saved")
+    per_feature = bool(view.saved)
+    if per_feature and (weight != "images" or adjust):
+        raise ApiError(400, "bad_parameter", "per-feature thresholds (thresholds=saved) go with "
+                                             "weight=images and without adjust.")
+    stats = stats_for(view.dataset, view.threshold, min_pct, max_pct, weight)
+    if fmt == "csv":  # the page's download names the file the same way (current or build<id>)
+        name = features_csv_filename(business, source, build_id, threshold)
+        return Response(features_csv(stats.records()), content_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": _attachment(name)})
+    records = (records_with_adjusted(stats, adjusted_for(view.dataset, stats, view.threshold,
+                                                         weight))
+               if adjust else stats.records())
     body = {
         "business": business, "image_source": source, "build": ds.build.id,
         "build_label": ds.build.build_label, "threshold": threshold,
-        "min_pct": min_pct, "max_pct": max_pct,
-        "images": ds.index.n_images, "images_without_ctr": ds.images_without_ctr,
+        "min_pct": min_pct, "max_pct": max_pct, "outcome": outcome, "weight": weight,
+        "metrics_delivery": delivery_body(ds),
+        "images": stats.n_images, "images_without_outcome": judged.images_without_ctr,
+        "images_without_ctr": ds.images_without_ctr,
         "features": records,
     }
     if view.fixes is not None:

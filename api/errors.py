@@ -8,20 +8,26 @@ from __future__ import annotations
 import orjson
 from flask import Response
 
-from data.domain.errors import (DomainError, IdempotencyConflict, InvalidPayload, MalformedBody,
-                                MissingDataset, NoBuild, NotAllowed, NotAuthenticated,
-                                UnknownBuild, UnknownDataset)
+from data.domain.errors import (BodyTooLarge, DomainError, IdempotencyConflict, InvalidPayload,
+                                MalformedBody, MissingDataset, NoBuild, NoPreviousBuild,
+                                NotAllowed, NotAuthenticated, QualityRejected, UnknownBuild,
+                                UnknownDataset, UnknownDelivery, UnknownImage)
 
 # The status code of each domain error class (the first match along the class's MRO).
 STATUS_OF = {
     MalformedBody: 400,
     MissingDataset: 400,
+    NoPreviousBuild: 400,
     NotAuthenticated: 401,
     NotAllowed: 403,
     UnknownDataset: 404,
     NoBuild: 404,
     UnknownBuild: 404,
+    UnknownImage: 404,
+    BodyTooLarge: 413,
+    UnknownDelivery: 404,
     InvalidPayload: 422,
+    QualityRejected: 422,
     IdempotencyConflict: 422,
 }
 

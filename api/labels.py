@@ -1,4 +1,4 @@
-"""Routes for label fixes and thresholds (SPEC §10, docs/api.md "Label fixes and thresholds"):
+"""Routes for label fixes and thresholds (docs/statistics.md (label fixes), docs/api.md "Label fixes and thresholds"):
 people's fixes in, the history and the retraining export out; the threshold advisor; saved
 per-feature thresholds."""
 
@@ -20,7 +20,7 @@ from data.payloads.json_body import parse_json
 from data.stats.advisor import DEFAULT_TARGET_PRECISION, advice, labelled_features
 from data.stats.fix_history import export_csv, export_records, select_fixes
 from data.stats.thresholds import threshold_out_of_range
-from data.storage.labels import source_ref
+from data.domain.errors import UnknownDataset
 
 labels = Blueprint("labels", __name__)
 
@@ -67,7 +67,7 @@ def get_fixes():
     conflicts = choice_arg("conflicts", CONFLICT_CHOICES, "include")
     latest_only = flag_arg("latest")
     limit = int_arg("limit", None, 1, 10_000_000)
-    ref = source_ref(services().store, business, source)
+    ref = readable_source(business, source)
     version = services().labels.fixes_version(ref.id)
     tables = services().fixed.tables(ref, version)
     history = tables.history[tables.history["latest"]] if latest_only else tables.history
@@ -143,3 +143,14 @@ def since_arg() -> np.datetime64 | None:
                                              f"2024-05-01 or 2024-05-01T12:00:00Z, got {raw!r}.") \
             from None
     return np.datetime64(when, "us")
+
+
+def readable_source(business: str, source: str):
+    """The image source, when this request may read it (NotReadable otherwise, like every read);
+    UnknownDataset when there is none."""
+    ref = services().cache.locate(business, source)
+    if ref is None:
+        raise UnknownDataset("unknown_dataset",
+                             f"No image source {source!r} for business {business!r}. "
+                             "GET /api/v1/datasets lists what exists.")
+    return ref

@@ -32,17 +32,21 @@ IDENTITY = [
               NAME), "required": True},
 ]
 WRITE_HEADERS = [
-    _header("Idempotency-Key", "Same key and body: the first answer again; other body: 422.",
-            maxLength=200),
+    _header("Idempotency-Key", "Per business and image source. Same key and request: the first "
+                               "answer again; another request: 422.", maxLength=200),
     _header("Content-Encoding", "gzip or identity (decompressed size is capped too).",
             enum=["gzip", "identity"]),
-    _header("X-Signature-256", "sha256=<hex HMAC-SHA256 of the body as sent>, with the server's "
-                               "INGEST_SIGNING_SECRET. Must verify when sent; REQUIRE_SIGNATURE "
-                               "makes it mandatory."),
+    _header("X-Signature-256", "t=<unix seconds>,v1=<hex HMAC-SHA256 with INGEST_SIGNING_SECRET "
+                               "of the lines t, method, path, business, image source, Build-Id, "
+                               "then the body as sent> (docs/api.md). Within 5 minutes of the "
+                               "server's clock. Must verify when sent; REQUIRE_SIGNATURE makes "
+                               "it mandatory."),
 ]
 ERRORS = {str(code): _ref(f"responses/Error{code}")
           for code in (400, 401, 403, 413, 415, 422, 429)}
-READ_ERRORS = {"400": _ref("responses/Error400"), "404": _ref("responses/Error404"),
+# 401 and 403 only with READ_ACCESS=granted (a token of the business; docs/people.md).
+READ_ERRORS = {"400": _ref("responses/Error400"), "401": _ref("responses/Error401"),
+               "403": _ref("responses/Error403"), "404": _ref("responses/Error404"),
                "422": _ref("responses/Error422")}
 
 IMAGE_NAME = {"type": "string", "minLength": 1, "pattern": "^[^\\x00]+$"}
@@ -99,7 +103,9 @@ def _features() -> dict:
                 "requestBody": {"required": True, "content": {
                     "application/json": {"schema": FEATURES_BODY}}},
                 "responses": {"200": _json_response("Identical to the current build."),
-                              "201": _json_response("New build stored and current."),
+                              "201": _json_response(
+                                  "New build stored and current; `warnings` lists the quality "
+                                  "checks in alarm (docs/statistics.md)."),
                               **ERRORS}},
         "get": {"summary": "Per-feature statistics of a build.",
                 "parameters": IDENTITY + [
@@ -113,10 +119,67 @@ def _features() -> dict:
                                           "is one.", FLAG),
                     _query("thresholds", "saved: features with a saved threshold are cut there "
                                          "(each row then says its threshold).",
-                           {"type": "string", "enum": ["single", "saved"]})],
-                "responses": {"200": _json_response("Statistics.", _ref("schemas/Stats")),
+                           {"type": "string", "enum": ["single", "saved"]}),
+                    _query("outcome", "What y_i is: CTR (default), people's mean score, or "
+                                      "their Bradley–Terry strength.",
+                           {"type": "string", "enum": ["ctr", "score", "strength"]}),
+                    _query("weight", "images (default: each image once) or impressions (pooled "
+                                     "CTR).", {"type": "string", "enum": ["images", "impressions"]}),
+                    _query("adjust", "1 adds the adjusted impact (OLS, HC3).",
+                           {"type": "string", "enum": ["0", "1"]}),
+                    METRICS_PARAM,
+                    _query("format", "json (default) or csv: the same rows as the page's CSV "
+                                     "download.", {"type": "string", "enum": ["json", "csv"]})],
+                "responses": {"200": {
+                    "description": "Statistics (format=csv: the rows as CSV).",
+                    "content": {"application/json": {"schema": _ref("schemas/Stats")},
+                                "text/csv": {"schema": {"type": "string"}}}},
                               **READ_ERRORS}},
     }
+
+
+ID = {"oneOf": [{"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                {"type": "string", "enum": ["current"]}]}
+METRICS_PARAM = _query("metrics", "A metrics delivery id: use the outcome set as of it "
+                                  "(default: the latest).",
+                       {"oneOf": [{"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                                  {"type": "string", "enum": ["latest"]}]})
+THRESHOLD = _query("threshold", "Present means value > 0 and >= threshold.", {"type": "number"})
+SPARSITY = [_query("min_pct", "Lowest prevalence kept.",
+                   {"type": "number", "minimum": 0, "maximum": 100}),
+            _query("max_pct", "Highest prevalence kept.",
+                   {"type": "number", "minimum": 0, "maximum": 100})]
+
+
+def _quality() -> dict:
+    return {"get": {"summary": "The quality checks of a build (docs/statistics.md, build quality).",
+                    "parameters": IDENTITY + [_query("build", "Build id or 'current'.", ID)],
+                    "responses": {"200": _json_response("Checks."), **READ_ERRORS}}}
+
+
+def _compare() -> dict:
+    return {"get": {"summary": "Two builds of an image source side by side.",
+                    "parameters": IDENTITY + [
+                        _query("build_a", "The older build (default: the one before build_b).",
+                               ID),
+                        _query("build_b", "The newer build (default: current).", ID),
+                        THRESHOLD, *SPARSITY, METRICS_PARAM],
+                    "responses": {"200": _json_response("Comparison."), **READ_ERRORS}}}
+
+
+def _history() -> dict:
+    return {"get": {"summary": "One feature across every build of an image source.",
+                    "parameters": IDENTITY + [
+                        {**_query("feature", "The feature's name.", NAME), "required": True},
+                        THRESHOLD, METRICS_PARAM],
+                    "responses": {"200": _json_response("History, oldest build first."),
+                                  **READ_ERRORS}}}
+
+
+def _metrics_deliveries() -> dict:
+    return {"get": {"summary": "The metrics deliveries of an image source, newest first.",
+                    "parameters": IDENTITY,
+                    "responses": {"200": _json_response("Deliveries."), **READ_ERRORS}}}
 
 
 def _metrics() -> dict:
@@ -141,6 +204,68 @@ def _image_source() -> dict:
                                    "type": ["string", "null"], "pattern": "\\{name\\}"}}}}}},
                 "responses": {"200": _json_response("Stored."), **ERRORS}},
     }
+
+
+RATINGS_BODY = {
+    "type": "array", "minItems": 1,
+    "items": {"type": "object", "required": ["image", "score"], "additionalProperties": False,
+              "properties": {"image": IMAGE_NAME,
+                             "score": {"type": "integer", "minimum": 1, "maximum": 10},
+                             "rater": {"type": "string", "minLength": 1, "maxLength": 100},
+                             "at": {"type": "string", "format": "date-time"}}},
+    "description": "rater is required with a token; a signed-in person may leave it out.",
+}
+VOTES_BODY = {
+    "type": "array", "minItems": 1,
+    "items": {"type": "object", "required": ["winner", "others"], "additionalProperties": False,
+              "properties": {"winner": IMAGE_NAME,
+                             "others": {"type": "array", "items": IMAGE_NAME,
+                                        "oneOf": [{"minItems": 1, "maxItems": 1},
+                                                  {"minItems": 3, "maxItems": 3}]},
+                             "rater": {"type": "string", "minLength": 1, "maxLength": 100},
+                             "at": {"type": "string", "format": "date-time"}}},
+}
+def _ratings() -> dict:
+    return {
+        "put": {**WRITE, "summary": "Store people's scores 1–10 (history kept; the latest per "
+                                    "rater counts; identical repeats are not stored again).",
+                "parameters": IDENTITY + WRITE_HEADERS,
+                "requestBody": {"required": True, "content": {
+                    "application/json": {"schema": RATINGS_BODY},
+                    "text/csv": {"schema": {"type": "string",
+                                            "description": "image,score,rater[,at]"}}}},
+                "responses": {"200": _json_response("received, stored, unchanged."), **ERRORS,
+                              "404": _ref("responses/Error404")}},
+    }
+
+
+def _preferences() -> dict:
+    return {
+        "put": {**WRITE, "summary": "Store best-of-2 / best-of-4 picks.",
+                "parameters": IDENTITY + WRITE_HEADERS,
+                "requestBody": {"required": True, "content": {
+                    "application/json": {"schema": VOTES_BODY}}},
+                "responses": {"200": _json_response("received, stored, unchanged."), **ERRORS,
+                              "404": _ref("responses/Error404")}},
+    }
+
+
+def _scores() -> dict:
+    return {"get": {"summary": "Per image: mean score and t-interval, comparisons, wins, "
+                               "Bradley–Terry strength and interval; raters, votes, agreement.",
+                    "parameters": IDENTITY,
+                    "responses": {"200": _json_response("Scores."), **READ_ERRORS}}}
+
+
+def _similar() -> dict:
+    return {"get": {"summary": "The k images closest (cosine of feature vectors) to one image.",
+                    "parameters": IDENTITY + [
+                        {**_query("image", "The image's name.", IMAGE_NAME), "required": True},
+                        _query("k", "How many (default 12).",
+                               {"type": "integer", "minimum": 1, "maximum": 1000}),
+                        _query("build", "Build id or 'current'.", {"type": "string"})],
+                    "responses": {"200": _json_response("Neighbours, most similar first."),
+                                  **READ_ERRORS}}}
 
 
 FLAG = {"type": "string", "enum": ["0", "1", "true", "false"]}
@@ -217,8 +342,10 @@ def _thresholds() -> dict:
 
 
 def _datasets() -> dict:
-    return {"get": {"summary": "Every business, its image sources and builds.",
-                    "responses": {"200": _json_response("Datasets.")}}}
+    return {"get": {"summary": "Every business, its image sources and builds (READ_ACCESS="
+                               "granted: those the token may read).",
+                    "responses": {"200": _json_response("Datasets."),
+                                  "401": _ref("responses/Error401")}}}
 
 
 def _audit() -> dict:
@@ -254,20 +381,34 @@ PATHS = {
     "/image-source": _image_source,
     "/fixes": _fixes,
     "/thresholds": _thresholds,
+    "/ratings": _ratings,
+    "/preferences": _preferences,
+    "/scores": _scores,
+    "/similar": _similar,
     "/datasets": _datasets,
+    "/quality": _quality,
+    "/compare": _compare,
+    "/history": _history,
+    "/metrics-deliveries": _metrics_deliveries,
     "/audit": _audit,
     "/health": _health,
     "/openapi.json": _openapi,
 }
 
-_ERROR_TEXTS = ((400, "Bad request (malformed JSON, missing identity, ...)."),
-                (401, "Missing, unknown or revoked token; bad signature."),
-                (403, "The token may not write this business."),
+_ERROR_TEXTS = ((400, "Bad request (malformed JSON, a body that is not UTF-8 or not whole gzip, "
+                      "a body shorter than its Content-Length, missing or conflicting identity, "
+                      "...)."),
+                (401, "Missing, unknown or revoked token; bad, stale or legacy signature."),
+                (403, "The token may not write (or, READ_ACCESS=granted, read) this business "
+                      "(the same answer whether or not it exists); a write naming a host not "
+                      "in ALLOWED_HOSTS."),
                 (404, "No such dataset, build or route."),
                 (413, "Body (or decompressed body) over the limit."),
-                (415, "Unsupported Content-Type or Content-Encoding."),
-                (422, "Valid JSON of the wrong shape; Idempotency-Key reuse."),
-                (429, "Rate limit; see Retry-After."),
+                (415, "Unsupported Content-Type, charset or Content-Encoding."),
+                (422, "Valid JSON of the wrong shape, a repeated key, a NUL; Idempotency-Key "
+                      "reuse; a build refused by REJECT_ON_ALARM."),
+                (429, "Rate limit, or too many wrong tokens from this address; see "
+                      "Retry-After."),
                 (503, "The database does not answer."))
 
 

@@ -9,17 +9,24 @@ of them writes anything.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import math
-import zlib
+import time
 
 from flask import request
+from werkzeug.exceptions import HTTPException
 
 from api.errors import ApiError
 from config import Settings
-from data.domain.errors import InvalidPayload, MalformedBody, MissingDataset
-from data.domain.filters import CURRENT
-from data.people.tokens import SIGNATURE_HEADER, verify_signature
+from data.domain.errors import DomainError, InvalidPayload, MalformedBody, MissingDataset
+from data.domain.filters import CURRENT, LATEST
+from data.payloads.charset import SUPPORTED_NAMES, codec_of
+from data.payloads.common import NUL_PROBLEM
+from data.payloads.gzip_body import gunzip, too_large
+from data.people.signatures import SIGNATURE_HEADER, SignedRequest, verify
 from data.storage.store import Idempotency, request_hash
+
+log = logging.getLogger(__name__)
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; larger ones cannot exist
 BUSINESS_HEADERS = ("Business", "X-Business")
@@ -41,11 +48,10 @@ def header_text(name: str) -> str | None:
 
 
 def identity() -> tuple[str, str]:
-    """(business, image source) from headers or query parameters; 400 naming what is missing."""
-    business = next((v for h in BUSINESS_HEADERS if (v := header_text(h))), None) \
-        or request.args.get("business")
-    source = next((v for h in SOURCE_HEADERS if (v := header_text(h))), None) \
-        or request.args.get("image_source")
+    """(business, image source) from headers or query parameters; 400 naming what is missing,
+    or what says two different things."""
+    business = _one_name("business", BUSINESS_HEADERS, "business")
+    source = _one_name("image source", SOURCE_HEADERS, "image_source")
     missing = []
     if not business or not business.strip():
         missing.append("business: send the `Business` (or `X-Business`) header, or the "
@@ -60,9 +66,28 @@ def identity() -> tuple[str, str]:
     for label, value in (("business", business), ("image source", source)):
         if len(value) > 500:
             raise InvalidPayload("name_too_long", f"The {label} name is over 500 characters.")
-        if "\x00" in value:  # PostgreSQL text cannot hold NUL
-            raise InvalidPayload("bad_name", f"The {label} name contains a NUL character.")
+        storable(f"The {label} name", value, "bad_name")
     return business, source
+
+
+def _one_name(label: str, headers: tuple[str, ...], parameter: str) -> str | None:
+    """The one value the request gives for a name, from any of its headers and its query
+    parameter; None when none does. Two different values are a 400, not a silent choice."""
+    given = [(h, v) for h in headers if (v := header_text(h))]
+    given += [(f"?{parameter}=", v) for v in request.args.getlist(parameter) if v]
+    if len({v for _, v in given}) > 1:
+        raise MissingDataset("conflicting_identity",
+                             f"The request names more than one {label}: "
+                             + ", ".join(f"{w} {v!r}" for w, v in given)
+                             + ". Send it once.", [{"where": w, "value": v} for w, v in given])
+    return given[0][1] if given else None
+
+
+def storable(label: str, value: str, code: str) -> str:
+    """`value`, checked to be storable text on every backend: 422 naming it when it holds NUL."""
+    if "\x00" in value:
+        raise InvalidPayload(code, f"{label} {NUL_PROBLEM}.")
+    return value
 
 
 def is_loopback(addr: str | None) -> bool:
@@ -76,6 +101,19 @@ def media_type() -> str:
     return (request.mimetype or "").lower()
 
 
+def declared_codec() -> str:
+    """The codec the Content-Type's charset parameter names (utf-8 when none); 415 naming the
+    supported ones otherwise."""
+    charset = request.mimetype_params.get("charset")
+    codec = codec_of(charset)
+    if codec is None:
+        raise ApiError(415, "unsupported_charset",
+                       f"charset={charset} is not supported; send UTF-8, or declare one of: "
+                       f"{', '.join(SUPPORTED_NAMES)}.",
+                       [{"charset": charset, "supported": list(SUPPORTED_NAMES)}])
+    return codec
+
+
 def require_type(allowed: tuple[str, ...], example: str) -> str:
     mt = media_type()
     if mt not in allowed and not (mt.startswith("application/") and mt.endswith("+json")
@@ -87,47 +125,68 @@ def require_type(allowed: tuple[str, ...], example: str) -> str:
 
 
 def read_body(settings: Settings, limit: int | None = None) -> bytes:
-    """The request body (MAX_INGEST_BYTES unless `limit`), signature-checked, gunzipped when
-    Content-Encoding says so; 413 past the size limit."""
+    """The request body (MAX_INGEST_BYTES unless `limit`), whole: signature-checked, gunzipped
+    when Content-Encoding says so. 413 past the size limit, before or after gunzip; 400 when
+    fewer bytes arrive than Content-Length announced, or the gzip stream is not whole."""
     limit = settings.max_ingest_bytes if limit is None else limit
-    if request.content_length is not None and request.content_length > limit:
+    announced = request.content_length
+    if announced is not None and announced > limit:
         raise too_large(limit)
-    # Read in pieces: a chunked body has no length, and one read(limit) would allocate the
-    # whole limit up front on some servers.
-    pieces, size = [], 0
-    while piece := request.stream.read(min(1 << 20, limit + 1 - size)):
-        pieces.append(piece)
-        size += len(piece)
-        if size > limit:
-            raise too_large(limit)
-    raw = b"".join(pieces)
-    verify_signature(settings.signing_secret, settings.require_signature,
-                     request.headers.get(SIGNATURE_HEADER), raw)
+    raw = _read_stream(limit)
+    if announced is not None and len(raw) < announced:
+        # gunicorn hands the app what arrived before the client stopped sending
+        raise MalformedBody("incomplete_body",
+                            f"The body ended after {len(raw):,} of the {announced:,} bytes its "
+                            "Content-Length announced (the upload was cut off). Nothing was "
+                            "stored; send it again.",
+                            [{"received_bytes": len(raw), "content_length": announced}])
+    _check_signature(settings, raw)
     encoding = (request.headers.get("Content-Encoding") or "identity").strip().lower()
     if encoding in ("", "identity"):
         return raw
     if encoding not in ("gzip", "x-gzip"):
         raise ApiError(415, "unsupported_encoding",
                            f"Content-Encoding {encoding!r} is not supported; send gzip or none.")
-    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    return gunzip(raw, limit)
+
+
+def _read_stream(limit: int) -> bytes:
+    # Read in pieces: a chunked body has no length, and one read(limit) would allocate the
+    # whole limit up front on some servers.
+    pieces, size = [], 0
     try:
-        out = inflater.decompress(raw, limit + 1)
-        if len(out) > limit or inflater.unconsumed_tail:
-            raise too_large(limit, decompressed=True)
-        out += inflater.flush()
-    except zlib.error as exc:
-        raise MalformedBody("bad_gzip", f"The gzip body cannot be decompressed: {exc}.") from None
-    if len(out) > limit:
-        raise too_large(limit, decompressed=True)
-    return out
+        while piece := request.stream.read(min(1 << 20, limit + 1 - size)):
+            pieces.append(piece)
+            size += len(piece)
+            if size > limit:
+                raise too_large(limit)
+    except (HTTPException, DomainError):
+        raise
+    except Exception as exc:  # the server's reader: a chunked body that stops, a reset
+        log.info("Request body unreadable after %d bytes: %r", size, exc)
+        raise MalformedBody("incomplete_body",
+                            f"The body could not be read to its end ({type(exc).__name__} after "
+                            f"{size:,} bytes). Nothing was stored; send it again.",
+                            [{"received_bytes": size}]) from None
+    return b"".join(pieces)
 
 
-def too_large(limit: int, decompressed: bool = False) -> ApiError:
-    what = "decompressed body" if decompressed else "body"
-    return ApiError(413, "body_too_large",
-                        f"The {what} is over the {limit:,}-byte limit of this route (MAX_INGEST_BYTES "
-                        "for features and metrics). Split the delivery or ask the operator to raise "
-                        "the limit.")
+def api_path(settings: Settings) -> str:
+    """The request's path without URL_PREFIX, e.g. /api/v1/features (what a signature covers)."""
+    path = request.path
+    prefix = settings.url_prefix
+    return "/" + path[len(prefix):] if path.startswith(prefix) else path
+
+
+def _check_signature(settings: Settings, raw: bytes) -> None:
+    header = request.headers.get(SIGNATURE_HEADER)
+    if not settings.require_signature and not (header or "").strip():
+        return
+    business, source = identity()
+    signed = SignedRequest(request.method, api_path(settings), business, source,
+                           build_label())
+    verify(settings.signing_secret, header, signed, raw, required=settings.require_signature,
+           legacy_allowed=settings.signature_legacy, now=time.time())
 
 
 def idempotency(route: str, business: str, source: str, body: bytes, label: str | None):
@@ -138,8 +197,10 @@ def idempotency(route: str, business: str, source: str, body: bytes, label: str 
     if not key or len(key) > 200:
         raise InvalidPayload("bad_idempotency_key",
                            "Idempotency-Key must be 1 to 200 characters.")
+    storable("Idempotency-Key", key, "bad_idempotency_key")
+    charset = (request.mimetype_params.get("charset") or "").lower()  # same bytes, other text
     return Idempotency(key, route, request_hash(route, business, source, label or "",
-                                                media_type(), body))
+                                                media_type(), charset, body))
 
 
 def build_label() -> str | None:
@@ -148,6 +209,7 @@ def build_label() -> str | None:
         label = label.strip()
         if len(label) > 200:
             raise InvalidPayload("bad_build_id", "Build-Id must be at most 200 characters.")
+        storable("Build-Id", label, "bad_build_id")
     return label or None
 
 
@@ -161,8 +223,17 @@ def int_arg(name: str, default: int | None, lo: int, hi: int) -> int | None:
     return _number_arg(name, default, int, "a whole number", lo, hi)
 
 
+def single_arg(name: str) -> str | None:
+    """A query parameter given at most once (None when absent); 400 when it is repeated."""
+    values = request.args.getlist(name)
+    if len(values) > 1:
+        raise ApiError(400, "bad_parameter", f"{name} is given {len(values)} times "
+                       f"({', '.join(map(repr, values))}); give it once.")
+    return values[0] if values else None
+
+
 def _number_arg(name: str, default, convert, what: str, lo: float, hi: float):
-    raw = request.args.get(name)
+    raw = single_arg(name)
     if raw is None:
         return default
     try:
@@ -175,45 +246,43 @@ def _number_arg(name: str, default, convert, what: str, lo: float, hi: float):
     return value
 
 
-def build_arg() -> int | None:
-    """The `build` query parameter: a build id, or None for the current build (absent, empty
-    or 'current')."""
-    build = request.args.get("build")
-    build_id = None
-    if build not in (None, "", CURRENT):
-        try:
-            build_id = int(build)
-        except ValueError:
-            raise ApiError(400, "bad_parameter",
-                               f"build must be a build id (a whole number) or 'current', got {build!r}.") from None
-    if build_id is not None and not 1 <= build_id <= MAX_ID:
-        raise ApiError(400, "bad_parameter",
-                           f"build must be a build id between 1 and {MAX_ID}, got {build!r}.")
-    return build_id
-
-
 def flag_arg(name: str) -> bool:
-    """A 0/1 switch query parameter (also true/false); absent is off, anything else 400."""
+    """A yes/no query parameter: 1/true/yes or 0/false/no (absent: no); 400 otherwise."""
     raw = request.args.get(name)
-    if raw is None or raw == "":
+    if raw is None or raw.strip().lower() in ("0", "false", "no", ""):
         return False
-    value = raw.strip().lower()
-    if value in ("1", "true"):
+    if raw.strip().lower() in ("1", "true", "yes"):
         return True
-    if value in ("0", "false"):
-        return False
     raise ApiError(400, "bad_parameter", f"{name} must be 1 or 0, got {raw!r}.")
 
 
 def choice_arg(name: str, choices, default: str) -> str:
-    """A query parameter that must be one of `choices`; `default` when absent, 400 otherwise."""
+    """A query parameter that must be one of `choices` (absent: `default`); 400 otherwise."""
     raw = request.args.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
     if raw not in choices:
         raise ApiError(400, "bad_parameter",
                        f"{name} must be one of {', '.join(choices)}, got {raw!r}.")
     return raw
+
+
+def build_arg(name: str = "build") -> int | None:
+    """The `build` query parameter (or another id parameter `name`: build_a, metrics...): an
+    id, or None for the current one (absent, empty or 'current' / 'latest')."""
+    build = single_arg(name)
+    build_id = None
+    words = (CURRENT,) if name == "build" else (CURRENT, LATEST)  # a build is never "latest"
+    if build not in (None, "") and build not in words:
+        try:
+            build_id = int(build)
+        except ValueError:
+            raise ApiError(400, "bad_parameter",
+                               f"{name} must be an id (a whole number) or 'current', got {build!r}.") from None
+    if build_id is not None and not 1 <= build_id <= MAX_ID:
+        raise ApiError(400, "bad_parameter",
+                           f"{name} must be an id between 1 and {MAX_ID}, got {build!r}.")
+    return build_id
 
 
 def text_arg(name: str) -> str | None:

@@ -9,9 +9,9 @@ from flask import Blueprint, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from api.access import authorize, services
-from api.errors import ApiError, error_response, json_response
+from api.errors import error_response, json_response
 from api.openapi import openapi_document
-from api.request import MAX_ID, int_arg
+from api.request import MAX_ID, int_arg, single_arg, storable
 from config import API_PREFIX
 from data.people.tokens import require_business
 from data.storage.audit import audit_records
@@ -38,10 +38,9 @@ def get_audit():
     """Accepted writes, newest first (query: business, limit, before). Needs a write token; a
     business's token reads its own business only."""
     principal = authorize()
-    business = request.args.get("business") or principal.business
+    business = single_arg("business") or principal.business
     if business is not None:
-        if "\x00" in business:
-            raise ApiError(400, "bad_parameter", "business contains a NUL character.")
+        storable("The business name", business, "bad_name")
         require_business(principal, business)
     limit = int_arg("limit", 100, 1, 1000)
     before = int_arg("before", None, 1, MAX_ID)

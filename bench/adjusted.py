@@ -1,4 +1,4 @@
-"""Timing of the adjusted impact (SPEC §12) and the pooled view against the raw statistics.
+"""Timing of the adjusted impact (docs/statistics.md, adjusted impact) and the pooled view against the raw statistics.
 
     python bench/adjusted.py [--sizes 659,100000] [--repeats 5] [--threshold 0.0]
 

@@ -1,4 +1,5 @@
-"""Timing of the threshold advisor and of applied fixes at 100,000 labelled images (SPEC §10).
+"""Timing of the threshold advisor and of applied fixes at 100,000 labelled images
+(docs/statistics.md, "Label fixes and thresholds").
 
     python bench/thresholds.py [--images 100000] [--runs 5] [--database-url URL]
 

@@ -8,6 +8,7 @@ import pandas as pd
 from dash import Input, Output, State, no_update
 
 from callbacks import picker
+from data.domain.errors import DomainError
 from data.domain.filters import finite_float
 from data.stats.fix_history import (conflicts, counts_per_feature, export_csv, export_records,
                                     select_fixes)
@@ -37,8 +38,10 @@ def register(app, services) -> None:
 
     def chosen(business, image_source, feature, person, only, threshold, limit):
         """(tables, saved thresholds, threshold, the selected fixes) or None without a source."""
-        ref = services.store.locate(business, image_source) if business and image_source \
-            else None
+        try:
+            ref = services.cache.locate(business, image_source)
+        except DomainError:  # no dataset chosen, or not one this person may read
+            return None
         if ref is None:
             return None
         tables = services.fixed.tables(ref)

@@ -1,5 +1,5 @@
-"""The dataset picker of the pages other than the dashboard (layouts/picker.py): options from the
-database, values from the URL on load, the URL following the user's choice."""
+"""The dataset picker of the pages other than the dashboard (layouts/picker.py): options from
+what this person may read, values from the URL on load, the URL following the user's choice."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def register(app, services, pids: PickerIds) -> None:
         else:
             asked = parse_query(search)
             business, image_source = asked["business"], asked["image_source"]
-        sel = resolve_selection(services.store.datasets(), business, image_source, CURRENT)
+        sel = resolve_selection(services.cache.datasets(), business, image_source, CURRENT)
         return sel.business_options, sel.business, sel.source_options, sel.image_source
 
     @app.callback(Output(pids.url, "search"), Input(pids.business, "value"),

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dash import Input, Output, State, ctx, no_update
 
+from api.access import read_scope
+from api.hosts import writes
 from api.people import PERSON_COOKIE
 from data.people.identity import clean_name
 from layouts.shell import not_found, shell_ids
@@ -21,6 +23,8 @@ def register(app, services, page_for) -> None:
                   Input(shell_ids.LOCATION, "pathname"), State(shell_ids.RENDERED, "data"))
     def route(pathname, rendered):
         page = page_for(pathname)
+        if page is not None and page.path and read_scope().is_embed:
+            page = None  # a signed embed link shows the dashboard and nothing else
         key = page.path if page is not None else None
         if key is not None and key == rendered:
             return no_update, no_update
@@ -31,6 +35,7 @@ def register(app, services, page_for) -> None:
     @app.callback(Output(shell_ids.WHO_NOTE, "children"),
                   Input(shell_ids.WHO_SAVE, "n_clicks"), Input(shell_ids.WHO_NAME, "n_submit"),
                   State(shell_ids.WHO_NAME, "value"), prevent_initial_call=True)
+    @writes
     def remember_name(_clicks, _submit, name):
         """Keep the typed name in a cookie: the server reads it on every human write."""
         name = clean_name(name)

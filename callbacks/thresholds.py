@@ -50,8 +50,10 @@ def register(app, services) -> None:
                   State(ids.FEATURE, "value"), State(ids.PICKER.url, "search"))
     def features(business, image_source, current, search):
         """The features with fixes, most labelled first; the URL's ?feature= on load."""
-        ref = services.store.locate(business, image_source) if business and image_source \
-            else None
+        try:
+            ref = services.cache.locate(business, image_source)
+        except DomainError:  # no dataset chosen, or not one this person may read
+            return [], None
         if ref is None:
             return [], None
         counts = labelled_features(services.fixed.tables(ref).latest)

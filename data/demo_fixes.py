@@ -1,4 +1,4 @@
-"""Deterministic label fixes for the demo build (SPEC §10), so a newcomer sees the fixes page and
+"""Deterministic label fixes for the demo build (docs/statistics.md, label fixes and thresholds), so a newcomer sees the fixes page and
 the threshold advisor at work on the first start.
 
 Three people checked some labels; the model is systematically wrong in two places:

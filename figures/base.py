@@ -42,7 +42,7 @@ def category_axis(categories: list[str], *, show_labels: bool) -> dict:
     The order comes from the traces (each figure lists its x in the page's order), not from a
     categoryarray: dcc.Graph deep-copies the layout on every update and plotly.js treats a new
     categoryarray as new data, recomputing every marker — on each hover-line update."""
-    return {
+    axis = {
         "type": "category",
         "categoryorder": "trace",
         "range": [-0.5, len(categories) - 0.5],
@@ -53,6 +53,20 @@ def category_axis(categories: list[str], *, show_labels: bool) -> dict:
         "linecolor": "#adb5bd",
         "ticks": "",
     }
+    if show_labels and any(len(c) > MAX_TICK_LABEL for c in categories):
+        # Long names would eat the chart: the tick shows the start, the hover the whole name.
+        axis.update(tickmode="array", tickvals=list(categories),
+                    ticktext=[short_label(c) for c in categories])
+    return axis
+
+
+MAX_TICK_LABEL = 32
+
+
+def short_label(text: str, limit: int = MAX_TICK_LABEL) -> str:
+    """`text` cut to `limit` characters with an ellipsis (the full name stays in the hover and
+    the table)."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def value_axis(title: str, tickformat: str = "") -> dict:

@@ -53,6 +53,16 @@ def shell(pages: tuple[Page, ...], prefix: str, page: Page | None, content,
     ])
 
 
+def embedded(content) -> html.Div:
+    """The document body of a signed embed link: the page alone, no navigation and no name
+    field (the router keeps it on this page: callbacks/shell.py)."""
+    return html.Div([
+        dcc.Location(id=shell_ids.LOCATION, refresh=False),
+        dcc.Store(id=shell_ids.RENDERED, data=""),
+        html.Main(content, id=shell_ids.CONTENT),
+    ], className="embedded-view")
+
+
 def not_found(prefix: str) -> html.Div:
     """The content for a path that is no page."""
     return html.Div([
@@ -71,7 +81,7 @@ def who(person) -> html.Div:
         html.Label("Your name", htmlFor=shell_ids.WHO_NAME, className="me-1 small text-muted"),
         dcc.Input(id=shell_ids.WHO_NAME, type="text", value=person.name if person else "",
                   placeholder="who rates and fixes", maxLength=100, debounce=True,
-                  className="form-control form-control-sm d-inline-block w-auto"),
+                  className="form-control form-control-sm d-inline-block", style={"width": "12rem"}),
         html.Button("Save", id=shell_ids.WHO_SAVE, className="btn btn-sm btn-outline-secondary ms-1"),
         html.Span(id=shell_ids.WHO_NOTE, className="small text-muted ms-1", role="status"),
     ], id=shell_ids.WHO, className="who d-flex align-items-center")

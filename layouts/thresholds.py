@@ -1,4 +1,4 @@
-"""The threshold advisor page (`/thresholds`, SPEC §10): for a feature people have fixed, how
+"""The threshold advisor page (`/thresholds`, docs/statistics.md (label fixes)): for a feature people have fixed, how
 the model's value agrees with them at every threshold, the 2x2 counts at the chosen one, the
 values of fixed-present and fixed-absent images, and the smallest threshold reaching a target
 precision — which can be saved as the feature's own threshold (callbacks/thresholds.py)."""

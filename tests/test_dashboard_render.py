@@ -32,7 +32,9 @@ def test_table_rows_are_the_api_rows_of_the_features_the_charts_show(demo, filte
     f = normalize_filters(filters)
     stats = feature_stats(demo.index, f["threshold"], f["min_pct"], f["max_pct"])
     positions, hidden = select_features(stats, f)
-    assert placed["table_rows"] == take(stats, positions).records()
+    want = take(stats, positions).records()
+    assert [{k: r[k] for k in want[0]} for r in placed["table_rows"]] == want
+    assert all("adjusted_impact" in r for r in placed["table_rows"])
     assert [r["feature"] for r in placed["table_rows"]] == view["features"]
     assert list(placed["scatter"]["data"][0]["x"]) and placed["bar_with"]["data"]
     assert placed["table_note"].startswith(f"{len(positions)} shown")

@@ -91,7 +91,7 @@ def test_top_k_keeps_the_largest_absolute_impacts_plus_pinned_and_never_excluded
     by_size = sorted(range(len(stats)), key=lambda i: (-abs(stats.impact[i]), stats.feature[i]))
     top5 = {stats.feature[i] for i in by_size[:5]}
     pinned, excluded = stats.feature[by_size[-1]], stats.feature[by_size[0]]
-    filters = normalize_filters({"threshold": 0.2, "min_pct": 1, "top_k": 5,
+    filters = normalize_filters({"threshold": 0.2, "min_pct": 1, "top_k": 5, "rank": "abs_impact",
                                  "pinned": [pinned], "excluded": [excluded]})
     positions, hidden = select_features(stats, filters)
     shown = [stats.feature[p] for p in positions]
@@ -182,14 +182,15 @@ def test_point_quota_sums_to_the_cap_and_never_exceeds_a_feature():
 def test_impact_bars_carry_the_welch_ci_sign_colours_and_significance_marks(demo):
     view = render_view(demo, {"threshold": 0.2, "min_pct": 1, "top_k": None})
     stats = feature_stats(demo.index, 0.2, 1.0, 100.0)
-    bar = view["bar_impact"]["data"][0]
-    assert bar["y"] == pytest.approx(list(stats.impact))
-    assert bar["error_y"]["array"] == pytest.approx(list(stats.ci_high - stats.impact))
-    assert bar["error_y"]["arrayminus"] == pytest.approx(list(stats.impact - stats.ci_low))
+    bar = view["bar_impact"]["data"][0]  # in percentage points
+    assert bar["y"] == pytest.approx(list(stats.impact * 100))
+    assert bar["error_y"]["array"] == pytest.approx(list((stats.ci_high - stats.impact) * 100))
+    assert bar["error_y"]["arrayminus"] == pytest.approx(list((stats.impact - stats.ci_low) * 100))
     colours = bar["marker"]["color"]
     assert {colours[i] for i in np.flatnonzero(stats.impact > 0)} == {"#1f77b4"}
     assert {colours[i] for i in np.flatnonzero(stats.impact < 0)} == {"#e8710a"}
-    marked = [bool(t) for t in bar["text"]]
+    marks = view["bar_impact"]["data"][-1]["text"]  # above the intervals, never on them
+    marked = ["★" in t for t in marks]
     assert marked == [bool(q < 0.05) for q in np.nan_to_num(stats.q_value, nan=1.0)]
     assert any(marked)
 
@@ -247,3 +248,22 @@ def test_hover_settings_stay_finite_and_no_hover_line_is_drawn_yet(demo):
     layout = scatter["layout"]
     assert 0 < layout["hoverdistance"] <= 50 and 0 < layout["spikedistance"] <= 50
     assert layout["shapes"] == [] and len(scatter["data"]) == 1
+
+
+def test_with_hundreds_of_features_the_charts_share_one_width_wider_than_the_page(demo):
+    view = render_view(demo, {"threshold": 0.0, "top_k": None, "min_group": 0})
+    widths = {view[k]["layout"].get("width") for k in FIGURE_KEYS}
+    assert len(view["features"]) > 200 and len(widths) == 1
+    assert widths.pop() >= 16 * len(view["features"])
+    few = render_view(demo, {"threshold": 0.2, "top_k": 10})
+    assert all("width" not in few[k]["layout"] for k in FIGURE_KEYS)
+
+
+def test_long_feature_names_are_cut_on_the_axis_and_whole_in_the_data():
+    long = "a_feature_name_that_goes_on_and_on_for_far_too_long_" * 4
+    ds = dataset({"a": {long: 1.0, "short": 0.5}, "b": {"short": 1.0}, "c": {long: 0.7}},
+                 {"a": 0.01, "b": 0.02, "c": 0.03})
+    view = render_view(ds, {"top_k": None, "min_group": 0})
+    axis = view["bar_without"]["layout"]["xaxis"]
+    assert long in axis["tickvals"] and max(len(t) for t in axis["ticktext"]) <= 32
+    assert long in view["features"] and long in list(view["bar_impact"]["data"][0]["x"])

@@ -50,7 +50,8 @@ def test_with_fixes_applied_the_table_is_the_fixed_builds_rows_and_markers_keep_
     view = render_view(demo, filters, labels=labels)
     stats = feature_stats(labels.dataset.index, 0.5)
     positions, _ = select_features(stats, {"top_k": None})
-    assert view["rows"] == take(stats, positions).records()
+    want = take(stats, positions).records()
+    assert [{k: r[k] for k in w} for r, w in zip(view["rows"], want)] == want
     assert view["rows"] != render_view(demo, filters)["rows"]  # the fixes changed something
     colours = np.asarray(view["scatter"]["data"][0]["marker"]["color"], dtype=float)
     assert np.isfinite(colours).all() and len(colours)
@@ -78,7 +79,7 @@ def test_per_feature_thresholds_show_in_the_rows_the_hover_and_the_table_columns
     scatter = view["scatter"]["data"][0]
     assert len(scatter["hovertext"]) == len(scatter["y"])
     placed = _placed(view, [])
-    assert [c["field"] for c in placed["table_columns"]][-1] == "threshold"
+    assert "threshold" in [c["field"] for c in placed["table_columns"]]
     assert "saved threshold for 3 features" in placed["threshold_note"]
     assert "threshold" not in [c["field"] for c in _placed(render_view(demo, {}), [])[
         "table_columns"]]

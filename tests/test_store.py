@@ -92,13 +92,21 @@ def test_a_reused_idempotency_key_with_another_body_writes_nothing(store):
     store.put_build(BIZ, SRC, matrix({"a": {"f": 1}}), idempotency=Idempotency("k", "features", "h1"))
     before = store.datasets()
     with pytest.raises(DomainError) as info:
-        store.put_build(BIZ, "other source", matrix({"a": {"f": 9}}),
+        store.put_build(BIZ, SRC, matrix({"a": {"f": 9}}),
                         idempotency=Idempotency("k", "features", "h2"))
     assert status_of(info.value) == 422
     assert store.datasets() == before
     replay = store.put_build(BIZ, SRC, matrix({"a": {"f": 1}}),
                              idempotency=Idempotency("k", "features", "h1"))
     assert not replay.created and store.datasets() == before
+
+
+def test_an_idempotency_key_belongs_to_one_business_and_image_source(store):
+    store.put_build(BIZ, SRC, matrix({"a": {"f": 1}}), idempotency=Idempotency("k", "features", "h1"))
+    for business, source in ((BIZ, "other source"), ("Other business", SRC)):
+        other = store.put_build(business, source, matrix({"a": {"f": 9}}),
+                                idempotency=Idempotency("k", "features", "h2"))
+        assert other.created and other.body["business"] == business
 
 
 def test_the_cache_sees_a_new_build_and_new_metrics_at_once(store):

@@ -9,10 +9,12 @@ from __future__ import annotations
 from dash import Input, Output, State, no_update
 from flask import request
 
+from api.access import locked_filters
 from config import API_PREFIX
 from data.domain.errors import DomainError
 from data.domain.filters import normalize_filters
 from figures.dashboard.guide import commands
+from figures.dashboard.outcome import look
 from figures.dashboard.table import column_defs
 from figures.dashboard.view import FIGURE_KEYS, render_message, render_view
 from layouts.dashboard import charts
@@ -35,8 +37,8 @@ OUTPUTS = {
     "threshold_note": Output(ids.THRESHOLD_NOTE, "children"),
     "sparsity_note": Output(ids.SPARSITY_NOTE, "children"),
     "table_rows": Output(ids.TABLE, "rowData"),
-    "table_note": Output(ids.TABLE_NOTE, "children"),
     "table_columns": Output(ids.TABLE, "columnDefs"),
+    "table_note": Output(ids.TABLE_NOTE, "children"),
 }
 
 
@@ -46,40 +48,45 @@ def register(app, services) -> None:
     def render(filters, columns=None):
         api = _api_url(services.settings.url_prefix)
         token = bool(services.settings.ingest_tokens)
-        business = (filters or {}).get("business")
+        filters = locked_filters(filters or {})  # an embed link's fixed filters win
+        business = filters.get("business")
         if not business:
             return _message(NO_DATA_TEXT, charts.guide(
                 "no_data", NO_DATA_TEXT, commands("no_data", api, None, None, token)),
                 "Choose a business and an image source.")
         try:
-            ds = services.cache.get(business, filters.get("image_source"), filters.get("build"))
+            ds = services.cache.get(business, filters.get("image_source"), filters.get("build"),
+                                    filters.get("metrics"))
         except DomainError as exc:
-            kind = "no_build" if exc.code == "no_build" else "unknown"
+            kind = exc.code if exc.code in ("no_build", "not_readable") else "unknown"
             return _message(exc.message, charts.guide(
                 kind, exc.message, commands(kind, api, business, filters.get("image_source"),
                                             token)), exc.message)
         f = normalize_filters(filters)
-        labels = services.fixed.view(ds, f["threshold"], apply=f["apply_fixes"],
-                                     saved_thresholds=f["thresholds"] == "saved")
-        view = render_view(ds, filters, labels=labels)
+        judged = services.scores.outcome_dataset(ds, f["outcome"])
+        labels = None
+        if f["outcome"] == "ctr" and (f["apply_fixes"] or f["thresholds"] == "saved"):
+            labels = services.fixed.view(judged, f["threshold"], apply=f["apply_fixes"],
+                                         saved_thresholds=f["thresholds"] == "saved")
+        view = render_view(judged, filters, labels=labels)
         guide = view["guide"]
         guide_children = charts.guide(
             guide["kind"], guide["text"],
             commands(guide["kind"], api, ds.source.business, ds.source.name, token)) \
             if guide else []
-        placed = _placed(view, guide_children)
+        placed = _placed(view, guide_children, services.settings.url_prefix)
         if _fields(placed["table_columns"]) == _fields(columns):
             placed["table_columns"] = no_update
         return placed
 
 
-def _placed(view: dict, guide_children: list) -> dict:
+def _placed(view: dict, guide_children: list, prefix: str = "/") -> dict:
     """Each output's value for a rendered view."""
     s = view["status"]
     hidden = s["features_hidden"]
     return {
         **{k: view[k] for k in FIGURE_KEYS},
-        "status": charts.status(s),
+        "status": charts.status(s, prefix),
         "sample_note": charts.sample_note(s),
         "guide": guide_children,
         "build_notice": charts.build_notice(s),
@@ -95,7 +102,8 @@ def _placed(view: dict, guide_children: list) -> dict:
                          f"{s['max_pct']:g}%",
         "table_rows": view["rows"],
         "table_note": table_note(len(view["rows"]), hidden, s["features_excluded"]),
-        "table_columns": column_defs(with_threshold=bool(s.get("saved_thresholds"))),
+        "table_columns": column_defs(look(s["outcome"]),
+                                     with_threshold=bool(s.get("saved_thresholds"))),
     }
 
 

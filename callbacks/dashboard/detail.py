@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dash import Input, Output, State, no_update
 
+from api.access import locked_filters
 from data.domain.errors import DomainError
 from figures.dashboard.detail import image_detail
 from data.domain.filters import normalize_filters
+from data.domain.links import HISTORY_PAGE, href
 from layouts.dashboard import detail
 from layouts.dashboard.ids import ids
 
@@ -29,14 +31,23 @@ def register(app, services) -> None:
             return no_update, no_update, no_update, no_update
         try:
             ds = services.cache.get(filters.get("business"), filters.get("image_source"),
-                                    filters.get("build"))
+                                    filters.get("build"), filters.get("metrics"))
         except DomainError as exc:
             return True, detail.message(exc.message), None, None
         if not 0 <= image < ds.matrix.n_images:
             return True, detail.message("That point belongs to a build no longer on screen; "
                                         "click it again after the page refreshes."), None, None
-        threshold = normalize_filters(filters)["threshold"]
-        return (True, detail.body(image_detail(ds, image), threshold, ds.build.id), None,
+        f = normalize_filters(locked_filters(filters))
+        prefix = services.settings.url_prefix
+
+        def history_href(feature: str) -> str:
+            return href(prefix, HISTORY_PAGE, business=ds.source.business,
+                        image_source=ds.source.name, feature=feature, threshold=f["threshold"],
+                        metrics=f["metrics"])
+
+        board = services.scores.scoreboard(ds.source)
+        return (True, detail.body(image_detail(ds, image, board), f["threshold"], ds.build.id,
+                                  history_href), None,
                 {"image": ds.matrix.image_names[image], "build": ds.build.id})
 
 

@@ -7,6 +7,7 @@ import math
 
 from dash import Input, Output, State, no_update
 
+from api.access import locked_filters
 from data.domain.errors import DomainError
 from data.domain.filters import (ALL_FEATURES, DEFAULT_THRESHOLD_MODE, normalize_filters,
                                  parse_query, query_string)
@@ -38,6 +39,11 @@ CONTROL_OUTPUTS = {
     "pinned": Output(ids.PINNED, "value"),
     "excluded_options": Output(ids.EXCLUDED, "options"),
     "excluded": Output(ids.EXCLUDED, "value"),
+    "rank": Output(ids.RANK, "value"),
+    "min_group": Output(ids.MIN_GROUP, "value"),
+    "adjust": Output(ids.ADJUST, "value"),
+    "weight": Output(ids.WEIGHT, "value"),
+    "outcome": Output(ids.OUTCOME, "value"),
     "apply_fixes": Output(ids.APPLY_FIXES, "value"),
     "threshold_mode": Output(ids.THRESHOLD_MODE, "value"),
     "restored": Output(ids.URL_RESTORED, "data"),
@@ -57,7 +63,7 @@ def register(app, services) -> None:
         if selection and selection.get("business"):
             try:
                 ds = services.cache.get(selection["business"], selection["image_source"],
-                                        selection.get("build"))
+                                        selection.get("build"), selection.get("metrics"))
                 names = list(ds.matrix.feature_names)
                 out["threshold_max"], out["threshold_step"], out["threshold_marks"] = \
                     threshold_scale(ds.index.max_value)
@@ -66,12 +72,14 @@ def register(app, services) -> None:
         options = [{"label": n, "value": n} for n in names]
         out.update(pinned_options=options, excluded_options=options)
         if not restored:
-            asked = parse_query(search)
+            asked = locked_filters(parse_query(search))  # an embed link's fixed filters win
             out.update(threshold=asked["threshold"], sparsity=[asked["min_pct"], asked["max_pct"]],
                        top_k_options=top_k_options(asked["top_k"]),
                        top_k=ALL_FEATURES if asked["top_k"] is None else asked["top_k"],
                        sort=asked["sort"], pinned=asked["pinned"], excluded=asked["excluded"],
-                       apply_fixes=asked["apply_fixes"],
+                       rank=asked["rank"], min_group=asked["min_group"],
+                       adjust=asked["adjust"], weight=asked["weight"],
+                       outcome=asked["outcome"], apply_fixes=asked["apply_fixes"],
                        threshold_mode=asked["thresholds"] != DEFAULT_THRESHOLD_MODE,
                        restored=True)
         elif names:
@@ -81,32 +89,43 @@ def register(app, services) -> None:
         return out
 
     @app.callback(
-        Output(ids.FILTERS, "data"), Output(ids.URL, "search"),
-        Input(ids.SELECTION, "data"), Input(ids.CONFIDENCE, "value"), Input(ids.SPARSITY, "value"),
-        Input(ids.TOP_K, "value"), Input(ids.SORT, "value"), Input(ids.PINNED, "value"),
-        Input(ids.EXCLUDED, "value"), Input(ids.APPLY_FIXES, "value"),
-        Input(ids.THRESHOLD_MODE, "value"), Input(ids.FIXES_VERSION, "data"),
-        State(ids.URL_RESTORED, "data"), State(ids.FILTERS, "data"), State(ids.URL, "search"),
+        output={"filters": Output(ids.FILTERS, "data"), "search": Output(ids.URL, "search")},
+        inputs={"selection": Input(ids.SELECTION, "data"),
+                "threshold": Input(ids.CONFIDENCE, "value"),
+                "sparsity": Input(ids.SPARSITY, "value"), "top_k": Input(ids.TOP_K, "value"),
+                "sort": Input(ids.SORT, "value"), "pinned": Input(ids.PINNED, "value"),
+                "excluded": Input(ids.EXCLUDED, "value"), "rank": Input(ids.RANK, "value"),
+                "min_group": Input(ids.MIN_GROUP, "value"),
+                "adjust": Input(ids.ADJUST, "value"), "weight": Input(ids.WEIGHT, "value"),
+                "outcome": Input(ids.OUTCOME, "value"),
+                "apply_fixes": Input(ids.APPLY_FIXES, "value"),
+                "per_feature": Input(ids.THRESHOLD_MODE, "value"),
+                "fixes": Input(ids.FIXES_VERSION, "data"),
+                "restored": State(ids.URL_RESTORED, "data"),
+                "previous": State(ids.FILTERS, "data"), "search": State(ids.URL, "search")},
     )
-    def fold_filters(selection, threshold, sparsity, top_k, sort, pinned, excluded,
-                     apply_fixes, per_feature, fixes, restored, previous, search):
+    def fold_filters(selection, threshold, sparsity, top_k, sort, pinned, excluded, rank,
+                     min_group, adjust, weight, outcome, apply_fixes, per_feature, fixes,
+                     restored, previous, search):
         """One dict with the whole view (ids.FILTERS); the URL mirrors it."""
         if not restored or selection is None:
-            return no_update, no_update
+            return {"filters": no_update, "search": no_update}
         lo, hi = (sparsity or [0.0, 100.0])[:2]
         filters = normalize_filters({
             "business": selection.get("business"), "image_source": selection.get("image_source"),
-            "build": selection.get("build"), "version": selection.get("version"),
+            "build": selection.get("build"), "metrics": selection.get("metrics"),
+            "version": selection.get("version"),
             "threshold": threshold, "min_pct": lo, "max_pct": hi,
-            "top_k": top_k, "sort": sort,
-            "pinned": pinned, "excluded": excluded, "apply_fixes": bool(apply_fixes),
+            "top_k": top_k, "sort": sort, "pinned": pinned, "excluded": excluded,
+            "rank": rank, "min_group": min_group, "adjust": bool(adjust), "weight": weight,
+            "outcome": outcome, "apply_fixes": bool(apply_fixes),
             "thresholds": "saved" if per_feature else DEFAULT_THRESHOLD_MODE,
             "fixes_version": fixes.get("version") if isinstance(fixes, dict) else None,
         })
         if filters == previous:
-            return no_update, no_update
+            return {"filters": no_update, "search": no_update}
         query = query_string(filters, search)
-        return filters, (query if query != search else no_update)
+        return {"filters": filters, "search": query if query != search else no_update}
 
     @app.callback(Output(ids.TOP_K, "value", allow_duplicate=True),
                   Input(ids.SHOW_ALL, "n_clicks"), prevent_initial_call=True)

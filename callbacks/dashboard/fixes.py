@@ -1,6 +1,7 @@
 """Label fixes in the image detail panel: the panel's image (ids.DETAIL_IMAGE, set by the
-detail callback) shows its fixes beside the model's values; "It is present" / "It is absent" stores a fix under the person's name (the sign-on
-header or the name typed in the navigation bar) against the build on screen.
+detail callback) shows its fixes beside the model's values; "It is present" / "It is absent"
+stores a fix under the person's name (the sign-on header or the name typed in the navigation
+bar) against the build on screen.
 
 Without a name nothing is stored: the panel asks for one first. After a fix, ids.FIXES_VERSION
 moves, the filters follow it, and the figures recompute (with "apply label fixes" on, the fix

@@ -21,9 +21,14 @@ from layouts.dashboard.ids import ids
 HOVER_LINE_JS = """
 function (hoverData, figure) {
     var dc = window.dash_clientside;
-    if (!hoverData || !hoverData.points || !hoverData.points.length || !figure ||
-            !figure.data || !figure.data.length) {
+    if (!figure || !figure.data || !figure.data.length) {
         return dc.no_update;
+    }
+    if (!hoverData || !hoverData.points || !hoverData.points.length) {
+        // The mouse left the chart (clear_on_unhover): take the line away.
+        var drawn = (figure.layout && figure.layout.shapes) || [];
+        return drawn.length ? new dc.Patch().assign(["layout", "shapes"], []).build()
+                            : dc.no_update;
     }
     var point = hoverData.points[0];
     if (point.curveNumber !== 0) {

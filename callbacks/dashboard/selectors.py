@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from dash import Input, Output, State, ctx, no_update
 
 from data.domain.filters import CURRENT, parse_query
+from figures.builds import build_options, build_text
 from layouts.dashboard.ids import ids
 
 
@@ -78,16 +79,8 @@ def _build_options(builds: list[dict]) -> list[dict]:
     Build-Id (the Jenkins build number) and when it was received."""
     if not builds:
         return []
-
-    def text(b: dict) -> str:
-        build_id = f"Build-Id {b['build_label']}" if b.get("build_label") else "no Build-Id"
-        when = (b.get("received_at") or "").replace("T", " ").replace("Z", " UTC")
-        return f"#{b['id']} · {build_id} · {when}"
-
     current = next((b for b in builds if b.get("is_current")), builds[0])
-    return ([{"label": f"current: {text(current)}", "value": CURRENT}]
-            + [{"label": text(b) + (" (current)" if b.get("is_current") else ""), "value": b["id"]}
-               for b in builds])
+    return [{"label": f"current: {build_text(current)}", "value": CURRENT}] + build_options(builds)
 
 
 def register(app, services) -> None:
@@ -103,6 +96,9 @@ def register(app, services) -> None:
     def sync_selectors(business, image_source, build, _live, uploaded, search, previous):
         trigger = ctx.triggered_id
         first = previous is None  # nothing resolved on this page yet
+        # A pinned metrics delivery (metrics=<id> in the URL) belongs to its image source: kept
+        # while the page stays on that source.
+        metrics = (previous or {}).get("metrics")
         if first:  # the URL says what to show
             # Not only on the initial call (trigger None): the Build dropdown clears its
             # layout value "current" as it mounts without options (Dash 4 Dropdown), and a
@@ -111,6 +107,7 @@ def register(app, services) -> None:
             asked = parse_query(search)
             business, image_source = asked["business"], asked["image_source"]
             build = asked["build"] if asked["build"] is not None else CURRENT
+            metrics = asked["metrics"]
         elif trigger == ids.BUSINESS:
             build = CURRENT  # image source kept when the new business has one of that name
         elif trigger == ids.IMAGE_SOURCE:
@@ -119,11 +116,16 @@ def register(app, services) -> None:
         if trigger == ids.UPLOAD_DONE and uploaded:
             business, image_source = uploaded.get("business"), uploaded.get("image_source")
             build = CURRENT
-        sel = resolve_selection(services.store.datasets(), business, image_source, build)
+        # services.cache.datasets(): only what this request may read (granted, embed).
+        sel = resolve_selection(services.cache.datasets(), business, image_source, build)
+        if not first and (sel.business, sel.image_source) != (
+                previous.get("business"), previous.get("image_source")):
+            metrics = None
+        selection = {**sel.selection, "metrics": metrics}
         return (sel.business_options, _changed(sel.business, shown[0], first),
                 sel.source_options, _changed(sel.image_source, shown[1], first),
                 sel.build_options, _changed(sel.build, shown[2], first),
-                sel.selection if sel.selection != previous else no_update)
+                selection if selection != previous else no_update)
 
 
 def _changed(new, old, first: bool):

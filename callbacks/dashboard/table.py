@@ -25,5 +25,5 @@ def register(app, services) -> None:
             rows = shown_rows
         f = normalize_filters(filters)
         name = csv_filename(f["business"] or "", f["image_source"] or "", f["build"],
-                            f["threshold"])
+                            f["threshold"], f)
         return {"content": csv_text(rows), "filename": name, "type": "text/csv"}

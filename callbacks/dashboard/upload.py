@@ -13,10 +13,15 @@ from layouts.dashboard.ids import ids
 def register(app, services) -> None:
     """Attach the upload dialog's callbacks to `app`."""
 
-    @app.callback(Output(ids.UPLOAD, "is_open"), Input(ids.UPLOAD_OPEN, "n_clicks"),
-                  prevent_initial_call=True)
-    def open_dialog(_clicks):
-        return True
+    @app.callback(Output(ids.UPLOAD, "is_open"), Output(ids.UPLOAD_BUSINESS, "value"),
+                  Output(ids.UPLOAD_SOURCE, "value"), Input(ids.UPLOAD_OPEN, "n_clicks"),
+                  State(ids.SELECTION, "data"), State(ids.UPLOAD_BUSINESS, "value"),
+                  State(ids.UPLOAD_SOURCE, "value"), prevent_initial_call=True)
+    def open_dialog(_clicks, selection, business, source):
+        """Open the dialog with the dataset on screen filled in (unless names are typed)."""
+        selection = selection or {}
+        return (True, business or selection.get("business") or no_update,
+                source or selection.get("image_source") or no_update)
 
     @app.callback(Output(ids.UPLOAD_BUSINESS_LIST, "children"),
                   Output(ids.UPLOAD_SOURCE_LIST, "children"),
@@ -25,7 +30,7 @@ def register(app, services) -> None:
     def suggest_names(is_open, business, _done):
         if not is_open:
             return no_update, no_update
-        datasets = services.store.datasets()
+        datasets = services.cache.datasets()
         businesses = [b["business"] for b in datasets]
         sources = [s["image_source"] for b in datasets if b["business"] == (business or "").strip()
                    for s in b["image_sources"]]

@@ -42,6 +42,20 @@ class BuildInfo:
     is_current: bool
     is_demo: bool
     content_hash: str
+    # Names of the quality checks in alarm when the build was accepted (docs/statistics.md, build quality); None when it
+    # was stored without checks (before they existed, or the demo).
+    alarms: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryInfo:
+    """One metrics delivery: the outcome set of an image source as of it is every image's value
+    from the latest delivery up to it that named the image."""
+
+    id: int
+    received_at: str
+    rows: int
+    who: str | None
 
 
 @dataclass(frozen=True)
@@ -54,6 +68,10 @@ class Dataset:
     index: FeatureIndex
     impressions: np.ndarray  # float64 per image (NaN when unknown)
     clicks: np.ndarray
+    # The metrics delivery whose outcome set `index` uses (None: the source has no metrics), and
+    # the newest delivery of the source when the dataset was loaded.
+    delivery: DeliveryInfo | None = None
+    latest_delivery_id: int | None = None
     _derived: dict = field(default_factory=dict, repr=False, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 

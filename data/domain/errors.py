@@ -28,6 +28,10 @@ class MalformedBody(DomainError):
     """The body cannot be decoded at all (not JSON, not CSV, broken compression)."""
 
 
+class BodyTooLarge(DomainError):
+    """The body, as sent or once decompressed, is over the size limit of its route."""
+
+
 class InvalidPayload(DomainError):
     """The body decodes but says something unusable (wrong shape, bad values); nothing stored."""
 
@@ -48,6 +52,10 @@ class UnknownBuild(DomainError):
     """The build asked for does not belong to the image source."""
 
 
+class UnknownImage(DomainError):
+    """An image name asked about (not sent) that the build does not have."""
+
+
 class IdempotencyConflict(DomainError):
     """An Idempotency-Key reused with a different request."""
 
@@ -58,3 +66,22 @@ class NotAuthenticated(DomainError):
 
 class NotAllowed(DomainError):
     """Known credentials that may not do this."""
+
+
+class NotReadable(NotAllowed):
+    """The business may not be read by this caller, or does not exist: one answer for both, so
+    that a refusal says nothing about which businesses exist."""
+
+
+class EmbedRefused(NotAllowed):
+    """A signed embed link that is expired, forged, malformed, or not accepted here."""
+class QualityRejected(DomainError):
+    """A build whose quality checks raised an alarm that REJECT_ON_ALARM refuses; not stored."""
+
+
+class UnknownDelivery(DomainError):
+    """The metrics delivery asked for does not belong to the image source."""
+
+
+class NoPreviousBuild(DomainError):
+    """A comparison needs a build before the one named, and there is none."""

@@ -2,9 +2,15 @@
 
 The dashboard's URL, its controls, the features API and the figures all import these; nothing
 else spells a default. A filters dict has the keys of DEFAULT_FILTERS:
-business, image_source, build (int, None = the current build, following new ones), version
+business, image_source, build (int, None = the current build, following new ones), metrics (a
+metrics delivery id whose outcome set the numbers use, None = the latest, following new ones), version
 (the image source's version when resolved), threshold (>= 0), min_pct <= max_pct in [0, 100],
 top_k (int >= 1, None = all), sort (a key of SORTS), pinned and excluded (feature names),
+rank (how the top-K cut ranks: a key of RANKS), min_group (images each group needs before a
+feature is ranked by evidence), adjust (show the adjusted impact beside the raw one) and
+weight (a key of WEIGHTS: each image counts once, or by its impressions).
+outcome (a key of OUTCOMES: what y_i is — CTR, people's mean score, or their Bradley–Terry
+strength).
 apply_fixes (bool: presence follows people's latest label fix where there is one), thresholds
 (a key of THRESHOLD_MODES: one threshold for all, or each feature's saved one where it has one),
 fixes_version (the image source's fixes when the page last stored one; not in the URL, it only
@@ -17,17 +23,32 @@ import math
 from urllib.parse import parse_qs, urlencode
 
 CURRENT = "current"  # the build selector's and the API's word for "the current build"
+LATEST = "latest"  # the API's word for "the latest metrics delivery" (also: absent)
 ALL = "all"  # top_k's word for "every feature" in the URL
 ALL_FEATURES = 0  # the top-K control's value for "every feature" (coerce_top_k reads it as None)
 DEFAULT_TOP_K = 30
 SORTS = {
     "impact": "impact (largest first)",
+    "significance": "significance (smallest q first)",
     "abs_impact": "|impact| (largest first)",
     "prevalence": "prevalence (most common first)",
     "name": "name (A–Z)",
 }
 DEFAULT_SORT = "impact"
-# How presence thresholds are chosen (SPEC §10); the URL and the features API say `thresholds=`.
+RANKS = {
+    "evidence": "evidence (|impact| / its interval)",
+    "abs_impact": "|impact| (the seed's ranking)",
+}
+DEFAULT_RANK = "evidence"
+# Below this many images in either group a feature's means rest on a handful of CTRs, and rare
+# features would top an |impact| ranking by chance (docs/statistics.md, "The default view").
+DEFAULT_MIN_GROUP = 10
+WEIGHTS = {
+    "images": "each image once (mean of image CTRs)",
+    "impressions": "by impressions (pooled CTR = clicks / impressions)",
+}
+DEFAULT_WEIGHT = "images"
+# How presence thresholds are chosen (docs/statistics.md, label fixes and thresholds); the URL and the features API say `thresholds=`.
 THRESHOLD_MODES = {
     "single": "one threshold for every feature (the slider)",
     "saved": "each feature's saved threshold where it has one",
@@ -35,11 +56,20 @@ THRESHOLD_MODES = {
 DEFAULT_THRESHOLD_MODE = "single"
 _TRUE_WORDS = ("1", "true", "yes", "on")
 DEFAULT_FILTERS = {
-    "business": None, "image_source": None, "build": None, "version": None,
+    "business": None, "image_source": None, "build": None, "metrics": None, "version": None,
     "threshold": 0.0, "min_pct": 0.0, "max_pct": 100.0, "top_k": DEFAULT_TOP_K,
     "sort": DEFAULT_SORT, "pinned": [], "excluded": [],
+    "rank": DEFAULT_RANK, "min_group": DEFAULT_MIN_GROUP, "adjust": True,
+    "weight": DEFAULT_WEIGHT, "outcome": "ctr",
     "apply_fixes": False, "thresholds": DEFAULT_THRESHOLD_MODE, "fixes_version": None,
 }
+# What each image's outcome y_i is (docs/statistics.md, "Human judgements"): the same word in the URL, the API and the page.
+OUTCOMES = {
+    "ctr": "CTR",
+    "score": "people's mean score",
+    "strength": "people's picks (strength)",
+}
+DEFAULT_OUTCOME = "ctr"
 # Query keys kept in the URL but not part of the filters (embed=1 hides the page chrome).
 PASSED_THROUGH = ("embed",)
 
@@ -48,7 +78,9 @@ def normalize_filters(filters: dict | None) -> dict:
     """`filters` with defaults filled in and values coerced to their types: threshold >= 0,
     0 <= min_pct <= max_pct <= 100, top_k an int >= 1 or None (= all), a known sort."""
     f = dict(DEFAULT_FILTERS)
-    f.update({k: v for k, v in (filters or {}).items() if v is not None or k in ("build", "top_k")})
+    f.update({k: v for k, v in (filters or {}).items()
+              if v is not None or k in ("build", "metrics", "top_k")})
+    f["metrics"] = build_id(f["metrics"])
     f["threshold"] = max(0.0, finite_float(f["threshold"], 0.0))
     lo = min(max(finite_float(f["min_pct"], 0.0), 0.0), 100.0)
     hi = min(max(finite_float(f["max_pct"], 100.0), 0.0), 100.0)
@@ -56,6 +88,14 @@ def normalize_filters(filters: dict | None) -> dict:
     f["top_k"] = coerce_top_k(f.get("top_k"))
     if f["sort"] not in SORTS:
         f["sort"] = DEFAULT_SORT
+    if f["rank"] not in RANKS:
+        f["rank"] = DEFAULT_RANK
+    if f["weight"] not in WEIGHTS:
+        f["weight"] = DEFAULT_WEIGHT
+    f["min_group"] = min(max(int(finite_float(f["min_group"], DEFAULT_MIN_GROUP)), 0), 10**9)
+    f["adjust"] = coerce_flag(f["adjust"], True)
+    if f["outcome"] not in OUTCOMES:
+        f["outcome"] = DEFAULT_OUTCOME
     f["pinned"] = [str(p) for p in (f.get("pinned") or [])]
     f["excluded"] = [str(p) for p in (f.get("excluded") or [])]
     f["apply_fixes"] = coerce_flag(f.get("apply_fixes"))
@@ -65,13 +105,6 @@ def normalize_filters(filters: dict | None) -> dict:
     f["fixes_version"] = version if isinstance(version, int) and not isinstance(version, bool) \
         else None
     return f
-
-
-def coerce_flag(value) -> bool:
-    """A switch's value from the URL or a control: True for true, 1, '1', 'true', 'yes', 'on'."""
-    if isinstance(value, str):
-        return value.strip().lower() in _TRUE_WORDS
-    return value is True or (isinstance(value, int) and value == 1)
 
 
 def coerce_top_k(value) -> int | None:
@@ -88,6 +121,17 @@ def coerce_top_k(value) -> int | None:
     return k if k >= 1 else DEFAULT_TOP_K
 
 
+def coerce_flag(value, default: bool = False) -> bool:
+    """A yes/no filter from a URL ('1', '0', 'true', 'false', …) or a control (bool)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return value != 0
+    if isinstance(value, str) and value.strip():
+        return value.strip().lower() not in ("0", "false", "no", "off")
+    return default
+
+
 def finite_float(v, default: float) -> float:
     """`v` as a finite float, else `default`."""
     try:
@@ -98,8 +142,9 @@ def finite_float(v, default: float) -> float:
 
 
 def build_id(value) -> int | None:
-    """A build id from the URL or a selector: an int, or None for the current build."""
-    if value in (None, "", CURRENT):
+    """A build (or metrics delivery) id from the URL or a selector: an int, or None for the
+    current one."""
+    if value in (None, "", CURRENT, LATEST):
         return None
     try:
         return int(value)
@@ -120,15 +165,18 @@ def parse_query(search: str | None) -> dict:
         "threshold": one("threshold"), "min_pct": one("min_pct"), "max_pct": one("max_pct"),
         "top_k": DEFAULT_TOP_K if top_k is None else top_k, "sort": one("sort"),
         "pinned": q.get("pin", []), "excluded": q.get("exclude", []),
+        "rank": one("rank"), "min_group": one("min_group"), "adjust": one("adjust"),
+        "weight": one("weight"), "outcome": one("outcome"),
         "apply_fixes": one("apply_fixes"), "thresholds": one("thresholds"),
     })
     view.update(business=one("business"), image_source=one("image_source"),
-                build=build_id(one("build")))
+                build=build_id(one("build")), metrics=build_id(one("metrics")))
     return view
 
 
 def query_string(filters: dict, search: str | None = None) -> str:
     """`?...` for the view in `filters`; keeps PASSED_THROUGH keys from the current `search`.
+    Defaults are left out (top_k, sort, outcome, empty pin/exclude) except business, image_source,
     Defaults are left out (top_k, sort, empty pin/exclude, apply_fixes off, single threshold)
     except business, image_source,
     threshold, min_pct and max_pct, always written."""
@@ -136,6 +184,8 @@ def query_string(filters: dict, search: str | None = None) -> str:
     pairs = [("business", f.get("business") or ""), ("image_source", f.get("image_source") or "")]
     if f.get("build") is not None:
         pairs.append(("build", str(f["build"])))
+    if f.get("metrics") is not None:
+        pairs.append(("metrics", str(f["metrics"])))
     pairs += [("threshold", _num(f.get("threshold", 0.0))),
               ("min_pct", _num(f.get("min_pct", 0.0))),
               ("max_pct", _num(f.get("max_pct", 100.0)))]
@@ -143,6 +193,16 @@ def query_string(filters: dict, search: str | None = None) -> str:
         pairs.append(("top_k", ALL if f.get("top_k") is None else str(f["top_k"])))
     if f.get("sort", DEFAULT_SORT) != DEFAULT_SORT:
         pairs.append(("sort", f["sort"]))
+    if f.get("rank", DEFAULT_RANK) != DEFAULT_RANK:
+        pairs.append(("rank", f["rank"]))
+    if f.get("min_group", DEFAULT_MIN_GROUP) != DEFAULT_MIN_GROUP:
+        pairs.append(("min_group", str(f["min_group"])))
+    if not f.get("adjust", True):
+        pairs.append(("adjust", "0"))
+    if f.get("weight", DEFAULT_WEIGHT) != DEFAULT_WEIGHT:
+        pairs.append(("weight", f["weight"]))
+    if f.get("outcome", DEFAULT_OUTCOME) != DEFAULT_OUTCOME:
+        pairs.append(("outcome", f["outcome"]))
     pairs += [("pin", p) for p in f.get("pinned") or ()]
     pairs += [("exclude", p) for p in f.get("excluded") or ()]
     if f.get("apply_fixes"):

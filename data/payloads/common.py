@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 
 MAX_OFFENDERS = 10
+# What every refused NUL says, wherever it is (names in bodies, headers, parameters): PostgreSQL
+# text cannot hold it, so no backend stores it.
+NUL_PROBLEM = "contains a NUL character (U+0000), which cannot be stored; remove it"
 
 
 def offender_message(what: str, offenders: list, total: int) -> str:

@@ -8,7 +8,26 @@ import numpy as np
 
 from data.domain.errors import InvalidPayload
 from data.domain.matrix import FeatureTable
-from data.payloads.common import MAX_OFFENDERS, json_type, offender_message, short_repr
+from data.payloads.common import MAX_OFFENDERS, NUL_PROBLEM, json_type, offender_message, short_repr
+from data.payloads.duplicates import reject_repeated_keys
+from data.payloads.json_body import parse_json
+
+
+def features_from_json(raw: bytes) -> FeatureTable:
+    """The checked table of a UTF-8 features body; an image named twice, or a feature named
+    twice in one image, is refused like any other bad value (nothing is kept silently)."""
+    table = validate_features(parse_json(raw))
+    n_features = len(table.feature_names)
+
+    def string_colons() -> int:
+        per_feature = np.bincount(table.cols, minlength=n_features)
+        colons = np.fromiter((f.count(":") for f in table.feature_names), dtype=np.int64,
+                             count=n_features)
+        return "\n".join(table.image_names).count(":") + int(per_feature @ colons)
+
+    reject_repeated_keys(raw, len(table.image_names) + len(table.cols), string_colons,
+                         ("image", "feature"))
+    return table
 
 
 def validate_features(obj: object) -> FeatureTable:
@@ -44,6 +63,7 @@ def validate_features(obj: object) -> FeatureTable:
             _raise_bad_values(image_names, per_image)
         values[~finite] = 0.0
 
+    _reject_nul(image_names, feature_names)
     rows = np.repeat(np.arange(len(image_names), dtype=np.int64), counts)
     if "" in feature_names:
         k = feature_names.index("")
@@ -51,6 +71,17 @@ def validate_features(obj: object) -> FeatureTable:
         raise InvalidPayload("empty_name", "A feature has an empty name; give every feature a name.",
                            [{"image": image_names[first], "feature": ""}])
     return FeatureTable(image_names, feature_names, rows, cols, values)
+
+
+def _reject_nul(image_names: list[str], feature_names: list[str]) -> None:
+    for label, names in (("image", image_names), ("feature", feature_names)):
+        if "\x00" in "".join(names):
+            bad = [n for n in names if "\x00" in n]
+            details = [{label: n, "problem": f"the {label} name {NUL_PROBLEM}"}
+                       for n in bad[:MAX_OFFENDERS]]
+            raise InvalidPayload("bad_name", offender_message(
+                f"{len(bad)} {label} name(s) contain a NUL character, which cannot be stored",
+                details, len(bad)), details)
 
 
 # Images per slice of the payload converted at once: small enough that the second pass over a

@@ -1,4 +1,4 @@
-"""Checking label-fix and saved-threshold bodies (SPEC §10) into rows: every offender listed,
+"""Checking label-fix and saved-threshold bodies (docs/statistics.md, label fixes and thresholds) into rows: every offender listed,
 nothing half-accepted."""
 
 from __future__ import annotations

@@ -8,9 +8,9 @@ import math
 from dataclasses import dataclass
 
 from data.domain.errors import InvalidPayload
-from data.payloads.common import MAX_OFFENDERS, json_type, offender_message, short_repr
-
-
+from data.payloads.common import MAX_OFFENDERS, NUL_PROBLEM, json_type, offender_message, short_repr
+from data.payloads.duplicates import reject_repeated_keys
+from data.payloads.json_body import parse_json
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,16 @@ class MetricRow:
     impressions: int | None
     clicks: int | None
     ctr: float | None
+
+
+def metrics_from_json(raw: bytes) -> list[MetricRow]:
+    """The checked rows of a UTF-8 metrics JSON body; an image named twice (or a field twice in
+    one image) is refused, as the CSV reader refuses an image listed twice."""
+    obj = parse_json(raw)
+    rows = validate_metrics_json(obj)
+    reject_repeated_keys(raw, len(obj) + sum(map(len, obj.values())),
+                         lambda: "\n".join(obj).count(":"), ("image", "field"))
+    return rows
 
 
 def validate_metrics_json(obj: object) -> list[MetricRow]:
@@ -88,7 +98,8 @@ def validate_metrics_csv(text: str) -> list[MetricRow]:
 def _csv_records(text: str):
     """CSV records of `text`; what the csv module cannot read (a bare CR inside a field, a field
     over its size limit) is an InvalidPayload naming the line, not a crash."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # strict: a quoted field the body ends inside (a cut-off upload) is an error, not a value
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         yield from reader
     except csv.Error as exc:
@@ -113,12 +124,15 @@ def _csv_float(text: str) -> float:
 def _metric_row(name: str, impressions: object, clicks: object, ctr: object) -> MetricRow:
     if name == "":
         raise ValueError("empty image name")
-    if "\x00" in name:  # PostgreSQL text cannot hold NUL
-        raise ValueError("the image name contains a NUL character")
+    if "\x00" in name:
+        raise ValueError(f"the image name {NUL_PROBLEM}")
     if impressions is None and clicks is None and ctr is None:
         raise ValueError("no impressions/clicks and no ctr")
     if (impressions is None) != (clicks is None):
         raise ValueError("impressions and clicks must be sent together")
+    if impressions is not None and ctr is not None:
+        raise ValueError("send impressions and clicks, or ctr, not all three: with both, one "
+                         "would be ignored")
     if impressions is not None:
         for label, v in (("impressions", impressions), ("clicks", clicks)):
             if type(v) is not int:

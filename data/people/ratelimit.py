@@ -1,4 +1,5 @@
-"""Per-token rate limit for writes: an in-process token bucket.
+"""Rate limits as in-process token buckets: writes per token, and failed authentications per
+client address (a token guesser gets a few tries a minute, not thousands).
 
 Each worker process keeps its own buckets, so N workers (or machines) let a token through up to
 N times the configured rate in total; that bounds a runaway sender, which is the point, without
@@ -41,6 +42,16 @@ class RateLimiter:
                 return 0.0
             self._buckets[key] = (tokens, now)
             return (1.0 - tokens) / self.rate
+
+    def wait(self, key: str) -> float:
+        """Seconds until `key` may spend one request (0 now), without spending it."""
+        if self.rate <= 0:
+            return 0.0
+        now = self.clock()
+        with self._lock:
+            tokens, last = self._buckets.get(key, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - last) * self.rate)
+        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.rate
 
     def _forget_full(self, now: float) -> None:
         """Drop buckets that have refilled completely: forgetting them changes nothing."""

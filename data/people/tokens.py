@@ -1,4 +1,4 @@
-"""Who may write: bearer tokens and the optional body signature.
+"""Who may write: bearer tokens (here) and the optional request signature (signatures.py).
 
 Two kinds of token are accepted:
 - INGEST_TOKENS from the environment: valid for every business (the operator's own);
@@ -6,7 +6,16 @@ Two kinds of token are accepted:
   only. The database stores the sha256 of the token, never the token, and revoking keeps the
   row (revoked_at) so the audit trail's names stay meaningful.
 A token is 32 random bytes, so its sha256 cannot be reversed or guessed; looking it up by hash
-leaks nothing useful through timing.
+leaks nothing useful through timing. Wrong tokens are limited per client address
+(AUTH_FAILURES_PER_MINUTE, api/access.py), so guessing is slow as well as hopeless.
+
+A server with INGEST_SIGNING_SECRET also checks `X-Signature-256: t=<unix>,v1=<hex>`, an
+HMAC-SHA256 of the time, method, path, business, image source, Build-Id and body (signatures.py),
+which Jenkins computes in a `sh` step:
+
+    T=$(date +%s)
+    SIG=$({ printf '%s\\n' "$T" PUT /api/v1/features "$BUSINESS" "$IMAGE_SOURCE" "$BUILD_NUMBER";
+            cat out/features.json; } | openssl dgst -sha256 -hmac "$SECRET" -r | cut -d' ' -f1)
 """
 
 from __future__ import annotations
@@ -26,7 +35,6 @@ from data.storage.db import writer
 from data.storage.models import IngestToken
 
 TOKEN_PREFIX = "imd_"
-SIGNATURE_HEADER = "X-Signature-256"
 
 
 @dataclass(frozen=True)
@@ -118,28 +126,3 @@ def require_business(principal: Principal, business: str) -> None:
         raise NotAllowed("wrong_business",
                            f"The token {principal.name!r} writes business {principal.business!r} "
                            f"only, not {business!r}. Use that business's token.")
-
-
-def signature(secret: str, body: bytes) -> str:
-    """The X-Signature-256 value for `body`: 'sha256=' + hex HMAC-SHA256 with `secret`."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-def verify_signature(secret: str | None, required: bool, header: str | None, body: bytes) -> None:
-    """Check X-Signature-256 over the body exactly as sent (before any gunzip). A signature that
-    is sent must verify; `required` makes it mandatory."""
-    if header is None or not header.strip():
-        if required:
-            raise NotAuthenticated("missing_signature",
-                               f"This server requires {SIGNATURE_HEADER}: sha256=<hex HMAC-SHA256 "
-                               "of the body with the shared signing secret>.")
-        return
-    if not secret:
-        raise NotAuthenticated("signature_not_configured",
-                           f"{SIGNATURE_HEADER} was sent but this server has no signing secret "
-                           "(INGEST_SIGNING_SECRET) to check it with; stop sending it or ask the "
-                           "operator to configure the secret.")
-    if not hmac.compare_digest(header.strip().lower().encode(), signature(secret, body).encode()):
-        raise NotAuthenticated("bad_signature",
-                           f"{SIGNATURE_HEADER} does not match the body. Sign the exact bytes "
-                           "sent (after gzip, if gzipped) with HMAC-SHA256 and the shared secret.")

@@ -1,9 +1,9 @@
-"""Adjusted impact (SPEC §12): each feature's effect on CTR with the other features held fixed.
+"""Adjusted impact (docs/statistics.md, adjusted impact): each feature's effect on CTR with the other features held fixed.
 
 One ordinary least squares regression of the image CTR on an intercept and the presence
 indicators of the features in the model, with HC3 (heteroscedasticity-consistent, leverage
 corrected) standard errors and a t reference with n - k degrees of freedom. See
-docs/stats-adjusted.md for the formulas and the cost at 100,000 images x 480 features.
+docs/statistics.md for the formulas and the cost at 100,000 images x 480 features.
 
 The design matrix is never held densely: presence is a 0/1 sparse matrix Z (images x features),
 X'X is built from it in row blocks, and the HC3 sandwich is accumulated block by block from
@@ -63,7 +63,7 @@ class AdjustedImpact:
 
 def adjusted_impact(index: FeatureIndex, threshold: float, feature_positions: np.ndarray,
                     confidence: float = 0.95) -> AdjustedImpact:
-    """SPEC §12 for the features at `feature_positions` (e.g. FeatureStats.feature_index).
+    """docs/statistics.md (adjusted impact) for the features at `feature_positions` (e.g. FeatureStats.feature_index).
 
     Columns enter the model in build order (by name), so of two identical features the later
     name is the one dropped, whatever the threshold or the outcomes.

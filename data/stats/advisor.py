@@ -1,4 +1,4 @@
-"""The threshold advisor's input and answer for one feature (SPEC §10, GET /api/v1/thresholds):
+"""The threshold advisor's input and answer for one feature (docs/statistics.md (label fixes), GET /api/v1/thresholds):
 the model's values of the images people fixed, against the latest fixes, and what
 data.stats.thresholds makes of them. Pure: the ground truth and the build come in as tables."""
 

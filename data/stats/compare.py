@@ -1,11 +1,10 @@
-"""Two builds of one image source side by side (SPEC §11): which images came, went or changed,
+"""Two builds of one image source side by side (docs/statistics.md, build quality): which images came, went or changed,
 and how each feature's prevalence and impact moved."""
 
 from __future__ import annotations
 
 import math
 
-import numpy as np
 
 from data.stats.features import FeatureStats
 from data.domain.matrix import BuildMatrix

@@ -229,7 +229,7 @@ def feature_stats(
 
     q = benjamini_hochberg(p)
     names = np.array(index.feature_names, dtype=object)[fidx]
-    order = _impact_order(impact, names)
+    order = impact_order(impact, names)
     return FeatureStats(
         feature_index=fidx[order],
         feature=names[order],
@@ -294,8 +294,8 @@ def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
     return q
 
 
-def _impact_order(impact: np.ndarray, names: np.ndarray) -> np.ndarray:
-    """Indices ordering by impact descending, NaN last, ties by name."""
+def impact_order(impact: np.ndarray, names: np.ndarray) -> np.ndarray:
+    """Positions ordered by impact descending, null impacts last, ties by name."""
     if len(impact) == 0:
         return np.zeros(0, dtype=np.int64)
     nan = np.isnan(impact)

@@ -1,4 +1,4 @@
-"""The history of label fixes as people and retraining jobs read it (SPEC §10): every fix with
+"""The history of label fixes as people and retraining jobs read it (docs/statistics.md, label fixes and thresholds): every fix with
 its conflict mark, newest first, filtered; counts per feature; conflicts; the CSV export.
 
 Pure pandas/numpy over the stored columns (data/storage/labels.py reads them). Definitions

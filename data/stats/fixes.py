@@ -1,4 +1,4 @@
-"""People's fixes of the model's labels (SPEC §10): the ground truth they add up to, and a build
+"""People's fixes of the model's labels (docs/statistics.md, label fixes and thresholds): the ground truth they add up to, and a build
 with that ground truth applied.
 
 A fix says feature f is (or is not) in image i. The latest fix per (image, feature) wins; fixes

@@ -1,5 +1,5 @@
 """Quality checks of a new build, alone and against the previous build of its image source
-(SPEC §11). Each check gives a value, its limit and "alarm" when the value is above the limit.
+(docs/statistics.md, build quality). Each check gives a value, its limit and "alarm" when the value is above the limit.
 
 Shares are fractions in [0, 1]; prevalence_shift is in percentage points. A feature's prevalence
 here is over all images of the build (outcomes play no part): 100 * images with v > 0 / images.

@@ -1,9 +1,9 @@
-"""Threshold advisor (SPEC §10): how the model's value of one feature, cut at a threshold, agrees
+"""Threshold advisor (docs/statistics.md, label fixes and thresholds): how the model's value of one feature, cut at a threshold, agrees
 with people's fixes of that feature.
 
 Input is one feature over the images that have a fix for it: the model's value per image (0 where
 the model gave none) and the fix (present or not). At threshold t an image is *predicted* when
-v > 0 and v >= t — the same presence rule as the rest of the dashboard (SPEC §5).
+v > 0 and v >= t — the same presence rule as the rest of the dashboard (docs/statistics.md).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Impressions-weighted view: per feature, the pooled CTR (sum of clicks / sum of impressions)
 of the images with and without it, and an interval for the difference that treats each image
-as a cluster of impressions (see docs/stats-adjusted.md for why not the plain binomial one).
+as a cluster of impressions (see docs/statistics.md for why not the plain binomial one).
 
 Only images with impressions > 0 take part. Like data/analysis.py, an index built once per
 (build, metrics) answers any threshold with prefix sums along each feature's value-sorted
@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from typing import Sequence
+
 import numpy as np
 
-from data.stats.features import welch
+from data.stats.features import FeatureStats, benjamini_hochberg, impact_order, welch
 
 # Sums kept per entry, in this order. u = clicks - R * impressions, with R the pooled CTR of all
 # images: centring on R keeps the squared sums small, so prefix-sum differences stay accurate.
@@ -106,3 +108,28 @@ def _ratio_and_variance(sums: np.ndarray, n: np.ndarray, ratio: float):
         resid2 = np.where(resid2 <= _ZERO_VARIANCE_RTOL * sums[_UU], 0.0, resid2)
         var = n / (n - 1.0) * resid2 / (sums[_M] * sums[_M])
     return ratio + shift, var
+
+
+def pooled_feature_stats(index: PooledIndex, feature_names: Sequence[str], threshold: float = 0.0,
+                         min_pct: float = 0.0, max_pct: float = 100.0) -> FeatureStats:
+    """The impressions-weighted view in the shape of the per-feature statistics: N is the images
+    with impressions, `ctr_*` pooled CTRs, the interval cluster-robust; the same sparsity filter,
+    ordering and Benjamini–Hochberg q-values as the unweighted statistics."""
+    pooled = pooled_impact(index, threshold)
+    n = index.n_images
+    with np.errstate(invalid="ignore", divide="ignore"):
+        prevalence = 100.0 * pooled.n_with / n if n else np.zeros(len(pooled.n_with))
+    keep = (pooled.n_with > 0) & (prevalence >= min_pct) & (prevalence <= max_pct)
+    fidx = np.flatnonzero(keep)
+    names = np.array(list(feature_names), dtype=object)[fidx]
+    impact = pooled.impact[fidx]
+    order = impact_order(impact, names)
+    p = pooled.p_value[fidx]
+    q = benjamini_hochberg(p)
+    return FeatureStats(
+        feature_index=fidx[order], feature=names[order],
+        n_with=pooled.n_with[fidx][order], n_without=pooled.n_without[fidx][order],
+        prevalence_pct=prevalence[fidx][order], ctr_with=pooled.ctr_with[fidx][order],
+        ctr_without=pooled.ctr_without[fidx][order], impact=impact[order],
+        ci_low=pooled.ci_low[fidx][order], ci_high=pooled.ci_high[fidx][order],
+        p_value=p[order], q_value=q[order], n_images=n)

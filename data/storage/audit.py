@@ -17,6 +17,8 @@ COUNT_FIELDS = {
     "features": ("images", "features", "values"),
     "metrics": ("images_received", "matched", "unmatched"),
     "image-source": (),
+    "ratings": ("received", "stored", "unchanged"),
+    "preferences": ("received", "stored", "unchanged"),
     "fixes": ("received", "stored"),
     "thresholds": ("saved", "deleted"),
 }

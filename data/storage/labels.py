@@ -1,4 +1,4 @@
-"""The store of label fixes and saved per-feature thresholds (SPEC §10), per image source.
+"""The store of label fixes and saved per-feature thresholds (docs/statistics.md, label fixes and thresholds), per image source.
 
 Fixes are only ever added: each row is one person's statement, with the time, the model's value
 of the pair in the build it was made against, and that build. A fix names its image and feature
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from data.domain.clock import utcnow
 from data.domain.dataset import SourceRef
 from data.domain.matrix import BuildMatrix
-from data.domain.errors import InvalidPayload, UnknownDataset
+from data.domain.errors import InvalidPayload
 from data.payloads.common import MAX_OFFENDERS
 from data.payloads.fixes import FixRow
 from data.stats.fix_history import FixColumns
@@ -192,16 +192,6 @@ class LabelStore:
             while len(self._names) > self.max_builds:
                 self._names.popitem(last=False)
         return names
-
-
-def source_ref(store: Store, business: str, image_source: str) -> SourceRef:
-    """The image source by names; UnknownDataset (saying what exists) when there is none."""
-    ref = store.locate(business, image_source)
-    if ref is None:
-        raise UnknownDataset("unknown_dataset",
-                             f"No image source {image_source!r} for business {business!r}. "
-                             "GET /api/v1/datasets lists what exists.")
-    return ref
 
 
 def _sorted_members(sorted_names: list[str], wanted: set[str]) -> list[str]:

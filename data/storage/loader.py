@@ -5,25 +5,38 @@ from __future__ import annotations
 from pathlib import Path
 
 from data.demo import DEMO_BUSINESS, DEMO_IMAGE_SOURCE, generate_demo
-from data.demo_fixes import generate_fixes
+from data.demo_judgements import generate_judgements
 from data.domain.matrix import matrix_from_table
-from data.payloads.features import validate_features
-from data.payloads.json_body import parse_json
+from data.payloads.charset import decode_text
+from data.payloads.features import features_from_json, validate_features
+from data.payloads.judgements import validate_ratings_json, validate_votes_json
+from data.payloads.metrics import (MetricRow, metrics_from_json, validate_metrics_csv,
+                                   validate_metrics_json)
+from data.storage.judgements import JudgementStore
+from data.demo_fixes import generate_fixes
 from data.payloads.fixes import FixRow
-from data.payloads.metrics import MetricRow, validate_metrics_csv, validate_metrics_json
 from data.storage.labels import LabelStore
 from data.storage.store import Store, WriteResult
 
+DEMO_SENDER = "demo"  # who the demo's judgements were sent by
+
 
 def load_demo(store: Store, n_images: int = 659, seed: int = 7) -> WriteResult:
-    """Store the generated demo build, its metrics and people's label fixes of it under the
-    demo business."""
+    """Store the generated demo build, its metrics, people's judgements of it (ratings and
+    votes from data/demo_judgements.py) and people's label fixes of it, under the demo
+    business."""
     features, metrics = generate_demo(n_images, seed)
     matrix = matrix_from_table(validate_features(features))
     result = store.put_build(DEMO_BUSINESS, DEMO_IMAGE_SOURCE, matrix, build_label="demo",
                              is_demo=True)
     store.put_metrics(DEMO_BUSINESS, DEMO_IMAGE_SOURCE, validate_metrics_json(metrics),
                       is_demo=True)
+    ratings, votes = generate_judgements(matrix.image_names, features)
+    judgements = JudgementStore(store)
+    judgements.put_ratings(DEMO_BUSINESS, DEMO_IMAGE_SOURCE, validate_ratings_json(ratings),
+                           sent_by=DEMO_SENDER, audit=False)
+    judgements.put_votes(DEMO_BUSINESS, DEMO_IMAGE_SOURCE, validate_votes_json(votes),
+                         sent_by=DEMO_SENDER, audit=False)
     # People's label fixes of the demo build (data/demo_fixes.py), for the fixes page and the
     # threshold advisor.
     ref = store.locate(DEMO_BUSINESS, DEMO_IMAGE_SOURCE)
@@ -37,10 +50,10 @@ def read_metrics_file(path: Path) -> list[MetricRow]:
     """Metrics from a .csv file (header image,impressions,clicks or image,ctr) or a JSON file."""
     raw = path.read_bytes()
     if path.suffix.lower() == ".csv":
-        return validate_metrics_csv(raw.decode("utf-8-sig"))
-    return validate_metrics_json(parse_json(raw))
+        return validate_metrics_csv(decode_text(raw, "utf-8"))
+    return metrics_from_json(raw)
 
 
 def read_features_bytes(raw: bytes):
     """A validated, canonical build matrix from a features JSON body."""
-    return matrix_from_table(validate_features(parse_json(raw)))
+    return matrix_from_table(features_from_json(raw))

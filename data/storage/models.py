@@ -83,6 +83,9 @@ class ImageMetric(Base):
     clicks: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     ctr: Mapped[float | None] = mapped_column(Float(precision=53), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The delivery that set this value: the largest over an image source's rows is the delivery
+    # whose outcome set these rows are (MetricsDelivery).
+    delivery_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class IdempotencyRecord(Base):
@@ -90,6 +93,8 @@ class IdempotencyRecord(Base):
 
     __tablename__ = "idempotency_record"
 
+    # "s1:" + sha256 of (business, image source, Idempotency-Key): keys are per image source
+    # (Idempotency.record_key); rows written before that hold the bare key and no longer match.
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     route: Mapped[str] = mapped_column(String(100))
     request_hash: Mapped[str] = mapped_column(String(64))
@@ -131,10 +136,100 @@ class AuditRecord(Base):
     counts: Mapped[str] = mapped_column(Text)  # JSON object, e.g. {"images": 659, "features": 40}
 
 
+class Rating(Base):
+    """One score (1–10) a rater gave an image of an image source (SPEC §9). Never edited: a new
+    score by the same rater for the same image is a new row, and the latest `at` counts."""
+
+    __tablename__ = "rating"
+    __table_args__ = (Index("ix_rating_source", "image_source_id", "id"),
+                      Index("ix_rating_rater", "image_source_id", "rater", "image_name"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    image_source_id: Mapped[int] = mapped_column(ForeignKey("image_source.id", ondelete="CASCADE"))
+    image_name: Mapped[str] = mapped_column(Text)
+    rater: Mapped[str] = mapped_column(String(200))
+    score: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # when it was given
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_by: Mapped[str] = mapped_column(String(200))  # the token's or the person's name
+
+
+class PreferenceVote(Base):
+    """One best-of-2 or best-of-4 pick: the winner and the others shown beside it (a JSON list
+    of names). Never edited."""
+
+    __tablename__ = "preference_vote"
+    __table_args__ = (Index("ix_vote_source", "image_source_id", "id"),
+                      Index("ix_vote_rater", "image_source_id", "rater", "id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    image_source_id: Mapped[int] = mapped_column(ForeignKey("image_source.id", ondelete="CASCADE"))
+    winner: Mapped[str] = mapped_column(Text)
+    others: Mapped[str] = mapped_column(Text)  # JSON array of image names, as sent
+    rater: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_by: Mapped[str] = mapped_column(String(200))
+class ReadGrant(Base):
+    """A person may read a business (READ_ACCESS=granted; `python cli.py grant`). The business
+    need not exist yet: a grant can precede its first build."""
+
+    __tablename__ = "read_grant"
+    __table_args__ = (UniqueConstraint("person", "business", name="uq_read_grant"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person: Mapped[str] = mapped_column(String(100))
+    business: Mapped[str] = mapped_column(Text)
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+class BuildQuality(Base):
+    """The quality checks (data/stats/quality.py) run on a build when it was accepted, against
+    the build that was current then (`previous_build_id`, null for the first)."""
+
+    __tablename__ = "build_quality"
+
+    build_id: Mapped[int] = mapped_column(ForeignKey("build.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    previous_build_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    alarms: Mapped[str] = mapped_column(Text)  # JSON list of the names of checks in alarm
+    checks: Mapped[str] = mapped_column(Text)  # JSON list of run_checks' results
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class MetricsDelivery(Base):
+    """One PUT of metrics: when, how many rows, who sent it. Its values are kept
+    (MetricsDeliveryValue), so the outcome set as of any delivery can be rebuilt."""
+
+    __tablename__ = "metrics_delivery"
+    __table_args__ = (Index("ix_metrics_delivery_source", "image_source_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    image_source_id: Mapped[int] = mapped_column(ForeignKey("image_source.id", ondelete="CASCADE"))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    rows: Mapped[int] = mapped_column(Integer)
+    who: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+class MetricsDeliveryValue(Base):
+    """An image's outcome as one delivery sent it."""
+
+    __tablename__ = "metrics_delivery_value"
+    __table_args__ = (Index("ix_metrics_value_image", "image_source_id", "image_name",
+                            "delivery_id"),)
+
+    delivery_id: Mapped[int] = mapped_column(
+        ForeignKey("metrics_delivery.id", ondelete="CASCADE"), primary_key=True)
+    image_name: Mapped[str] = mapped_column(Text, primary_key=True)
+    image_source_id: Mapped[int] = mapped_column(Integer)
+    impressions: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    clicks: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    ctr: Mapped[float | None] = mapped_column(Float(precision=53), nullable=True)
+
+
 class LabelFix(Base):
-    """A person's statement that `feature` is (or is not) in image `image_name` (SPEC §10).
-    Never edited or deleted: a later fix of the same (image, feature) supersedes it. Kept by
-    image name, so it applies to every build of the image source."""
+    """A person's statement that `feature` is (or is not) in image `image_name` (docs/statistics.md,
+    "Label fixes and thresholds"). Never edited or deleted: a later fix of the same (image,
+    feature) supersedes it. Kept by image name, so it applies to every build of the image
+    source."""
 
     __tablename__ = "label_fix"
     __table_args__ = (Index("ix_label_fix_source", "image_source_id", "id"),

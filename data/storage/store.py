@@ -12,6 +12,7 @@ import hashlib
 import logging
 import threading
 from dataclasses import dataclass
+from typing import Callable
 
 import orjson
 from sqlalchemy import Engine, delete, select, text, update
@@ -26,19 +27,31 @@ from data.payloads.metrics import MetricRow
 from data.storage.audit import WriteAudit, record_write
 from data.storage.db import writer
 from data.storage.reads import StoreReads
-from data.storage.models import Build, BuildPart, Business, IdempotencyRecord, ImageMetric, ImageSource
+from data.storage.models import (Build, BuildPart, BuildQuality, Business, IdempotencyRecord,
+                                 ImageMetric, ImageSource, MetricsDelivery, MetricsDeliveryValue)
 
 PART_BYTES = 32 * 1024 * 1024
 log = logging.getLogger(__name__)
 
+# A build's quality checks: called inside the write with the id of the build it will replace
+# (None for the first), returns run_checks' results (stored with the build), or raises a
+# DomainError to refuse the build (nothing is written).
+QualityCheck = Callable[[int | None], list[dict]]
+
 
 @dataclass(frozen=True)
 class Idempotency:
-    """An Idempotency-Key and what it was sent with."""
+    """An Idempotency-Key and what it was sent with. A key belongs to one business and image
+    source: the same key sent for another is another key (`record_key`)."""
 
     key: str
     route: str
     request_hash: str
+
+    def record_key(self, business: str, image_source: str) -> str:
+        """The IdempotencyRecord key: a hash of business, image source and key, so one
+        business's keys never meet another's (and the stored key reveals none of them)."""
+        return "s1:" + request_hash(business, image_source, self.key)
 
 
 @dataclass(frozen=True)
@@ -63,10 +76,13 @@ class Store(StoreReads):
 
     def put_build(self, business: str, image_source: str, matrix: BuildMatrix, *,
                   build_label: str | None = None, idempotency: Idempotency | None = None,
-                  is_demo: bool = False, actor: str | None = None) -> WriteResult:
+                  is_demo: bool = False, actor: str | None = None,
+                  check: QualityCheck | None = None) -> WriteResult:
         """Store a build and make it current, in one transaction. `created` when new; not when
         the same content is already the current build (nothing written). `actor` (a token name) adds an
-        audit record in the same transaction."""
+        audit record in the same transaction. `check` runs the quality checks against the
+        current build while the image source is locked (see QualityCheck); its results are
+        stored with the build and its alarms are the body's `warnings`."""
         content_hash = matrix.content_hash()
         blob = matrix.to_bytes()
 
@@ -74,7 +90,11 @@ class Store(StoreReads):
             current = s.scalar(select(Build).where(Build.image_source_id == src.id,
                                                    Build.is_current.is_(True)))
             if current is not None and current.content_hash == content_hash:
-                return WriteResult(False, self._build_body(src, current, "unchanged", s))
+                stored = s.get(BuildQuality, current.id)
+                return WriteResult(False, self._build_body(
+                    src, current, "unchanged", s,
+                    _alarms(orjson.loads(stored.checks)) if stored is not None else []))
+            checks = check(current.id if current is not None else None) if check else None
             s.execute(update(Build).where(Build.image_source_id == src.id,
                                           Build.is_current.is_(True)).values(is_current=False))
             s.flush()
@@ -88,8 +108,15 @@ class Store(StoreReads):
             s.execute(BuildPart.__table__.insert(), [
                 {"build_id": build.id, "part": i, "data": blob[off:off + PART_BYTES]}
                 for i, off in enumerate(range(0, max(len(blob), 1), PART_BYTES))])
+            warnings = []
+            if checks is not None:
+                warnings = _alarms(checks)
+                s.add(BuildQuality(
+                    build_id=build.id, previous_build_id=current.id if current else None,
+                    alarms=orjson.dumps([w["check"] for w in warnings]).decode(),
+                    checks=orjson.dumps(checks).decode(), checked_at=build.received_at))
             src.version += 1
-            return WriteResult(True, self._build_body(src, build, "created", s))
+            return WriteResult(True, self._build_body(src, build, "created", s, warnings))
 
         result = self._write(business, image_source, work, idempotency, is_demo,
                              audit=WriteAudit(actor, "features") if actor else None)
@@ -121,24 +148,33 @@ class Store(StoreReads):
     def put_metrics(self, business: str, image_source: str, rows: list[MetricRow], *,
                     idempotency: Idempotency | None = None, is_demo: bool = False,
                     actor: str | None = None) -> WriteResult:
-        """Insert or replace the outcomes of the images named; others keep theirs."""
+        """Insert or replace the outcomes of the images named; others keep theirs. The delivery
+        is kept as history (MetricsDelivery and its values), `actor` as who sent it."""
 
         def work(s: Session, src: ImageSource) -> WriteResult:
             now = utcnow()
+            delivery = MetricsDelivery(image_source_id=src.id, received_at=now, rows=len(rows),
+                                       who=actor or ("demo" if is_demo else None))
+            s.add(delivery)
+            s.flush()
             values = [{"image_source_id": src.id, "image_name": r.image,
                        "impressions": r.impressions, "clicks": r.clicks, "ctr": r.ctr,
-                       "updated_at": now} for r in rows]
+                       "updated_at": now, "delivery_id": delivery.id} for r in rows]
             ins = _insert_for(s)(ImageMetric.__table__)
             stmt = ins.on_conflict_do_update(
                 index_elements=["image_source_id", "image_name"],
                 set_={c: getattr(ins.excluded, c) for c in ("impressions", "clicks", "ctr",
-                                                            "updated_at")})
+                                                            "updated_at", "delivery_id")})
+            history = MetricsDeliveryValue.__table__.insert()
             for i in range(0, len(values), 20000):
-                s.execute(stmt, values[i:i + 20000])
+                chunk = values[i:i + 20000]
+                s.execute(stmt, chunk)
+                s.execute(history, [{k: v[k] for k in _HISTORY_FIELDS} for v in chunk])
             src.version += 1
             current = s.scalar(select(Build).where(Build.image_source_id == src.id,
                                                    Build.is_current.is_(True)))
             body = {"business": business, "image_source": image_source,
+                    "delivery": delivery.id,
                     "images_received": len(rows), "build": None, "matched": 0,
                     "unmatched": len(rows), "unmatched_examples": [r.image for r in rows[:10]],
                     "build_images_without_metrics": None}
@@ -178,8 +214,10 @@ class Store(StoreReads):
             try:
                 with Session(self._writer, expire_on_commit=False) as s, s.begin():
                     self._restore_autocheckpoint(s)
+                    record_key = None
                     if idempotency is not None:
-                        replay = self._replay(s, idempotency)
+                        record_key = idempotency.record_key(business, image_source)
+                        replay = self._replay(s, idempotency, record_key)
                         if replay is not None:
                             return replay
                     src = self._lock_source(s, business, image_source, is_demo)
@@ -187,7 +225,7 @@ class Store(StoreReads):
                     if audit is not None:
                         record_write(s, audit, business, image_source, result.created, result.body)
                     if idempotency is not None:
-                        s.add(IdempotencyRecord(key=idempotency.key, route=idempotency.route,
+                        s.add(IdempotencyRecord(key=record_key, route=idempotency.route,
                                                 request_hash=idempotency.request_hash,
                                                 status=int(result.created),
                                                 response=orjson.dumps(result.body).decode()))
@@ -227,15 +265,16 @@ class Store(StoreReads):
         threading.Thread(target=run, daemon=True, name="wal-checkpoint").start()
 
     @staticmethod
-    def _replay(s: Session, idem: Idempotency) -> WriteResult | None:
-        rec = s.get(IdempotencyRecord, idem.key)
+    def _replay(s: Session, idem: Idempotency, record_key: str) -> WriteResult | None:
+        rec = s.get(IdempotencyRecord, record_key)
         if rec is None:
             return None
         if rec.route != idem.route or rec.request_hash != idem.request_hash:
             raise IdempotencyConflict(
                 "idempotency_key_reused",
-                "This Idempotency-Key was already used with a different request. Use a new key "
-                "for a new body (e.g. include the Jenkins build number).",
+                "This Idempotency-Key was already used for this business and image source with a "
+                "different request. Use a new key for a new body (e.g. include the Jenkins build "
+                "number).",
                 [{"idempotency_key": idem.key, "first_used_at": iso(rec.created_at)}])
         # The first result's body (same build), as "not created": nothing is created now
         # (an idempotent repeat answers like an unchanged build).
@@ -254,13 +293,22 @@ class Store(StoreReads):
                                                    ImageSource.name == image_source)
                          .with_for_update()).one()
 
-    def _build_body(self, src: ImageSource, build: Build, status: str, s: Session) -> dict:
+    def _build_body(self, src: ImageSource, build: Build, status: str, s: Session,
+                    warnings: list[dict]) -> dict:
         biz = s.get(Business, src.business_id)
         return {"status": status, "business": biz.name, "image_source": src.name,
                 "build": build.id, "build_label": build.build_label,
                 "received_at": iso(build.received_at), "images": build.n_images,
                 "features": build.n_features, "values": build.n_values,
-                "content_hash": build.content_hash}
+                "content_hash": build.content_hash, "warnings": warnings}
+
+
+_HISTORY_FIELDS = ("delivery_id", "image_name", "image_source_id", "impressions", "clicks", "ctr")
+
+
+def _alarms(checks: list[dict]) -> list[dict]:
+    """The checks in alarm: a PUT's `warnings`."""
+    return [c for c in checks if c["status"] == "alarm"]
 
 def request_hash(*parts: bytes | str) -> str:
     h = hashlib.sha256()

@@ -15,6 +15,7 @@ import numpy as np
 
 from data.stats.features import FeatureIndex
 from figures.base import base_layout, category_axis, value_axis
+from figures.dashboard.outcome import OutcomeLook, look as outcome_look
 
 POINT_CAP = 20_000
 MIN_POINTS_PER_FEATURE = 50
@@ -110,14 +111,20 @@ def _text_array(labels: np.ndarray) -> np.ndarray:
     return labels.astype(str) if longest <= 256 else labels
 
 
+def scatter_title(look: OutcomeLook) -> str:
+    return f"Image {look.name} by feature present"
+
+
 def scatter_figure(index: FeatureIndex, points: ScatterPoints, categories: list[str],
-                   image_labels: np.ndarray, *, uirevision: str) -> dict:
+                   image_labels: np.ndarray, *, uirevision: str,
+                   look: OutcomeLook | None = None) -> dict:
     """The WebGL scatter. `categories` are the escaped feature names in x order and
     `image_labels` the escaped name of every image of the build.
 
     One trace: the markers, with customdata = image index (the hover line and the detail panel
     read it). The hover line is a layout shape the browser draws (callbacks/hover.py).
     """
+    look = look or outcome_look(None)
     rows = index.rows[points.entries]
     markers = {
         "type": "scattergl",
@@ -138,13 +145,13 @@ def scatter_figure(index: FeatureIndex, points: ScatterPoints, categories: list[
                          "len": 0.9, "x": 1.01, "xpad": 4},
         },
         "hovertemplate": ("<b>%{text}</b><br>feature: %{x}<br>confidence: %{marker.color:.3f}"
-                          "<br>CTR: %{y:.3%}<extra></extra>"),
+                          f"<br>{look.name}: %{{y:{look.hover}}}<extra></extra>"),
     }
-    layout = base_layout(SCATTER_HEIGHT, bottom=8, title="Image CTR by feature present",
+    layout = base_layout(SCATTER_HEIGHT, bottom=8, title=scatter_title(look),
                          uirevision=uirevision)
     layout.update(
         xaxis=category_axis(categories, show_labels=True),
-        yaxis=value_axis("image CTR", ".1%"),
+        yaxis=value_axis(f"image {look.name}", look.axis),
         hovermode="closest",
         # Finite distances: with -1 plotly.js searches every point on each mouse move, which
         # freezes the page at 100k points.

@@ -6,6 +6,8 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from data.domain.links import QUALITY_PAGE, href as page_href
+from figures.builds import alarm_text
 from figures.dashboard.bars import BAR_HEIGHT, IMPACT_HEIGHT
 from figures.dashboard.scatter import SCATTER_HEIGHT
 from layouts.dashboard.ids import ids
@@ -27,6 +29,7 @@ def charts() -> html.Div:
         html.Div(id=ids.STATUS, className="status-line mb-2"),
         html.Small(id=ids.SAMPLE_NOTE, className="text-muted d-block mb-1"),
         dcc.Graph(id=ids.SCATTER, config=GRAPH_CONFIG, figure=_blank(SCATTER_HEIGHT),
+                  clear_on_unhover=True,
                   className="chart chart-scatter"),
         dcc.Graph(id=ids.BAR_WITH, config=GRAPH_CONFIG, figure=_blank(BAR_HEIGHT),
                   className="chart"),
@@ -37,6 +40,11 @@ def charts() -> html.Div:
     ], className="charts")
 
 
+def quality_href(prefix: str, business: str, image_source: str, build: int) -> str:
+    return page_href(prefix, QUALITY_PAGE, business=business, image_source=image_source,
+                     build=build)
+
+
 def _blank(height: int) -> dict:
     """The figure before the first render: axes hidden, a loading word (never a bare grid)."""
     return {"data": [], "layout": {
@@ -45,21 +53,34 @@ def _blank(height: int) -> dict:
                          "yref": "paper", "x": 0.5, "y": 0.5, "font": {"color": "#adb5bd"}}]}}
 
 
-def status(s: dict) -> list:
+def status(s: dict, prefix: str = "/") -> list:
     """The status line for render_view's status dict: build, images, CTR coverage, features,
-    ingest time, demo marker. Every name is passed as text."""
+    ingest time, the build's quality, the metrics delivery used, a link that pins both, demo
+    marker. Every name is passed as text; `prefix` is URL_PREFIX (for the links)."""
     build = f"Build-Id {s['build_label']}" if s.get("build_label") else "no Build-Id"
     items = [
         _item("build", f"#{s['build_id']} · {build}"
               + (" (current)" if s["build_id"] == s.get("current_build_id") else " (pinned)")),
         _item("images", f"{s['images']:,}"),
-        _item("without CTR", f"{s['images_without_ctr']:,}"),
+        *([_item("outcome", s["outcome_name"])] if s.get("outcome", "ctr") != "ctr" else []),
+        _item(f"without {s.get('outcome_name', 'CTR')}", f"{s['images_without_ctr']:,}"),
         _item("features shown",
               f"{s['features_shown']:,} of {s['features_in_range']:,}"
               + (f" ({s['features_hidden']:,} hidden by top-K)" if s["features_hidden"] else "")
               + (f" ({s['features_excluded']:,} excluded)" if s["features_excluded"] else "")),
         _item("ingested", (s.get("received_at") or "?").replace("T", " ")),
     ]
+    if s.get("weight") == "impressions":
+        items.append(_item("weighted", "by impressions (pooled CTR)"))
+    if s.get("pinned_out_of_range"):
+        items.append(_item("pinned but outside the sparsity range",
+                           ", ".join(s["pinned_out_of_range"][:5])))
+    if "alarms" in s:
+        items += [quality_item(s, prefix), metrics_item(s),
+                  html.A("link to these numbers", href=prefix + s["permalink_query"],
+                         className="status-item status-permalink me-3",
+                         title="This view with the build and the metrics delivery pinned: it "
+                               "shows the same numbers after new builds or metrics arrive.")]
     if s.get("apply_fixes"):
         changed = s.get("fixes_changed") or 0
         items.append(_item("label fixes",
@@ -74,6 +95,34 @@ def status(s: dict) -> list:
     return items
 
 
+def quality_item(s: dict, prefix: str) -> html.Span:
+    """The build's quality checks: its alarms (a link to the quality page) or "ok"."""
+    href = quality_href(prefix, s["business"], s["image_source"], s["build_id"])
+    alarms = s.get("alarms")
+    if alarms:
+        text = f"{alarm_text(alarms)} ({', '.join(alarms)})"
+        value = html.A(text, href=href, className="fw-semibold text-danger status-alarm")
+    else:
+        value = html.A("ok" if alarms == [] else "not checked", href=href, className="fw-semibold")
+    return html.Span([html.Span("quality: ", className="text-muted"), value],
+                     className="status-item status-quality me-3")
+
+
+def metrics_item(s: dict) -> html.Span:
+    """Which metrics delivery the numbers use, and whether it is pinned or the latest."""
+    d = s.get("delivery")
+    if d is None:
+        return _item("metrics", "none yet")
+    when = (d.get("received_at") or "").replace("T", " ")
+    latest = s.get("latest_delivery_id")
+    if d["id"] == latest:
+        state = "latest, pinned" if s.get("metrics_pinned") else "latest"
+    else:
+        state = f"pinned; delivery {latest} is newer"
+    who = f" by {d['who']}" if d.get("who") else ""
+    return _item("metrics", f"delivery {d['id']} ({state}) · {d['rows']:,} rows · {when}{who}")
+
+
 def _item(name: str, value: str) -> html.Span:
     return html.Span([html.Span(name + ": ", className="text-muted"),
                       html.Span(value, className="fw-semibold")], className="status-item me-3")
@@ -85,7 +134,8 @@ def sample_note(s: dict) -> str:
     if s.get("sampled"):
         return (f"Showing {s['points_shown']:,} of {s['points_total']:,} points: a fixed sample "
                 "per feature (the same images in every feature). Bars and table use all data.")
-    return f"{s['points_total']:,} points (one per image with a CTR and a feature present)."
+    return (f"{s['points_total']:,} points: one point per (image, feature) pair, for each "
+            f"image with {s.get('outcome_name', 'a CTR')} and each feature present in it.")
 
 
 def build_notice(s: dict) -> list:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from data.domain.filters import ALL_FEATURES, CURRENT, DEFAULT_TOP_K, SORTS
+from data.domain.filters import (ALL_FEATURES, CURRENT, DEFAULT_MIN_GROUP, DEFAULT_OUTCOME,
+                                 DEFAULT_RANK, DEFAULT_TOP_K, DEFAULT_WEIGHT, OUTCOMES, RANKS,
+                                 SORTS, WEIGHTS)
 from layouts.dashboard.ids import ids
 
 TOP_K_CHOICES = (10, 20, 30, 50, 100, 200)
@@ -22,7 +24,7 @@ def top_k_options(asked: int | None = None) -> list[dict]:
     return [{"label": str(k), "value": k} for k in ks] + [{"label": "all", "value": ALL_FEATURES}]
 
 
-def selectors() -> html.Div:
+def selectors(hidden: bool = False) -> html.Div:
     """Business → image source → build. Hidden in embed mode (a portal fixes the dataset)."""
     return html.Div(dbc.Row([
         dbc.Col(_field("Business", dcc.Dropdown(id=ids.BUSINESS, clearable=False,
@@ -31,11 +33,13 @@ def selectors() -> html.Div:
                                                     placeholder="No image source yet")), md=4),
         dbc.Col(_field("Build", dcc.Dropdown(id=ids.BUILD, clearable=False, value=CURRENT,
                                              placeholder="No build yet")), md=4),
-    ], className="g-3"), id=ids.SELECTORS_PANEL, className="selectors-panel mb-2")
+    ], className="g-3"), id=ids.SELECTORS_PANEL, className="selectors-panel mb-2", hidden=hidden)
 
 
-def filters() -> dbc.Card:
-    """The analysis controls; their values travel in the URL (data/domain/filters.py)."""
+def filters(locked: tuple[str, ...] = ()) -> dbc.Card:
+    """The analysis controls; their values travel in the URL (data/domain/filters.py).
+    `locked` filters (an embed link's: threshold, min_pct, max_pct) are shown but disabled."""
+    sparsity_locked = "min_pct" in locked or "max_pct" in locked
     return dbc.Card(dbc.CardBody([
         dbc.Row([
             dbc.Col([
@@ -43,8 +47,19 @@ def filters() -> dbc.Card:
                     id=ids.CONFIDENCE, min=0, max=1, step=0.01, value=0,
                     marks={0: "0", 0.5: "0.5", 1: "1"}, updatemode="mouseup",
                     tooltip={"placement": "bottom", "always_visible": False},
-                    allow_direct_input=True)),
+                    allow_direct_input=True, disabled="threshold" in locked)),
                 html.Small(id=ids.THRESHOLD_NOTE, className="text-muted"),
+                html.Div([
+                    html.Span("Outcome", id=ids.OUTCOME + "-label",
+                              className="form-label small fw-semibold me-2"),
+                    html.Div(dbc.RadioItems(id=ids.OUTCOME, value=DEFAULT_OUTCOME, inline=True,
+                                            name=ids.OUTCOME,
+                                            options=[{"label": text, "value": key}
+                                                     for key, text in OUTCOMES.items()],
+                                            className="small"),
+                             role="radiogroup", className="d-inline-block",
+                             **{"aria-labelledby": ids.OUTCOME + "-label"}),
+                ], className="mt-1"),
                 label_switches(),
             ], lg=4),
             dbc.Col([
@@ -52,12 +67,14 @@ def filters() -> dbc.Card:
                     id=ids.SPARSITY, min=0, max=100, step=0.5, value=[0, 100],
                     marks={v: f"{v}%" for v in (0, 25, 50, 75, 100)}, updatemode="mouseup",
                     tooltip={"placement": "bottom", "always_visible": False},
-                    allow_direct_input=True, pushable=0)),
+                    allow_direct_input=True, pushable=0, disabled=sparsity_locked)),
                 html.Small(id=ids.SPARSITY_NOTE, className="text-muted"),
+                html.Small(" · small shares: type them in the boxes, e.g. 0.2 to 5",
+                           className="text-muted"),
             ], lg=4),
             dbc.Col([
                 dbc.Row([
-                    dbc.Col(_field("Top-K by |impact|", dcc.Dropdown(
+                    dbc.Col(_field("Top-K", dcc.Dropdown(
                         id=ids.TOP_K, clearable=False, value=DEFAULT_TOP_K,
                         options=top_k_options())), width=5),
                     dbc.Col(_field("Order", dcc.Dropdown(
@@ -80,11 +97,33 @@ def filters() -> dbc.Card:
                 id=ids.EXCLUDED, multi=True, value=[], placeholder="features to leave out")),
                 md=6),
         ], className="g-3 mt-1"),
+        dbc.Row([
+            dbc.Col(_field("Rank the top-K by", dcc.Dropdown(
+                id=ids.RANK, clearable=False, value=DEFAULT_RANK,
+                options=[{"label": text, "value": key} for key, text in RANKS.items()])), md=4),
+            dbc.Col(_field("Images each group needs to be ranked", dcc.Dropdown(
+                id=ids.MIN_GROUP, clearable=False, value=DEFAULT_MIN_GROUP,
+                options=[{"label": str(k), "value": k}
+                         for k in sorted({0, 2, 5, DEFAULT_MIN_GROUP, 20, 50, 100})])), md=3),
+            dbc.Col(_field("Weigh images", dcc.Dropdown(
+                id=ids.WEIGHT, clearable=False, value=DEFAULT_WEIGHT,
+                options=[{"label": text, "value": key} for key, text in WEIGHTS.items()])), md=3),
+            dbc.Col(dbc.Switch(id=ids.ADJUST, label="adjusted impact", value=True,
+                               className="mt-4"), md=2),
+        ], className="g-3 mt-1"),
+        html.Small([
+            "Seed settings: threshold 0.2, rank by |impact|, 0 images per group. ",
+            html.Span(id=ids.ADJUST_HELP, children=(
+                "Adjusted impact (◆): each feature's effect with the other features shown held "
+                "fixed (a regression on which features are present). When it is much smaller "
+                "than the raw bar, the feature mostly rides along with another one; ⇄ marks a "
+                "sign that flips.")),
+        ], className="text-muted d-block mt-2"),
     ]), className="filters-panel mb-3")
 
 
 def label_switches() -> html.Div:
-    """Apply people's label fixes; cut features with a saved threshold there (SPEC §10)."""
+    """Apply people's label fixes; cut features with a saved threshold there (docs/statistics.md, label fixes and thresholds)."""
     return html.Div([
         dbc.Switch(id=ids.APPLY_FIXES, label="Apply label fixes", value=False,
                    className="me-3 mb-0 small"),

@@ -1,4 +1,4 @@
-"""Label fixes in the image detail panel (SPEC §10): the model's value and the latest fix side
+"""Label fixes in the image detail panel (docs/statistics.md, label fixes and thresholds): the model's value and the latest fix side
 by side, a form to mark a feature present or absent with a note, and the image's history on
 demand (callbacks/dashboard/fixes.py fills it; figures/dashboard/fixes.py says what)."""
 

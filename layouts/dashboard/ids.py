@@ -36,9 +36,15 @@ class ids:  # noqa: N801 - used as a namespace: ids.SCATTER
     TOP_K_NOTE = "top-k-note"
     SHOW_ALL = "show-all-features"
     SORT = "sort-order"
+    RANK = "rank-by"
+    MIN_GROUP = "min-group"
+    ADJUST = "adjust"
+    WEIGHT = "weight"
+    ADJUST_HELP = "adjust-help"
     PINNED = "pinned-features"
     EXCLUDED = "excluded-features"
     THRESHOLD_NOTE = "confidence-note"
+    OUTCOME = "outcome"  # what y_i is: ctr | score | strength (data/domain/filters.py OUTCOMES)
     SPARSITY_NOTE = "sparsity-note"
     SAMPLE_NOTE = "scatter-sample-note"
     GUIDE = "empty-guide"
@@ -61,7 +67,7 @@ class ids:  # noqa: N801 - used as a namespace: ids.SCATTER
     DETAIL = "image-detail"
     DETAIL_BODY = "image-detail-body"
 
-    # Label fixes and thresholds (SPEC §10): the two switches beside the threshold (in the URL
+    # Label fixes and thresholds (docs/statistics.md, label fixes and thresholds): the two switches beside the threshold (in the URL
     # as apply_fixes=1 and thresholds=saved), and the detail panel's fix form. FIXES_VERSION
     # holds the image source's fixes version after a fix from this page ({"version": int}); the
     # filters follow it, so the figures recompute when fixes are applied.

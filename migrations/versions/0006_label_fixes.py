@@ -1,14 +1,14 @@
 """Label fixes (append-only, with who, when, the model's value and the build) and saved
-per-feature thresholds (SPEC §10).
+per-feature thresholds (docs/statistics.md, label fixes and thresholds).
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0005
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0003"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

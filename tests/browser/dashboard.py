@@ -70,9 +70,9 @@ def bar_impact_matches(dash_duo, api: dict) -> bool:
     if not fig or not fig["data"]:
         return False
     want_x = [f["feature"] for f in api["features"]]
-    want_y = [f["impact"] for f in api["features"]]
-    got = fig["data"][0]
-    return got["x"] == want_x and _close(got["y"], want_y)
+    want_y = [None if f["impact"] is None else f["impact"] * 100 for f in api["features"]]
+    got = fig["data"][0]  # impact in percentage points
+    return got["x"] == want_x and _close(got["y"], want_y, tol=1e-9)
 
 
 def _close(a: list, b: list, tol: float = 1e-12) -> bool:

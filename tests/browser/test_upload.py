@@ -9,11 +9,14 @@ import json
 import pytest
 import requests
 
+from selenium.webdriver.common.keys import Keys
+
 from app import create_app
 from config import Settings
 from data.demo import DEMO_BUSINESS
 from figures.dashboard.upload import step_outcome
 from layouts.dashboard.ids import ids
+from tests.browser.dashboard import wait_until
 from tests.support.ports import free_port
 
 BUSINESS = "Café Ünïcode / Nord"
@@ -40,11 +43,16 @@ def open_dialog(dash_duo) -> None:
     dash_duo.find_element(f"#{ids.UPLOAD_OPEN}").click()
     dash_duo.wait_for_element(".upload-modal.show")
     dash_duo.wait_for_element(f"#{ids.UPLOAD_SEND}")
+    # The dialog starts with the dataset on screen: wait until it has been filled in.
+    wait_until(lambda: not dash_duo.redux_state_is_loading, message="the dialog is filled in")
 
 
 def fill(dash_duo, business: str, source: str, token: str | None = None) -> None:
-    dash_duo.find_element(f"#{ids.UPLOAD_BUSINESS}").send_keys(business)
-    dash_duo.find_element(f"#{ids.UPLOAD_SOURCE}").send_keys(source)
+    for field, text in ((ids.UPLOAD_BUSINESS, business), (ids.UPLOAD_SOURCE, source)):
+        element = dash_duo.find_element(f"#{field}")
+        element.send_keys(Keys.CONTROL, "a", Keys.DELETE)  # replace what the dialog started with
+        if text:
+            element.send_keys(text)
     if token is not None:
         dash_duo.find_element(f"#{ids.UPLOAD_TOKEN}").send_keys(token)
 
@@ -90,6 +98,8 @@ def console_errors(dash_duo) -> list[dict]:
 def test_good_upload_creates_the_dataset_and_offers_its_names(dash_duo, database_url):
     open_page(dash_duo, database_url)
     open_dialog(dash_duo)
+    # The dialog starts with the dataset on screen.
+    assert dash_duo.find_element(f"#{ids.UPLOAD_BUSINESS}").get_attribute("value") == DEMO_BUSINESS
     fill(dash_duo, BUSINESS, SOURCE)
     drop(dash_duo, ids.UPLOAD_FEATURES, "features.json", json.dumps(FEATURES))
     drop(dash_duo, ids.UPLOAD_METRICS, "metrics.csv", METRICS_CSV)
@@ -185,6 +195,7 @@ def test_upload_reaches_the_api_under_the_portal_prefix(dash_duo, database_url):
 def test_upload_without_a_dataset_name_says_what_is_missing(dash_duo, database_url):
     open_page(dash_duo, database_url)
     open_dialog(dash_duo)
+    fill(dash_duo, "", "")  # the person clears the names the dialog started with
     drop(dash_duo, ids.UPLOAD_FEATURES, "features.json", json.dumps(FEATURES))
     dash_duo.find_element(f"#{ids.UPLOAD_SEND}").click()
     dash_duo.wait_for_contains_text(f"#{ids.UPLOAD_RESULT}", "give a business and an image source")

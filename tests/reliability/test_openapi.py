@@ -41,6 +41,7 @@ def test_schemathesis_finds_no_server_error_and_no_contract_violation(live_serve
     # sees a long query string; the app's own limits are what is under test here.
     srv = serve(live_server_factory, workers=2, env={
         "INGEST_TOKENS": "schemathesis-token", "RATE_LIMIT_PER_MINUTE": "0",
+        "AUTH_FAILURES_PER_MINUTE": "0",
         "GUNICORN_CMD_ARGS": "--limit-request-line 0"})
     assert requests.get(srv.url("api/v1/openapi.json"), timeout=10).status_code == 200
     run = subprocess.run(

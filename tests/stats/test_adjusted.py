@@ -1,4 +1,4 @@
-"""Adjusted impact (SPEC §12) checked against statsmodels' OLS with HC3 standard errors and
+"""Adjusted impact (docs/statistics.md, adjusted impact) checked against statsmodels' OLS with HC3 standard errors and
 t-based intervals, on payloads the code was not tuned on; plus the cases that get a note."""
 
 from __future__ import annotations

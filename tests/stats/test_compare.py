@@ -1,4 +1,4 @@
-"""Build comparison (SPEC §11): image counts against set arithmetic on the payloads, feature
+"""Build comparison (docs/statistics.md, build quality): image counts against set arithmetic on the payloads, feature
 numbers against separate feature_stats calls on each build."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Fixes (SPEC §10): the latest fix per pair against a plain loop, and a build with fixes applied
+"""Fixes (docs/statistics.md, label fixes and thresholds): the latest fix per pair against a plain loop, and a build with fixes applied
 against the same build with those values edited by hand in the payload."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Build quality checks (SPEC §11): each constructed fault raises its alarm and nothing else, a
+"""Build quality checks (docs/statistics.md, build quality): each constructed fault raises its alarm and nothing else, a
 normal re-run raises none, and every value equals a plain-Python computation on the payload."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Threshold advisor (SPEC §10) checked against a plain loop and scikit-learn's metrics, and the
+"""Threshold advisor (docs/statistics.md, label fixes and thresholds) checked against a plain loop and scikit-learn's metrics, and the
 Wilson interval against statsmodels, on random data with ties, negative values and no positives."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def random_labels(seed: int, n: int, positive_rate: float = 0.4):
 
 
 def reference_points(values, fixed):
-    """SPEC §10 written out: a loop over candidate thresholds, sklearn for precision/recall."""
+    """docs/statistics.md (label fixes) written out: a loop over candidate thresholds, sklearn for precision/recall."""
     out = []
     for t in sorted(set(values.tolist()) | {0.0}):
         pred = [v > 0 and v >= t for v in values.tolist()]

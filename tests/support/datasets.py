@@ -24,3 +24,15 @@ def dataset_of(matrix: BuildMatrix, y: np.ndarray, is_demo: bool = False) -> Dat
                    BuildInfo(7, 1, "42", "2026-01-02T03:04:05Z", n, matrix.n_features,
                              matrix.nnz, True, is_demo, "hash"),
                    matrix, build_index(matrix, y), np.full(n, np.nan), np.full(n, np.nan))
+
+
+def store_small_dataset(store, business: str, image_source: str, feature: str = "red") -> None:
+    """Put a 12-image build (features `feature` and "dog") with CTRs into `store`, so the
+    features API and the dashboard have something to show for (business, image_source)."""
+    from data.payloads.metrics import validate_metrics_json
+
+    features = {f"img{i}": {feature: (i % 3) / 2, "dog": (i % 4) / 3} for i in range(12)}
+    metrics = {f"img{i}": {"impressions": 1000, "clicks": 10 + 3 * i} for i in range(12)}
+    store.put_build(business, image_source, matrix_from_table(validate_features(features)),
+                    actor="test")
+    store.put_metrics(business, image_source, validate_metrics_json(metrics), actor="test")
