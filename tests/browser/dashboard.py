@@ -70,8 +70,9 @@ def bar_impact_matches(dash_duo, api: dict) -> bool:
     if not fig or not fig["data"]:
         return False
     want_x = [f["feature"] for f in api["features"]]
-    want_y = [None if f["impact"] is None else f["impact"] * 100 for f in api["features"]]
-    got = fig["data"][0]  # impact in percentage points
+    scale = 100 if api.get("outcome", "ctr") == "ctr" else 1  # CTR impact in percentage points
+    want_y = [None if f["impact"] is None else f["impact"] * scale for f in api["features"]]
+    got = fig["data"][0]
     return got["x"] == want_x and _close(got["y"], want_y, tol=1e-9)
 
 
