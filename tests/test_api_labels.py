@@ -336,3 +336,19 @@ def test_label_writes_with_a_token_are_stored_under_the_tokens_name(database_url
     audit = client.get("/api/v1/audit", headers=ident).get_json()["records"]
     assert [r["route"] for r in audit[:2]] == ["thresholds", "fixes"]
     assert audit[1]["counts"] == {"received": 1, "stored": 1}
+
+
+def test_label_reads_follow_read_access_like_every_other_read(database_url):
+    app = create_app(Settings(database_url=database_url, load_demo=False,
+                              read_access="granted", ingest_tokens=("s3cret",)))
+    client = app.server.test_client()
+    writer = {"Business": "Granted", "Image-Source": "covers", "Authorization": "Bearer s3cret"}
+    dataset(client, writer)
+    put(client, writer, "fixes", [{"image": "a.png", "feature": "text", "present": False}])
+    anonymous = {k: v for k, v in writer.items() if k != "Authorization"}
+    for route in ("fixes", "fixes?format=csv", "thresholds", "thresholds?feature=text",
+                  "features?apply_fixes=1"):
+        resp = client.get(f"/api/v1/{route}", headers=anonymous)
+        assert resp.status_code in (401, 403), (route, resp.status_code)
+        assert "a.png" not in resp.get_data(as_text=True)
+    assert get(client, writer, "fixes")["count"] == 1
