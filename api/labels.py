@@ -1,6 +1,6 @@
-"""Routes for label fixes and thresholds (docs/statistics.md (label fixes), docs/api.md "Label fixes and thresholds"):
-people's fixes in, the history and the retraining export out; the threshold advisor; saved
-per-feature thresholds."""
+"""Routes for label fixes and thresholds (docs/statistics.md (label fixes), docs/api.md "Label
+fixes and thresholds"): people's fixes in, the history and the retraining export out; the
+threshold advisor; saved per-feature thresholds."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Deterministic label fixes for the demo build (docs/statistics.md, label fixes and thresholds), so a newcomer sees the fixes page and
-the threshold advisor at work on the first start.
+"""Deterministic label fixes for the demo build (docs/statistics.md, label fixes and thresholds),
+so a newcomer sees the fixes page and the threshold advisor at work on the first start.
 
 Three people checked some labels; the model is systematically wrong in two places:
 * `text`: between 0.55 and 0.75 most images have no readable text (logos, textures), above

@@ -1,4 +1,5 @@
-"""The Fixes page's figures and tables (docs/statistics.md, label fixes and thresholds): pure, no Dash, Flask or database.
+"""The Fixes page's figures and tables (docs/statistics.md, label fixes and thresholds): pure, no
+Dash, Flask or database.
 
 Counts per feature answer "which labels does the model get wrong most?"; the table lists recent
 fixes; the conflicts list pairs people disagree on; the download is the API's CSV export.

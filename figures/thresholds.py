@@ -1,4 +1,5 @@
-"""The threshold advisor page's figures (docs/statistics.md, label fixes and thresholds): pure, no Dash, Flask or database.
+"""The threshold advisor page's figures (docs/statistics.md, label fixes and thresholds): pure, no
+Dash, Flask or database.
 
 * the curve: precision (with its Wilson 95% band), recall and coverage against the threshold,
   one point per candidate threshold (thinned to MAX_CURVE_POINTS for the browser; the API has

@@ -1,6 +1,7 @@
-"""The Fixes page (`/fixes`, docs/statistics.md (label fixes)): people's label fixes of one image source — counts per
-feature ("which labels does the model get wrong most?"), the recent fixes filterable by feature
-and person, the contested pairs, and the retraining export (callbacks/fixes.py fills it)."""
+"""The Fixes page (`/fixes`, docs/statistics.md (label fixes)): people's label fixes of one image
+source — counts per feature ("which labels does the model get wrong most?"), the recent fixes
+filterable by feature and person, the contested pairs, and the retraining export
+(callbacks/fixes.py fills it)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
-"""The threshold advisor page (`/thresholds`, docs/statistics.md (label fixes)): for a feature people have fixed, how
-the model's value agrees with them at every threshold, the 2x2 counts at the chosen one, the
-values of fixed-present and fixed-absent images, and the smallest threshold reaching a target
-precision — which can be saved as the feature's own threshold (callbacks/thresholds.py)."""
+"""The threshold advisor page (`/thresholds`, docs/statistics.md (label fixes)): for a feature
+people have fixed, how the model's value agrees with them at every threshold, the 2x2 counts at
+the chosen one, the values of fixed-present and fixed-absent images, and the smallest threshold
+reaching a target precision — which can be saved as the feature's own threshold
+(callbacks/thresholds.py)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
-"""Label fixes and thresholds through the API (docs/statistics.md, label fixes and thresholds), on the backend TEST_DATABASE names:
-fixes stored with who and when, kept across builds, exported newest first with conflicts; bad
-bodies refused whole; statistics with fixes applied equal those of a build edited by hand; every
-threshold point of held-out labels equal to an independent computation; saved thresholds."""
+"""Label fixes and thresholds through the API (docs/statistics.md, label fixes and thresholds), on
+the backend TEST_DATABASE names: fixes stored with who and when, kept across builds, exported
+newest first with conflicts; bad bodies refused whole; statistics with fixes applied equal those
+of a build edited by hand; every threshold point of held-out labels equal to an independent
+computation; saved thresholds."""
 
 from __future__ import annotations
 
@@ -209,7 +210,8 @@ def test_statistics_with_fixes_applied_equal_a_build_with_the_values_edited_by_h
 
 
 def independent_points(values: list[float], fixed: list[bool]) -> list[dict]:
-    """docs/statistics.md (label fixes)'s threshold points written out directly, with the Wilson interval by formula."""
+    """The threshold points (docs/statistics.md, "Label fixes and thresholds") written out
+    directly, with the Wilson interval by formula."""
     z = 1.959963984540054
     out = []
     for t in sorted(set(values) | {0.0}):

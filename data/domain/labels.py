@@ -1,6 +1,6 @@
-"""What a reader holds about label fixes and thresholds for one view (docs/statistics.md, label fixes and thresholds): plain, in
-memory, no database. data/storage/label_cache.py fills these; the API and the figures read them.
-"""
+"""What a reader holds about label fixes and thresholds for one view (docs/statistics.md, label
+fixes and thresholds): plain, in memory, no database. data/storage/label_cache.py fills these;
+the API and the figures read them."""
 
 from __future__ import annotations
 

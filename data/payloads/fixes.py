@@ -1,5 +1,5 @@
-"""Checking label-fix and saved-threshold bodies (docs/statistics.md, label fixes and thresholds) into rows: every offender listed,
-nothing half-accepted."""
+"""Checking label-fix and saved-threshold bodies (docs/statistics.md, label fixes and thresholds)
+into rows: every offender listed, nothing half-accepted."""
 
 from __future__ import annotations
 

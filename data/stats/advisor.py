@@ -1,6 +1,7 @@
-"""The threshold advisor's input and answer for one feature (docs/statistics.md (label fixes), GET /api/v1/thresholds):
-the model's values of the images people fixed, against the latest fixes, and what
-data.stats.thresholds makes of them. Pure: the ground truth and the build come in as tables."""
+"""The threshold advisor's input and answer for one feature (docs/statistics.md (label fixes), GET
+/api/v1/thresholds): the model's values of the images people fixed, against the latest fixes,
+and what data.stats.thresholds makes of them. Pure: the ground truth and the build come in as
+tables."""
 
 from __future__ import annotations
 

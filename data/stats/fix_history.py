@@ -1,5 +1,6 @@
-"""The history of label fixes as people and retraining jobs read it (docs/statistics.md, label fixes and thresholds): every fix with
-its conflict mark, newest first, filtered; counts per feature; conflicts; the CSV export.
+"""The history of label fixes as people and retraining jobs read it (docs/statistics.md, label
+fixes and thresholds): every fix with its conflict mark, newest first, filtered; counts per
+feature; conflicts; the CSV export.
 
 Pure pandas/numpy over the stored columns (data/storage/labels.py reads them). Definitions
 (docs/statistics.md, "Label fixes and thresholds"):

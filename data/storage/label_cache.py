@@ -1,4 +1,5 @@
-"""What is computed from label fixes and saved thresholds, cached per worker (docs/statistics.md, label fixes and thresholds).
+"""What is computed from label fixes and saved thresholds, cached per worker (docs/statistics.md,
+label fixes and thresholds).
 
 * the fix tables (history with conflict marks, ground truth) per (image source, fixes version);
 * a build with the fixes applied (data.stats.fixes.apply_fixes, ~0.25 s at 10,000 fixes) per

@@ -1,4 +1,5 @@
-"""The store of label fixes and saved per-feature thresholds (docs/statistics.md, label fixes and thresholds), per image source.
+"""The store of label fixes and saved per-feature thresholds (docs/statistics.md, label fixes and
+thresholds), per image source.
 
 Fixes are only ever added: each row is one person's statement, with the time, the model's value
 of the pair in the build it was made against, and that build. A fix names its image and feature

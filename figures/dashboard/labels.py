@@ -1,5 +1,6 @@
-"""What label fixes and per-feature thresholds change in the dashboard's figures (docs/statistics.md, label fixes and thresholds):
-pure, no Dash. render_view (view.py) calls these after drawing the figures as usual.
+"""What label fixes and per-feature thresholds change in the dashboard's figures
+(docs/statistics.md, label fixes and thresholds): pure, no Dash. render_view (view.py) calls
+these after drawing the figures as usual.
 
 * Fixes applied: a fixed-present pair has the value +inf in the fixed build (data.stats.fixes),
   so its marker would lose its colour; it gets the model's own value back (what the model said,

@@ -1,6 +1,7 @@
-"""Label fixes in the image detail panel (docs/statistics.md, label fixes and thresholds): the model's value and the latest fix side
-by side, a form to mark a feature present or absent with a note, and the image's history on
-demand (callbacks/dashboard/fixes.py fills it; figures/dashboard/fixes.py says what)."""
+"""Label fixes in the image detail panel (docs/statistics.md, label fixes and thresholds): the
+model's value and the latest fix side by side, a form to mark a feature present or absent with a
+note, and the image's history on demand (callbacks/dashboard/fixes.py fills it;
+figures/dashboard/fixes.py says what)."""
 
 from __future__ import annotations
 
@@ -53,8 +54,9 @@ def labels_table(view: ImageFixes, threshold: float) -> list:
 
 
 def _label_row(label: FixedLabel, threshold: float) -> html.Tr:
+    said = "present" if label.model_present else "absent"
     model = "not in this build" if label.model_value is None else \
-        f"{label.model_value:.4g} ({'present' if label.model_present else 'absent'} at ≥ {threshold:g})"
+        f"{label.model_value:.4g} ({said} at ≥ {threshold:g})"
     fix = "present" if label.fixed_present else "absent"
     cells = [html.Td(label.feature, className="text-break"), html.Td(model),
              html.Td([fix] + ([html.Span(" · conflict", className="text-danger fw-semibold",

@@ -1,7 +1,7 @@
-"""Label fixes and thresholds wired into the statistics (docs/statistics.md, label fixes and thresholds), without a database:
-per-feature thresholds against each feature computed alone, the fix history (conflicts,
-filters, counts, CSV export) against plain loops, the advisor's input against a loop over the
-build, and the demo's fixes."""
+"""Label fixes and thresholds wired into the statistics (docs/statistics.md, label fixes and
+thresholds), without a database: per-feature thresholds against each feature computed alone, the
+fix history (conflicts, filters, counts, CSV export) against plain loops, the advisor's input
+against a loop over the build, and the demo's fixes."""
 
 from __future__ import annotations
 
