@@ -13,6 +13,7 @@ import gzip
 import http.client
 import io
 import json
+import secrets
 import shutil
 import socket
 import subprocess
@@ -166,6 +167,14 @@ def test_nul_in_an_image_name_is_refused_by_features_and_metrics_with_one_messag
         resp = put(server, route, "Nul names", body, ctype)
         assert resp.status_code == 422 and stored(engine, "Nul names") == ([], [], 0)
         assert resp.json()["details"][0]["problem"] == f"the image name {NUL_PROBLEM}"
+
+
+def test_a_name_too_long_for_a_postgresql_index_is_422_in_features_and_metrics(server, engine):
+    name = secrets.token_hex(1500)  # 3,000 characters that do not compress: one 500 on PostgreSQL
+    for route, body in (("features", {name: {"f": 1}}), ("metrics", {name: {"ctr": 0.1}})):
+        resp = put(server, route, "Long names", json.dumps(body).encode())
+        assert_refused(resp, 422, resp.json()["error"], engine, "Long names")
+        assert "names are at most 500" in json.dumps(resp.json()["details"])
 
 
 # ------------------------------------------------------------------ 3. errors that say what is wrong
