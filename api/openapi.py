@@ -47,13 +47,13 @@ ERRORS = {str(code): _ref(f"responses/Error{code}")
 READ_ERRORS = {"400": _ref("responses/Error400"), "404": _ref("responses/Error404"),
                "422": _ref("responses/Error422")}
 
-IMAGE_NAME = {"type": "string", "minLength": 1, "pattern": "^[^\\x00]+$"}
+IMAGE_NAME = {"type": "string", "minLength": 1, "maxLength": 500, "pattern": "^[^\\x00]+$"}
 FEATURES_BODY = {
     "type": "object",
     "minProperties": 1,
     "propertyNames": IMAGE_NAME,
     "description": "{image_name: {feature: number or null}}; a missing feature counts as 0.",
-    "additionalProperties": {"type": "object",
+    "additionalProperties": {"type": "object", "propertyNames": IMAGE_NAME,
                              "additionalProperties": {"type": ["number", "null"]}},
 }
 METRICS_BODY = {
