@@ -6,8 +6,8 @@ from flask import current_app, request
 
 from api.errors import ApiError
 from api.request import is_loopback
-from data.people.ratelimit import retry_after_header
 from data.domain.errors import NotAuthenticated
+from data.people.ratelimit import retry_after_header
 from data.people.tokens import Principal, authenticate, has_stored_tokens, require_business
 from services import Services
 

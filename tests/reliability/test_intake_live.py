@@ -140,6 +140,13 @@ def test_json_naming_an_image_or_feature_twice_is_422_like_csv(server, engine, r
     assert resp.json()["details"] == [detail]
 
 
+def test_an_image_source_setting_given_twice_is_422(server, engine):
+    resp = put(server, "image-source", "Twice template",
+               b'{"url_template": "https://a/{name}", "url_template": "https://b/{name}"}')
+    assert_refused(resp, 422, "duplicate_keys", engine, "Twice template")
+    assert resp.json()["details"] == [{"field": "url_template", "times": 2}]
+
+
 def test_metrics_with_impressions_clicks_and_ctr_are_422_not_a_silently_ignored_ctr(server, engine):
     resp = put(server, "metrics", "All three", b'{"a": {"impressions": 10, "clicks": 1, "ctr": 0.9}}')
     assert_refused(resp, 422, "bad_metrics", engine, "All three")
