@@ -10,10 +10,10 @@ from api.errors import ApiError
 from api.people import current_person
 from api.request import is_loopback
 from config import API_PREFIX
+from data.domain.errors import NotAuthenticated
 from data.people.access import ReadScope, refused
 from data.people.grants import granted_businesses
 from data.people.ratelimit import retry_after_header
-from data.domain.errors import NotAuthenticated
 from data.people.tokens import Principal, authenticate, has_stored_tokens, require_business
 from services import Services
 

@@ -49,13 +49,13 @@ READ_ERRORS = {"400": _ref("responses/Error400"), "401": _ref("responses/Error40
                "403": _ref("responses/Error403"), "404": _ref("responses/Error404"),
                "422": _ref("responses/Error422")}
 
-IMAGE_NAME = {"type": "string", "minLength": 1, "pattern": "^[^\\x00]+$"}
+IMAGE_NAME = {"type": "string", "minLength": 1, "maxLength": 500, "pattern": "^[^\\x00]+$"}
 FEATURES_BODY = {
     "type": "object",
     "minProperties": 1,
     "propertyNames": IMAGE_NAME,
     "description": "{image_name: {feature: number or null}}; a missing feature counts as 0.",
-    "additionalProperties": {"type": "object",
+    "additionalProperties": {"type": "object", "propertyNames": IMAGE_NAME,
                              "additionalProperties": {"type": ["number", "null"]}},
 }
 METRICS_BODY = {

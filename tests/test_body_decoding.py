@@ -199,6 +199,18 @@ def test_nul_in_an_image_name_is_refused_by_features_and_metrics_with_one_messag
     assert error_of(features_from_json, b'{"a": {"f\\u0000": 1}}').code == "bad_name"
 
 
+def test_a_name_over_500_characters_is_refused_by_features_and_metrics_alike():
+    name = "n" * 501
+    features = error_of(features_from_json, json.dumps({name: {"f": 1}}).encode())
+    metrics = error_of(metrics_from_json, json.dumps({name: {"ctr": 0.1}}).encode())
+    csv_metrics = error_of(validate_metrics_csv, f"image,ctr\n{name},0.1\n")
+    assert {e.details[0]["problem"] for e in (features, metrics, csv_metrics)} == {
+        "the image name is 501 characters; names are at most 500"}
+    assert features.details[0]["image"] == "n" * 80 + "..."
+    assert features_from_json(json.dumps({"n" * 500: {"f" * 500: 1}}).encode()).image_names \
+        == ["n" * 500]
+
+
 def test_a_csv_body_that_ends_inside_a_quoted_field_is_422_not_a_shorter_value():
     err = error_of(validate_metrics_csv, 'image,ctr\na,0.1\n"b,0.')
     assert (status_of(err), err.code) == (422, "bad_csv")

@@ -8,11 +8,29 @@ MAX_OFFENDERS = 10
 # What every refused NUL says, wherever it is (names in bodies, headers, parameters): PostgreSQL
 # text cannot hold it, so no backend stores it.
 NUL_PROBLEM = "contains a NUL character (U+0000), which cannot be stored; remove it"
+# Longest image or feature name, as for business and image-source names: a PostgreSQL index
+# entry holds at most ~2,700 bytes, and 500 characters of UTF-8 stay under it.
+MAX_NAME = 500
+
+
+def name_problem(label: str, name: str) -> str | None:
+    """Why `name` cannot be an image (or feature) name, the same words in every body; None when
+    it can."""
+    if "\x00" in name:
+        return f"the {label} name {NUL_PROBLEM}"
+    if len(name) > MAX_NAME:
+        return f"the {label} name is {len(name):,} characters; names are at most {MAX_NAME}"
+    return None
 
 
 def offender_message(what: str, offenders: list, total: int) -> str:
     more = f" (showing the first {len(offenders)} of {total})" if total > len(offenders) else ""
     return f"{what}{more}."
+
+
+def shown_name(name: str) -> str:
+    """A name as an error lists it: whole, or its start when it is too long to repeat."""
+    return name if len(name) <= MAX_NAME else name[:80] + "..."
 
 
 def short_repr(v: object) -> str:

@@ -8,7 +8,8 @@ import numpy as np
 
 from data.domain.errors import InvalidPayload
 from data.domain.matrix import FeatureTable
-from data.payloads.common import MAX_OFFENDERS, NUL_PROBLEM, json_type, offender_message, short_repr
+from data.payloads.common import (MAX_NAME, MAX_OFFENDERS, json_type, name_problem,
+                                  offender_message, short_repr, shown_name)
 from data.payloads.duplicates import reject_repeated_keys
 from data.payloads.json_body import parse_json
 
@@ -63,7 +64,7 @@ def validate_features(obj: object) -> FeatureTable:
             _raise_bad_values(image_names, per_image)
         values[~finite] = 0.0
 
-    _reject_nul(image_names, feature_names)
+    _check_names(image_names, feature_names)
     rows = np.repeat(np.arange(len(image_names), dtype=np.int64), counts)
     if "" in feature_names:
         k = feature_names.index("")
@@ -73,15 +74,18 @@ def validate_features(obj: object) -> FeatureTable:
     return FeatureTable(image_names, feature_names, rows, cols, values)
 
 
-def _reject_nul(image_names: list[str], feature_names: list[str]) -> None:
+def _check_names(image_names: list[str], feature_names: list[str]) -> None:
+    """InvalidPayload listing names that cannot be stored (NUL, over MAX_NAME characters),
+    with the words metrics use for the same names."""
     for label, names in (("image", image_names), ("feature", feature_names)):
-        if "\x00" in "".join(names):
-            bad = [n for n in names if "\x00" in n]
-            details = [{label: n, "problem": f"the {label} name {NUL_PROBLEM}"}
-                       for n in bad[:MAX_OFFENDERS]]
-            raise InvalidPayload("bad_name", offender_message(
-                f"{len(bad)} {label} name(s) contain a NUL character, which cannot be stored",
-                details, len(bad)), details)
+        if "\x00" not in "".join(names) and max(map(len, names), default=0) <= MAX_NAME:
+            continue  # the common case, checked without a call per name
+        bad = [(n, problem) for n in names if (problem := name_problem(label, n))]
+        details = [{label: shown_name(n), "problem": problem}
+                   for n, problem in bad[:MAX_OFFENDERS]]
+        raise InvalidPayload("bad_name", offender_message(
+            f"{len(bad)} {label} name(s) cannot be stored (a NUL character, or over "
+            f"{MAX_NAME} characters)", details, len(bad)), details)
 
 
 # Images per slice of the payload converted at once: small enough that the second pass over a

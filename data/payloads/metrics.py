@@ -8,7 +8,8 @@ import math
 from dataclasses import dataclass
 
 from data.domain.errors import InvalidPayload
-from data.payloads.common import MAX_OFFENDERS, NUL_PROBLEM, json_type, offender_message, short_repr
+from data.payloads.common import (MAX_OFFENDERS, json_type, name_problem, offender_message,
+                                  short_repr, shown_name)
 from data.payloads.duplicates import reject_repeated_keys
 from data.payloads.json_body import parse_json
 
@@ -51,7 +52,7 @@ def validate_metrics_json(obj: object) -> list[MetricRow]:
         except ValueError as exc:
             total += 1
             if len(details) < MAX_OFFENDERS:
-                details.append({"image": name, "problem": str(exc)})
+                details.append({"image": shown_name(name), "problem": str(exc)})
     if total:
         raise InvalidPayload("bad_metrics", offender_message(
             f"{total} image(s) have unusable metrics. {hint}", details, total), details)
@@ -86,7 +87,8 @@ def validate_metrics_csv(text: str) -> list[MetricRow]:
         except ValueError as exc:
             total += 1
             if len(details) < MAX_OFFENDERS:
-                details.append({"line": lineno, "image": rec[0] if rec else "", "problem": str(exc)})
+                details.append({"line": lineno, "image": shown_name(rec[0]) if rec else "",
+                                "problem": str(exc)})
     if total:
         raise InvalidPayload("bad_metrics", offender_message(
             f"{total} CSV line(s) are unusable", details, total), details)
@@ -124,8 +126,8 @@ def _csv_float(text: str) -> float:
 def _metric_row(name: str, impressions: object, clicks: object, ctr: object) -> MetricRow:
     if name == "":
         raise ValueError("empty image name")
-    if "\x00" in name:
-        raise ValueError(f"the image name {NUL_PROBLEM}")
+    if problem := name_problem("image", name):
+        raise ValueError(problem)
     if impressions is None and clicks is None and ctr is None:
         raise ValueError("no impressions/clicks and no ctr")
     if (impressions is None) != (clicks is None):

@@ -13,6 +13,7 @@ import gzip
 import http.client
 import io
 import json
+import secrets
 import shutil
 import socket
 import subprocess
@@ -139,6 +140,13 @@ def test_json_naming_an_image_or_feature_twice_is_422_like_csv(server, engine, r
     assert resp.json()["details"] == [detail]
 
 
+def test_an_image_source_setting_given_twice_is_422(server, engine):
+    resp = put(server, "image-source", "Twice template",
+               b'{"url_template": "https://a/{name}", "url_template": "https://b/{name}"}')
+    assert_refused(resp, 422, "duplicate_keys", engine, "Twice template")
+    assert resp.json()["details"] == [{"field": "url_template", "times": 2}]
+
+
 def test_metrics_with_impressions_clicks_and_ctr_are_422_not_a_silently_ignored_ctr(server, engine):
     resp = put(server, "metrics", "All three", b'{"a": {"impressions": 10, "clicks": 1, "ctr": 0.9}}')
     assert_refused(resp, 422, "bad_metrics", engine, "All three")
@@ -166,6 +174,14 @@ def test_nul_in_an_image_name_is_refused_by_features_and_metrics_with_one_messag
         resp = put(server, route, "Nul names", body, ctype)
         assert resp.status_code == 422 and stored(engine, "Nul names") == ([], [], 0)
         assert resp.json()["details"][0]["problem"] == f"the image name {NUL_PROBLEM}"
+
+
+def test_a_name_too_long_for_a_postgresql_index_is_422_in_features_and_metrics(server, engine):
+    name = secrets.token_hex(1500)  # 3,000 characters that do not compress: one 500 on PostgreSQL
+    for route, body in (("features", {name: {"f": 1}}), ("metrics", {name: {"ctr": 0.1}})):
+        resp = put(server, route, "Long names", json.dumps(body).encode())
+        assert_refused(resp, 422, resp.json()["error"], engine, "Long names")
+        assert "names are at most 500" in json.dumps(resp.json()["details"])
 
 
 # ------------------------------------------------------------------ 3. errors that say what is wrong
@@ -327,7 +343,8 @@ def _put_from(address: str, port: int, token: str, business: str) -> tuple[int, 
 
 def test_guessing_tokens_is_429_after_a_burst_and_other_addresses_are_not_slowed(
         live_server_factory):
-    srv = live_server_factory(env={"INGEST_TOKENS": TOKEN, "AUTH_FAILURES_PER_MINUTE": "20",
+    # One failure a minute refills: the 40 guesses cannot earn another try on a slow machine.
+    srv = live_server_factory(env={"INGEST_TOKENS": TOKEN, "AUTH_FAILURES_PER_MINUTE": "1",
                                    "AUTH_FAILURES_BURST": "10"})
     answers = [_put_from("127.0.0.1", srv.port, f"guess-{i}", "Guessed") for i in range(40)]
     statuses = [status for status, _ in answers]
