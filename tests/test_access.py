@@ -157,3 +157,17 @@ def test_the_guarded_cache_refuses_unknown_and_forbidden_alike_before_looking(st
     with pytest.raises(MissingDataset):
         cache.get("Alpha", None)
     assert GuardedCache(DatasetCache(store), store, ReadScope.nothing).datasets() == []
+
+
+def test_granted_mode_tells_a_signed_in_person_without_grants_that_nothing_is_shared(
+        database_url, caplog):
+    from app import create_app
+
+    app = create_app(Settings(database_url=database_url, load_demo=True, read_access="granted",
+                              trusted_user_header="X-Forwarded-User"))
+    client = app.server.test_client()
+    layout = client.get("/_dash-layout", headers={"X-Forwarded-User": "carol"}).text
+    assert '"no-access"' in layout and "no business is shared with you yet" in layout
+    assert "Demo" not in layout
+    create_app(Settings(database_url=database_url, load_demo=False, read_access="granted"))
+    assert "without TRUSTED_USER_HEADER" in caplog.text

@@ -13,7 +13,6 @@ from __future__ import annotations
 from dash import Input, Output, State, no_update
 
 from data.domain.errors import DomainError
-
 from layouts.dashboard.ids import ids
 
 

@@ -13,6 +13,7 @@ from dash import dcc, html
 from layouts.dashboard import charts, controls, detail, table, upload
 from layouts.dashboard.ids import ids
 
+
 def layout(services, locks: dict | None = None):
     """The dashboard page (at '/' under URL_PREFIX). `locks` (filter -> value) is given for a
     signed embed link: no header, no selectors, the locked filters fixed."""
