@@ -9,15 +9,20 @@ from data.domain.matrix import matrix_from_table
 from data.payloads.features import validate_features
 from data.payloads.json_body import parse_json
 from data.payloads.metrics import MetricRow, validate_metrics_csv, validate_metrics_json
+from data.stats.quality_gate import QualityGate
+from data.storage.cache import DatasetCache
+from data.storage.over_time import quality_check
 from data.storage.store import Store, WriteResult
 
 
 def load_demo(store: Store, n_images: int = 659, seed: int = 7) -> WriteResult:
-    """Store the generated demo build and its metrics under the demo business."""
+    """Store the generated demo build (quality-checked with the default limits) and its metrics
+    under the demo business."""
     features, metrics = generate_demo(n_images, seed)
     matrix = matrix_from_table(validate_features(features))
     result = store.put_build(DEMO_BUSINESS, DEMO_IMAGE_SOURCE, matrix, build_label="demo",
-                             is_demo=True)
+                             is_demo=True,
+                             check=quality_check(QualityGate(), matrix, DatasetCache(store)))
     store.put_metrics(DEMO_BUSINESS, DEMO_IMAGE_SOURCE, validate_metrics_json(metrics),
                       is_demo=True)
     return result
