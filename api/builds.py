@@ -10,7 +10,7 @@ from flask import Blueprint
 from api.access import admit, authorize, services
 from api.errors import ApiError, json_response
 from api.request import (CSV_TYPES, JSON_TYPES, build_arg, build_label, float_arg, identity,
-                         idempotency, read_body, require_type)
+                         idempotency, metrics_arg, read_body, require_type)
 from data.domain.errors import InvalidPayload, MalformedBody
 from data.domain.matrix import matrix_from_table
 from data.payloads.features import validate_features
@@ -122,7 +122,7 @@ def get_features():
     if min_pct > max_pct:
         raise ApiError(400, "bad_parameter", f"min_pct ({min_pct}) is above max_pct ({max_pct}).")
     build_id = build_arg()
-    metrics = build_arg("metrics")
+    metrics = metrics_arg()
     ds = services().cache.get(business, source, build_id, metrics)
     stats = feature_stats(ds.index, threshold, min_pct, max_pct)
     return json_response({

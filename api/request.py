@@ -175,18 +175,25 @@ def _number_arg(name: str, default, convert, what: str, lo: float, hi: float):
     return value
 
 
-def build_arg(name: str = "build") -> int | None:
-    """The `build` query parameter (or another id parameter `name`: build_a, metrics...): an
-    id, or None for the current one (absent, empty or 'current' / 'latest')."""
+def build_arg(name: str = "build", newest: str = CURRENT) -> int | None:
+    """The `build` query parameter (or another id parameter `name`, e.g. build_a): an id, or
+    None for the newest (absent, empty or the word `newest`)."""
     build = request.args.get(name)
     build_id = None
-    if build not in (None, "", CURRENT, LATEST):
+    if build not in (None, "", newest):
         try:
             build_id = int(build)
         except ValueError:
             raise ApiError(400, "bad_parameter",
-                               f"{name} must be an id (a whole number) or 'current', got {build!r}.") from None
+                           f"{name} must be an id (a whole number) or {newest!r}, got "
+                           f"{build!r}.") from None
     if build_id is not None and not 1 <= build_id <= MAX_ID:
         raise ApiError(400, "bad_parameter",
                            f"{name} must be an id between 1 and {MAX_ID}, got {build!r}.")
     return build_id
+
+
+def metrics_arg() -> int | None:
+    """The `metrics` query parameter: a metrics delivery id, or None for the latest (absent,
+    empty or 'latest')."""
+    return build_arg("metrics", LATEST)
