@@ -10,7 +10,6 @@ import io
 import pytest
 
 from app import create_app
-from config import Settings
 from data.domain.links import COMPARE_PAGE, HISTORY_PAGE, QUALITY_PAGE, href, parse
 from figures import compare_builds, history, quality
 from figures.builds import alarm_text, build_options, build_text, pick_source
