@@ -105,8 +105,11 @@ def test_compare_chart_and_csv_carry_the_api_rows():
     assert diagonal["x"] == diagonal["y"]
     s = compare_builds.summary(COMPARE)
     assert (s["added"], s["removed"], s["changed"], s["in_both"], s["only_b"]) == (3, 4, 5, 1, 1)
-    rows = list(csv.DictReader(io.StringIO(compare_builds.csv_text(COMPARE["features"]))))
+    table = compare_builds.table_rows(COMPARE)
+    assert [r["prevalence_delta"] for r in table] == [10.0, None]
+    rows = list(csv.DictReader(io.StringIO(compare_builds.csv_text(table))))
     assert rows[0]["feature"] == "'=red" and rows[0]["impact_delta"] == "-0.03"
+    assert rows[0]["prevalence_delta"] == "10.0"
     assert rows[1]["impact_a"] == "" and rows[1]["n_with_b"] == "2"
     assert [c["field"] for c in compare_builds.column_defs()][0] == "feature"
 
