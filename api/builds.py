@@ -11,8 +11,8 @@ from flask import Blueprint, Response, request
 from api.access import admit, authorize, services
 from api.errors import ApiError, json_response
 from api.request import (CSV_TYPES, JSON_TYPES, build_arg, build_label, choice_arg,
-                         declared_codec, flag_arg, float_arg, identity, idempotency, read_body,
-                         require_type, single_arg, storable)
+                         declared_codec, flag_arg, float_arg, identity, idempotency, metrics_arg,
+                         read_body, require_type, single_arg, storable)
 from data.domain.errors import InvalidPayload
 from data.domain.matrix import matrix_from_table
 from data.payloads.charset import decode_text, json_utf8
@@ -152,7 +152,7 @@ def get_features():
     adjust = flag_arg("adjust")
     apply = flag_arg("apply_fixes")
     mode = choice_arg("thresholds", tuple(THRESHOLD_MODES), DEFAULT_THRESHOLD_MODE)
-    metrics = build_arg("metrics")
+    metrics = metrics_arg()
     if weight == "impressions" and outcome != "ctr":
         raise ApiError(400, "bad_parameter", "weight=impressions pools clicks over impressions, "
                                              "so it goes with outcome=ctr only.")

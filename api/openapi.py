@@ -138,12 +138,11 @@ def _features() -> dict:
     }
 
 
-ID = {"oneOf": [{"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
-                {"type": "string", "enum": ["current"]}]}
-METRICS_PARAM = _query("metrics", "A metrics delivery id: use the outcome set as of it "
-                                  "(default: the latest).",
-                       {"oneOf": [{"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
-                                  {"type": "string", "enum": ["latest"]}]})
+# Ids travel as text, like `build` on /features: a whole number, or the word for the newest
+# ('current' / 'latest'); anything else is a 400.
+ID = {"type": "string"}
+METRICS_PARAM = _query("metrics", "A metrics delivery id: use the outcome set as of it; "
+                                  "'latest' (the default) follows new deliveries.", ID)
 THRESHOLD = _query("threshold", "Present means value > 0 and >= threshold.", {"type": "number"})
 SPARSITY = [_query("min_pct", "Lowest prevalence kept.",
                    {"type": "number", "minimum": 0, "maximum": 100}),

@@ -10,7 +10,7 @@ from flask import Blueprint, request
 
 from api.access import services
 from api.errors import ApiError, json_response
-from api.request import build_arg, float_arg, identity
+from api.request import build_arg, float_arg, identity, metrics_arg
 from data.storage.over_time import build_quality, compare, history
 
 over_time = Blueprint("over_time", __name__)
@@ -41,7 +41,7 @@ def get_compare():
     business, source = identity()
     threshold = float_arg("threshold", 0.0)
     min_pct, max_pct = _sparsity()
-    metrics = build_arg("metrics")
+    metrics = metrics_arg()
     ref = services().cache.source(business, source)
     return json_response(compare(services().cache, ref, build_arg("build_a"), build_arg("build_b"),
                                  threshold, min_pct, max_pct, metrics))
@@ -58,7 +58,7 @@ def get_history():
     if "\x00" in feature:
         raise ApiError(400, "bad_parameter", "feature contains a NUL character.")
     threshold = float_arg("threshold", 0.0)
-    metrics = build_arg("metrics")
+    metrics = metrics_arg()
     ref = services().cache.source(business, source)
     return json_response(history(services().history, ref, feature, threshold, metrics))
 

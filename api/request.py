@@ -269,16 +269,17 @@ def choice_arg(name: str, choices, default: str) -> str:
 
 def build_arg(name: str = "build") -> int | None:
     """The `build` query parameter (or another id parameter `name`: build_a, metrics...): an
-    id, or None for the current one (absent, empty or 'current' / 'latest')."""
+    id, or None for the current one (absent, empty or 'current'; for metrics also 'latest')."""
     build = single_arg(name)
     build_id = None
-    words = (CURRENT,) if name == "build" else (CURRENT, LATEST)  # a build is never "latest"
+    words = (CURRENT, LATEST) if name == "metrics" else (CURRENT,)  # a build is never "latest"
     if build not in (None, "") and build not in words:
         try:
             build_id = int(build)
         except ValueError:
             raise ApiError(400, "bad_parameter",
-                               f"{name} must be an id (a whole number) or 'current', got {build!r}.") from None
+                           f"{name} must be an id (a whole number) or "
+                           f"{' / '.join(map(repr, words))}, got {build!r}.") from None
     if build_id is not None and not 1 <= build_id <= MAX_ID:
         raise ApiError(400, "bad_parameter",
                            f"{name} must be an id between 1 and {MAX_ID}, got {build!r}.")
@@ -293,3 +294,9 @@ def text_arg(name: str) -> str | None:
     if "\x00" in raw or len(raw) > 1000:
         raise ApiError(400, "bad_parameter", f"{name} is over 1000 characters or contains NUL.")
     return raw
+
+
+def metrics_arg() -> int | None:
+    """The `metrics` query parameter: a metrics delivery id, or None for the latest (absent,
+    empty, 'current' or 'latest')."""
+    return build_arg("metrics")

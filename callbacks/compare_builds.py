@@ -9,7 +9,7 @@ from data.domain.errors import DomainError
 from data.domain.links import href, numbers, parse
 from data.storage.over_time import compare
 from figures.builds import build_options, name_options, pick_source
-from figures.compare_builds import csv_filename, csv_text, impact_figure, summary
+from figures.compare_builds import csv_filename, csv_text, impact_figure, summary, table_rows
 from figures.base import message_figure
 from layouts import compare_builds as page
 from layouts.compare_builds import ids
@@ -81,7 +81,7 @@ def register(app, services) -> None:
             return {**out, "summary": page.summary(None, exc.message),
                     "chart": message_figure(exc.message, 520)}
         return {**out, "summary": page.summary(summary(body), pinned_metrics=metrics),
-                "chart": impact_figure(body), "rows": body["features"]}
+                "chart": impact_figure(body), "rows": table_rows(body)}
 
     @app.callback(Output(ids.CSV, "data"), Input(ids.CSV_BUTTON, "n_clicks"),
                   State(ids.TABLE, "virtualRowData"), State(ids.TABLE, "rowData"),

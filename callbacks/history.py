@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dash import Input, Output, State, ctx
 
-from data.domain.errors import DomainError
+from data.domain.errors import DomainError, NoBuild
 from data.domain.links import href, numbers, parse
 from data.storage.over_time import history
 from figures.base import message_figure
@@ -54,7 +54,7 @@ def register(app, services) -> None:
         try:
             ref = services.cache.source(business, source)
             if not entry or not entry["builds"]:
-                raise DomainError("no_build", "This image source has no build yet.")
+                raise NoBuild("no_build", "This image source has no build yet.")
             body = history(services.history, ref, feature or "", threshold, metrics)
         except DomainError as exc:
             return {**out, "search": href("", "", business=business, image_source=source),

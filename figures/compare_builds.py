@@ -11,12 +11,16 @@ from data.stats.compare import FEATURE_FIELDS
 from figures.base import FONT, label
 
 CHART_HEIGHT = 520
-_FORMATS = {"prevalence_pct_a": ".1f", "prevalence_pct_b": ".1f", "impact_a": "+.2%",
+# The compare API's feature fields, plus the change of prevalence (percentage points).
+TABLE_FIELDS = FEATURE_FIELDS[:3] + ("prevalence_delta",) + FEATURE_FIELDS[3:]
+_FORMATS = {"prevalence_pct_a": ".1f", "prevalence_pct_b": ".1f", "prevalence_delta": "+.1f",
+            "impact_a": "+.2%",
             "impact_b": "+.2%", "impact_delta": "+.2%", "n_with_a": ",d", "n_with_b": ",d"}
 _HEADERS = {
     "feature": ("Feature", "The feature's name"),
     "prevalence_pct_a": ("Prevalence % A", "Prevalence in build A (images with an outcome)"),
     "prevalence_pct_b": ("Prevalence % B", "Prevalence in build B"),
+    "prevalence_delta": ("Δ prevalence", "Prevalence B − prevalence A, percentage points"),
     "impact_a": ("Impact A", "CTR with − CTR without, build A"),
     "impact_b": ("Impact B", "CTR with − CTR without, build B"),
     "impact_delta": ("Δ impact", "Impact B − impact A"),
@@ -80,10 +84,18 @@ def impact_figure(body: dict) -> dict:
     }}
 
 
+def table_rows(body: dict) -> list[dict]:
+    """The compare API's feature rows with `prevalence_delta` (null unless both builds have
+    the feature in range)."""
+    return [{**r, "prevalence_delta": None if r["prevalence_pct_a"] is None
+             or r["prevalence_pct_b"] is None else r["prevalence_pct_b"] - r["prevalence_pct_a"]}
+            for r in body["features"]]
+
+
 def column_defs() -> list[dict]:
-    """AG Grid columns of the compare API's feature rows."""
+    """AG Grid columns of the table rows."""
     defs = []
-    for name in FEATURE_FIELDS:
+    for name in TABLE_FIELDS:
         header, tip = _HEADERS[name]
         col = {"field": name, "headerName": header, "headerTooltip": tip}
         if name == "feature":
@@ -96,12 +108,13 @@ def column_defs() -> list[dict]:
 
 
 def csv_text(rows: list[dict]) -> str:
-    """The rows as CSV: the compare API's field names, nulls empty, full precision."""
+    """The table rows as CSV: the compare API's field names and prevalence_delta, nulls empty,
+    full precision."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(FEATURE_FIELDS)
+    writer.writerow(TABLE_FIELDS)
     for row in rows:
-        writer.writerow([_cell(name, row.get(name)) for name in FEATURE_FIELDS])
+        writer.writerow([_cell(name, row.get(name)) for name in TABLE_FIELDS])
     return out.getvalue()
 
 

@@ -105,8 +105,11 @@ def test_compare_chart_and_csv_carry_the_api_rows():
     assert diagonal["x"] == diagonal["y"]
     s = compare_builds.summary(COMPARE)
     assert (s["added"], s["removed"], s["changed"], s["in_both"], s["only_b"]) == (3, 4, 5, 1, 1)
-    rows = list(csv.DictReader(io.StringIO(compare_builds.csv_text(COMPARE["features"]))))
+    table = compare_builds.table_rows(COMPARE)
+    assert [r["prevalence_delta"] for r in table] == [10.0, None]
+    rows = list(csv.DictReader(io.StringIO(compare_builds.csv_text(table))))
     assert rows[0]["feature"] == "'=red" and rows[0]["impact_delta"] == "-0.03"
+    assert rows[0]["prevalence_delta"] == "10.0"
     assert rows[1]["impact_a"] == "" and rows[1]["n_with_b"] == "2"
     assert [c["field"] for c in compare_builds.column_defs()][0] == "feature"
 
@@ -127,3 +130,44 @@ def test_history_charts_follow_the_builds_oldest_first():
     rows = history.table_rows(body)
     assert rows[0]["build"] == "#2" and rows[0]["quality"] == "⚠ 1 alarm"
     assert rows[1]["interval"] == "+1.00% to +9.00%"
+
+
+def _text(component) -> str:
+    """The text of a Dash component tree."""
+    if isinstance(component, (str, int, float)):
+        return str(component)
+    if isinstance(component, (list, tuple)):
+        return "".join(_text(c) for c in component)
+    return _text(getattr(component, "children", "") or "")
+
+
+def test_the_status_line_says_which_metrics_delivery_and_links_to_the_pinned_view():
+    from layouts.dashboard.charts import metrics_item, quality_item
+
+    s = {"business": "B", "image_source": "S", "build_id": 4, "alarms": ["empty_images"],
+         "delivery": {"id": 2, "received_at": "2026-01-02T03:04:05Z", "rows": 1200,
+                      "who": "jenkins"}, "latest_delivery_id": 3, "metrics_pinned": True}
+    assert _text(metrics_item(s)) == (
+        "metrics: delivery 2 (pinned; delivery 3 is newer) · 1,200 rows · 2026-01-02 03:04:05Z"
+        " by jenkins")
+    assert "(latest)" in _text(metrics_item({**s, "latest_delivery_id": 2,
+                                             "metrics_pinned": False}))
+    assert _text(metrics_item({**s, "delivery": None})) == "metrics: none yet"
+    item = quality_item(s, "/p/")
+    assert _text(item) == "quality: ⚠ 1 alarm (empty_images)"
+    assert item.children[1].href == "/p/quality?business=B&image_source=S&build=4"
+    assert _text(quality_item({**s, "alarms": []}, "/")) == "quality: ok"
+
+
+def test_the_pinned_link_carries_the_build_and_the_delivery(services):
+    from figures.dashboard.view import render_view
+    from tests.support.datasets import dataset
+    from dataclasses import replace
+    from data.domain.dataset import DeliveryInfo
+
+    ds = dataset({"a": {"red": 0.5}, "b": {"red": 0.1}, "c": {}}, {"a": 0.1, "b": 0.2, "c": 0.3})
+    ds = replace(ds, delivery=DeliveryInfo(5, "2026-01-01T00:00:00Z", 3, "cli"),
+                 latest_delivery_id=6)
+    status = render_view(ds, {"business": "Biz", "image_source": "src", "threshold": 0.2})["status"]
+    assert status["permalink_query"].startswith("?business=Biz&image_source=src&build=7&metrics=5")
+    assert status["delivery"]["id"] == 5 and status["latest_delivery_id"] == 6

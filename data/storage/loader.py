@@ -7,28 +7,32 @@ from pathlib import Path
 from data.demo import DEMO_BUSINESS, DEMO_IMAGE_SOURCE, generate_demo
 from data.demo_judgements import generate_judgements
 from data.domain.matrix import matrix_from_table
+from data.demo_fixes import generate_fixes
 from data.payloads.charset import decode_text
 from data.payloads.features import features_from_json, validate_features
+from data.payloads.fixes import FixRow
 from data.payloads.judgements import validate_ratings_json, validate_votes_json
 from data.payloads.metrics import (MetricRow, metrics_from_json, validate_metrics_csv,
                                    validate_metrics_json)
+from data.stats.quality_gate import QualityGate
+from data.storage.cache import DatasetCache
 from data.storage.judgements import JudgementStore
-from data.demo_fixes import generate_fixes
-from data.payloads.fixes import FixRow
 from data.storage.labels import LabelStore
+from data.storage.over_time import quality_check
 from data.storage.store import Store, WriteResult
 
 DEMO_SENDER = "demo"  # who the demo's judgements were sent by
 
 
 def load_demo(store: Store, n_images: int = 659, seed: int = 7) -> WriteResult:
-    """Store the generated demo build, its metrics, people's judgements of it (ratings and
-    votes from data/demo_judgements.py) and people's label fixes of it, under the demo
-    business."""
+    """Store the generated demo build (quality-checked with the default limits), its metrics,
+    people's judgements of it (ratings and votes from data/demo_judgements.py) and people's
+    label fixes of it, under the demo business."""
     features, metrics = generate_demo(n_images, seed)
     matrix = matrix_from_table(validate_features(features))
     result = store.put_build(DEMO_BUSINESS, DEMO_IMAGE_SOURCE, matrix, build_label="demo",
-                             is_demo=True)
+                             is_demo=True,
+                             check=quality_check(QualityGate(), matrix, DatasetCache(store)))
     store.put_metrics(DEMO_BUSINESS, DEMO_IMAGE_SOURCE, validate_metrics_json(metrics),
                       is_demo=True)
     ratings, votes = generate_judgements(matrix.image_names, features)

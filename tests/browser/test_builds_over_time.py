@@ -102,6 +102,8 @@ def test_a_features_history_link_in_the_table_opens_its_history(dash_duo, dashbo
     features, _ = generate_demo(659, seed=8)
     assert requests.put(base + "/api/v1/features", json=features, headers=DEMO).status_code == 201
     dash_duo.wait_for_page(url=f"{base}/?{urlencode({**QUERY, 'threshold': 0.2})}")
+    # Bootstrap scrolls smoothly; Selenium clicks where an element is before the scroll ends.
+    dash_duo.driver.execute_script("document.documentElement.style.scrollBehavior = 'auto'")
     link = dash_duo.wait_for_element(f"#{ids.TABLE} .feature-history-link", timeout=30)
     feature = dash_duo.find_element(f"#{ids.TABLE} .ag-row [col-id=feature]").text
     dash_duo.driver.execute_script(
