@@ -86,8 +86,8 @@ class BuildMatrix:
 
 def matrix_from_table(table: FeatureTable) -> BuildMatrix:
     """Canonicalise a validated payload: sort names, drop zeros, sort entries by value."""
-    image_order = _name_order(table.image_names)
-    feature_order = _name_order(table.feature_names)
+    image_names, image_order = _sorted_names(table.image_names)
+    feature_names, feature_order = _sorted_names(table.feature_names)
     feature_rank = np.empty(len(feature_order), dtype=np.int64)
     feature_rank[feature_order] = np.arange(len(feature_order))
 
@@ -99,15 +99,14 @@ def matrix_from_table(table: FeatureTable) -> BuildMatrix:
     col_ptr, rows, values = _by_feature(rows, feature_rank[cols], values, image_order,
                                         len(feature_order))
     rows, values = _canonical_entries(col_ptr, rows, values)
-
-    image_names = [table.image_names[i] for i in image_order]
-    feature_names = [table.feature_names[i] for i in feature_order]
     return BuildMatrix(image_names, feature_names, col_ptr, rows, values)
 
 
-def _name_order(names: list[str]) -> np.ndarray:
-    """Stable argsort of names (Python's sort: about 2x numpy's on an object array)."""
-    return np.array(sorted(range(len(names)), key=names.__getitem__), dtype=np.int64)
+def _sorted_names(names: list[str]) -> tuple[list[str], np.ndarray]:
+    """(names sorted, their stable argsort). Python's sort: about 2x numpy's on an object array;
+    the names are picked with Python ints (indexing a list with numpy ints is ~10x slower)."""
+    order = sorted(range(len(names)), key=names.__getitem__)
+    return list(map(names.__getitem__, order)), np.array(order, dtype=np.int64)
 
 
 def _by_feature(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, image_order: np.ndarray,
