@@ -5,7 +5,7 @@
 
 For each value shape of bench/datagen.py (few ties, values rounded to 4 decimals, float32
 values, 90% ones, 5 distinct values) it generates one sparse build of --images x 480 features
-and prints the median of --repeats runs of:
+and prints the median of --repeats runs (parse and whole alternated) of:
 
 * parse: `orjson.loads(body)`, the floor (no ingest can be faster than reading its JSON);
 * whole: parse_json -> validate_features -> matrix_from_table -> to_bytes, what a PUT does
@@ -83,8 +83,11 @@ def main() -> None:
     for shape in args.shapes.split(","):
         data = generate(args.images, density=args.density, value_shape=shape)
         body = data.features_body
-        floor = float(np.median([parse_time(body, clock) for _ in range(args.repeats)]))
-        runs = [ingest_times(body, clock) for _ in range(args.repeats)]
+        floors, runs = [], []
+        for _ in range(args.repeats):  # alternated, so both see the same load
+            floors.append(parse_time(body, clock))
+            runs.append(ingest_times(body, clock))
+        floor = float(np.median(floors))
         med = {k: float(np.median([r[k] for r in runs])) for k in runs[0]}
         print(f"{shape:<13} {data.nnz:>9} {len(np.unique(data.values)):>9} "
               f"{len(body) / 1e6:>8.1f} {floor:>8.2f} {med['whole']:>8.2f} "
