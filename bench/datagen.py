@@ -37,13 +37,18 @@ class BenchData:
         return len(self.values)
 
 
+# How the non-zero values are spread, as real featurizers emit them (see `_shape_values`).
+VALUE_SHAPES = ("uniform6", "rounded4", "float32", "mostly_ones", "few_distinct")
+
+
 def generate(n_images: int, density: float = 0.10, dense_json: bool = False,
-             seed: int = 20240501) -> BenchData:
+             seed: int = 20240501, value_shape: str = "uniform6") -> BenchData:
     """A build of `n_images` x 480 features with about `density` of the values non-zero.
 
     Sparse JSON omits zeros (the API allows it); dense JSON lists every feature of every image,
     zeros as 0 and a few as null. Prevalence varies by feature (long tail), mean = `density`.
-    About 2% of images get no metrics.
+    About 2% of images get no metrics. `value_shape` (one of VALUE_SHAPES) picks how the
+    non-zero values are spread; the default, "uniform6", has few ties.
     """
     rng = np.random.default_rng(seed)
     features = list(FEATURE_NAMES)
@@ -53,7 +58,7 @@ def generate(n_images: int, density: float = 0.10, dense_json: bool = False,
     counts = rng.binomial(n_images, prevalence)
     rows = np.concatenate([rng.choice(n_images, size=k, replace=False) for k in counts.tolist()])
     cols = np.repeat(np.arange(n_features), counts)
-    values = np.clip(np.round(rng.beta(1.2, 1.5, size=len(rows)), 6), 1e-6, 1.0)
+    values = _shape_values(rng.beta(1.2, 1.5, size=len(rows)), value_shape, seed)
 
     # Names in a shuffled order, so the server's canonical sort has real work to do.
     image_names = [f"campaign/img_{i:07d}.jpg" for i in rng.permutation(n_images).tolist()]
@@ -76,6 +81,27 @@ def generate(n_images: int, density: float = 0.10, dense_json: bool = False,
         for name, imp, clk in zip(image_names, impressions.tolist(), clicks.tolist()) if imp >= 0})
     return BenchData(n_images, n_features, image_names, features, rows, cols, values,
                      impressions, clicks, features_body, metrics_body)
+
+
+def _shape_values(raw: np.ndarray, shape: str, seed: int) -> np.ndarray:
+    """Values in (0, 1] from `raw` in [0, 1]: "uniform6" rounded to 6 decimals (few ties),
+    "rounded4" to 4 decimals (~10k distinct: many ties per feature), "float32" float32 values
+    widened to float64, "mostly_ones" 90% exactly 1.0, "few_distinct" one of 5 values. Extra
+    randomness comes from its own stream, so every shape leaves the rest of the build as is."""
+    if shape == "uniform6":
+        return np.clip(np.round(raw, 6), 1e-6, 1.0)
+    if shape == "rounded4":
+        return np.clip(np.round(raw, 4), 1e-4, 1.0)
+    if shape == "float32":
+        return np.clip(raw.astype(np.float32), np.float32(1e-6), np.float32(1.0)).astype(np.float64)
+    extra = np.random.default_rng([seed, 1])
+    if shape == "mostly_ones":
+        values = np.clip(np.round(raw, 6), 1e-6, 1.0)
+        values[extra.random(len(values)) < 0.9] = 1.0
+        return values
+    if shape == "few_distinct":
+        return extra.choice(np.array([0.2, 0.4, 0.6, 0.8, 1.0]), size=len(raw))
+    raise ValueError(f"unknown value shape {shape!r}; one of {VALUE_SHAPES}")
 
 
 def _features_json(image_names, features, rows, cols, values, n_images, dense, rng) -> bytes:
