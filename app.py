@@ -14,6 +14,7 @@ import dash
 from flask import has_request_context, request
 
 from api.people import current_person
+from callbacks import envelope
 from callbacks import shell as shell_callbacks
 from config import Settings
 from data.storage.db import make_engine, migrate
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     shell_callbacks.register(app, services, lambda pathname: page_for(pathname, prefix))
     for page in PAGES:
         page.register_callbacks(app, services)
+    envelope.register(app)
     return app
 
 
@@ -84,8 +86,13 @@ def _first_view(services: Services):
     prefix = services.settings.url_prefix
     page, content = None, None
     if has_request_context() and request.referrer:
-        page = page_for(urlsplit(request.referrer).path, prefix)
-        content = page.layout(services) if page is not None else not_found(prefix)
+        try:
+            path = urlsplit(request.referrer).path
+        except ValueError:  # not a URL (e.g. "http://[::1"): route in the browser instead
+            path = None
+        if path is not None:
+            page = page_for(path, prefix)
+            content = page.layout(services) if page is not None else not_found(prefix)
     person = current_person() if has_request_context() else None
     return shell(PAGES, prefix, page, content, person)
 

@@ -17,11 +17,11 @@ from flask import request
 from api.errors import ApiError
 from config import Settings
 from data.domain.errors import InvalidPayload, MalformedBody, MissingDataset
-from data.domain.filters import CURRENT
+from data.domain.filters import CURRENT, MAX_ID
+from data.domain.names import check_dataset_names
 from data.people.tokens import SIGNATURE_HEADER, verify_signature
 from data.storage.store import Idempotency, request_hash
 
-MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; larger ones cannot exist
 BUSINESS_HEADERS = ("Business", "X-Business")
 SOURCE_HEADERS = ("Image-Source", "X-Image-Source")
 JSON_TYPES = ("application/json",)
@@ -57,12 +57,7 @@ def identity() -> tuple[str, str]:
     if missing:
         raise MissingDataset("missing_identity", "Say which dataset this is: " +
                            "; ".join(missing) + ".", missing)
-    for label, value in (("business", business), ("image source", source)):
-        if len(value) > 500:
-            raise InvalidPayload("name_too_long", f"The {label} name is over 500 characters.")
-        if "\x00" in value:  # PostgreSQL text cannot hold NUL
-            raise InvalidPayload("bad_name", f"The {label} name contains a NUL character.")
-    return business, source
+    return check_dataset_names(business, source)
 
 
 def is_loopback(addr: str | None) -> bool:

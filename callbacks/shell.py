@@ -9,6 +9,7 @@ from __future__ import annotations
 from dash import Input, Output, State, ctx, no_update
 
 from api.people import PERSON_COOKIE
+from data.domain.filters import text_or_none
 from data.people.identity import clean_name
 from layouts.shell import not_found, shell_ids
 
@@ -20,7 +21,7 @@ def register(app, services, page_for) -> None:
     @app.callback(Output(shell_ids.CONTENT, "children"), Output(shell_ids.RENDERED, "data"),
                   Input(shell_ids.LOCATION, "pathname"), State(shell_ids.RENDERED, "data"))
     def route(pathname, rendered):
-        page = page_for(pathname)
+        page = page_for(text_or_none(pathname))
         key = page.path if page is not None else None
         if key is not None and key == rendered:
             return no_update, no_update
@@ -33,7 +34,7 @@ def register(app, services, page_for) -> None:
                   State(shell_ids.WHO_NAME, "value"), prevent_initial_call=True)
     def remember_name(_clicks, _submit, name):
         """Keep the typed name in a cookie: the server reads it on every human write."""
-        name = clean_name(name)
+        name = clean_name(text_or_none(name))
         if name is None:
             return "Type a name first."
         ctx.response.set_cookie(PERSON_COOKIE, name, max_age=365 * 24 * 3600, httponly=True,

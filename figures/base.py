@@ -19,6 +19,42 @@ def label(text: str) -> str:
     return escape(str(text), quote=False)
 
 
+# Names as charts show them: a 2,500-character tick label takes Chromium 45 s to lay out, so
+# axes and hovers carry at most this many characters (the table and the detail panel show the
+# whole name; data/domain/names.py limits what can be stored).
+AXIS_NAME_CHARS = 40
+HOVER_NAME_CHARS = 60  # image names in the scatter's hover
+OPTION_NAME_CHARS = 80  # feature names in the pin / exclude dropdowns
+ELLIPSIS = "…"
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` when it has at most `limit` characters, else its first limit - 1 and an ellipsis."""
+    text = str(text)
+    return text if len(text) <= limit else text[:max(limit - 1, 0)] + ELLIPSIS
+
+
+def axis_labels(names: list[str], limit: int = AXIS_NAME_CHARS) -> list[str]:
+    """Escaped labels for a category axis, each at most `limit` characters (plus a number when
+    two long names share their beginning): unique, because a category axis merges equal labels
+    and the bars and the hover line find a feature's column by its label."""
+    labels, seen = [], set()
+    for name in names:
+        text, n = shorten(name, limit), 1
+        while text in seen:
+            n += 1
+            suffix = f" ({n})"
+            text = shorten(name, limit - len(suffix)) + suffix
+        seen.add(text)
+        labels.append(text)
+    return [label(t) for t in labels]
+
+
+def feature_options(names: list[str]) -> list[dict]:
+    """Dropdown options for feature names: the whole name as the value, a short label."""
+    return [{"label": shorten(n, OPTION_NAME_CHARS), "value": n} for n in names]
+
+
 def base_layout(height: int, *, bottom: int = 24, top: int = 36, title: str = "",
                 uirevision: str | None = None) -> dict:
     """A layout with the shared frame; `title` is plain text (escaped here)."""

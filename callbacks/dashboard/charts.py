@@ -11,6 +11,8 @@ from flask import request
 
 from config import API_PREFIX
 from data.domain.errors import DomainError
+from data.domain.filters import normalize_filters
+from data.people.tokens import has_stored_tokens
 from figures.dashboard.guide import commands
 from figures.dashboard.view import FIGURE_KEYS, render_message, render_view
 from layouts.dashboard import charts
@@ -40,27 +42,34 @@ OUTPUTS = {
 def register(app, services) -> None:
     @app.callback(output=OUTPUTS, inputs={"filters": Input(ids.FILTERS, "data")})
     def render(filters):
+        f = normalize_filters(filters)  # a crafted request gets defaults, never a 500
         api = _api_url(services.settings.url_prefix)
-        token = bool(services.settings.ingest_tokens)
-        business = (filters or {}).get("business")
+        business, image_source = f["business"], f["image_source"]
         if not business:
             return _message(NO_DATA_TEXT, charts.guide(
-                "no_data", NO_DATA_TEXT, commands("no_data", api, None, None, token)),
+                "no_data", NO_DATA_TEXT,
+                commands("no_data", api, None, None, needs_token(services))),
                 "Choose a business and an image source.")
         try:
-            ds = services.cache.get(business, filters.get("image_source"), filters.get("build"))
+            ds = services.cache.get(business, image_source, f["build"])
         except DomainError as exc:
             kind = "no_build" if exc.code == "no_build" else "unknown"
             return _message(exc.message, charts.guide(
-                kind, exc.message, commands(kind, api, business, filters.get("image_source"),
-                                            token)), exc.message)
-        view = render_view(ds, filters)
+                kind, exc.message, commands(kind, api, business, image_source,
+                                            needs_token(services))), exc.message)
+        view = render_view(ds, f)
         guide = view["guide"]
         guide_children = charts.guide(
             guide["kind"], guide["text"],
-            commands(guide["kind"], api, ds.source.business, ds.source.name, token)) \
-            if guide else []
+            commands(guide["kind"], api, ds.source.business, ds.source.name,
+                     needs_token(services))) if guide else []
         return _placed(view, guide_children)
+
+
+def needs_token(services) -> bool:
+    """Whether writes to this server need a bearer token: INGEST_TOKENS, or tokens made with
+    `cli.py token create` (asked only when a guide is shown)."""
+    return bool(services.settings.ingest_tokens) or has_stored_tokens(services.store.engine)
 
 
 def _placed(view: dict, guide_children: list) -> dict:

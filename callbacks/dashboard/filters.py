@@ -8,7 +8,9 @@ import math
 from dash import Input, Output, State, no_update
 
 from data.domain.errors import DomainError
-from data.domain.filters import ALL_FEATURES, normalize_filters, parse_query, query_string
+from data.domain.filters import (ALL_FEATURES, feature_list, normalize_filters, normalize_selection,
+                                 parse_query, query_string, sparsity_bounds, text_or_none)
+from figures.base import feature_options
 from layouts.dashboard.controls import top_k_options
 from layouts.dashboard.ids import ids
 
@@ -16,12 +18,15 @@ from layouts.dashboard.ids import ids
 def threshold_scale(max_value: float) -> tuple[float, float, dict]:
     """(slider max, step, marks) for a build whose largest value is `max_value`: confidences
     and fractions (<= 1) get 0..1 in steps of 0.01, so the seed's 0.2 is a slider position;
-    larger scales get 100 steps up to a rounded-up maximum."""
-    if max_value <= 1.0:
+    larger scales get 100 steps up to a rounded-up maximum (the value itself when rounding up
+    would pass the largest float, e.g. at 1.7e308). Every number returned is finite."""
+    if not math.isfinite(max_value) or max_value <= 1.0:
         return 1.0, 0.01, {0: "0", 0.2: "0.2", 0.5: "0.5", 0.8: "0.8", 1: "1"}
-    magnitude = 10 ** math.floor(math.log10(max_value))
+    magnitude = 10.0 ** math.floor(math.log10(max_value))
     top = math.ceil(max_value / magnitude) * magnitude
-    return float(top), top / 100, {0: "0", top / 2: f"{top / 2:g}", top: f"{top:g}"}
+    if not math.isfinite(top):
+        top = max_value
+    return top, top / 100, {0: "0", top / 2: f"{top / 2:g}", top: f"{top:g}"}
 
 
 CONTROL_OUTPUTS = {
@@ -51,19 +56,19 @@ def register(app, services) -> None:
         first time, afterwards the user's (filters are kept across builds)."""
         out = {key: no_update for key in CONTROL_OUTPUTS}
         names: list[str] = []
-        if selection and selection.get("business"):
+        sel = normalize_selection(selection)
+        if sel is not None and sel["business"]:
             try:
-                ds = services.cache.get(selection["business"], selection["image_source"],
-                                        selection.get("build"))
+                ds = services.cache.get(sel["business"], sel["image_source"], sel["build"])
                 names = list(ds.matrix.feature_names)
                 out["threshold_max"], out["threshold_step"], out["threshold_marks"] = \
                     threshold_scale(ds.index.max_value)
             except DomainError:
                 pass
-        options = [{"label": n, "value": n} for n in names]
+        options = feature_options(names)
         out.update(pinned_options=options, excluded_options=options)
         if not restored:
-            asked = parse_query(search)
+            asked = parse_query(text_or_none(search))
             out.update(threshold=asked["threshold"], sparsity=[asked["min_pct"], asked["max_pct"]],
                        top_k_options=top_k_options(asked["top_k"]),
                        top_k=ALL_FEATURES if asked["top_k"] is None else asked["top_k"],
@@ -71,8 +76,8 @@ def register(app, services) -> None:
                        restored=True)
         elif names:
             known = set(names)
-            out.update(pinned=[p for p in pinned or [] if p in known],
-                       excluded=[e for e in excluded or [] if e in known])
+            out.update(pinned=[p for p in feature_list(pinned) if p in known],
+                       excluded=[e for e in feature_list(excluded) if e in known])
         return out
 
     @app.callback(
@@ -85,18 +90,20 @@ def register(app, services) -> None:
     def fold_filters(selection, threshold, sparsity, top_k, sort, pinned, excluded,
                      restored, previous, search):
         """One dict with the whole view (ids.FILTERS); the URL mirrors it."""
-        if not restored or selection is None:
+        sel = normalize_selection(selection)
+        if not restored or sel is None:
             return no_update, no_update
-        lo, hi = (sparsity or [0.0, 100.0])[:2]
+        lo, hi = sparsity_bounds(sparsity)
         filters = normalize_filters({
-            "business": selection.get("business"), "image_source": selection.get("image_source"),
-            "build": selection.get("build"), "version": selection.get("version"),
+            "business": sel["business"], "image_source": sel["image_source"],
+            "build": sel["build"], "version": sel["version"],
             "threshold": threshold, "min_pct": lo, "max_pct": hi,
             "top_k": top_k, "sort": sort,
             "pinned": pinned, "excluded": excluded,
         })
         if filters == previous:
             return no_update, no_update
+        search = text_or_none(search)
         query = query_string(filters, search)
         return filters, (query if query != search else no_update)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dash import Input, Output, State, no_update
 
+from data.domain.filters import normalize_selection
 from layouts.dashboard.ids import ids
 
 
@@ -17,7 +18,7 @@ def change_notice(selection: dict, ref, new_build_label: str | None) -> tuple[st
     """(text, colour) for what changed between `selection` (what the page shows) and `ref`
     (the image source now); pure, so it is tested without a server."""
     if ref.current_build_id == selection.get("current_build_id"):
-        return "New metrics arrived: figures updated.", "info"
+        return "New metrics arrived (or older builds were pruned): figures updated.", "info"
     label = f"#{ref.current_build_id}" + (f" (Build-Id {new_build_label})" if new_build_label
                                           else "")
     if selection.get("build") is None:
@@ -36,6 +37,7 @@ def register(app, services) -> None:
         prevent_initial_call=True,
     )
     def poll(tick, selection):
+        selection = normalize_selection(selection)
         if not selection or not selection.get("business"):
             if store.is_empty():
                 return no_update, no_update, no_update, no_update
@@ -43,6 +45,10 @@ def register(app, services) -> None:
         if not selection.get("image_source"):
             return no_update, no_update, no_update, no_update
         ref = store.locate(selection["business"], selection["image_source"])
+        if ref is None and selection.get("version") is not None:
+            # Deleted while on screen (`cli.py delete-business`): show what exists instead.
+            return ({"tick": tick, "reason": "gone"}, "This image source was deleted.",
+                    "warning", True)
         if ref is None or ref.version == selection.get("version"):
             return no_update, no_update, no_update, no_update
         label = None

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from dash import Input, Output, State, ctx, no_update
 
-from data.domain.filters import CURRENT, parse_query
+from data.domain.filters import CURRENT, build_id, parse_query
+from data.domain.names import dataset_name_or_none
 from layouts.dashboard.ids import ids
 
 
@@ -102,6 +103,11 @@ def register(app, services) -> None:
     )
     def sync_selectors(business, image_source, build, _live, uploaded, search, previous):
         trigger = ctx.triggered_id
+        # What a crafted request could put here (lists, dicts, ids past 2^31) is read as
+        # "nothing chosen", so resolve_selection falls back to what exists.
+        business, image_source = dataset_name_or_none(business), dataset_name_or_none(image_source)
+        build = CURRENT if build_id(build) is None else build_id(build)
+        uploaded = uploaded if isinstance(uploaded, dict) else None
         first = previous is None  # nothing resolved on this page yet
         if first:  # the URL says what to show
             # Not only on the initial call (trigger None): the Build dropdown clears its
@@ -117,7 +123,8 @@ def register(app, services) -> None:
             build = CURRENT
         shown = (business, image_source, build)  # what the selectors hold now
         if trigger == ids.UPLOAD_DONE and uploaded:
-            business, image_source = uploaded.get("business"), uploaded.get("image_source")
+            business = dataset_name_or_none(uploaded.get("business"))
+            image_source = dataset_name_or_none(uploaded.get("image_source"))
             build = CURRENT
         sel = resolve_selection(services.store.datasets(), business, image_source, build)
         return (sel.business_options, _changed(sel.business, shown[0], first),

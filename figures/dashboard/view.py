@@ -13,7 +13,7 @@ from data.stats.features import FeatureStats, feature_stats
 from data.domain.dataset import Dataset
 from data.domain.filters import normalize_filters
 from figures.dashboard.bars import BAR_HEIGHT, IMPACT_HEIGHT, impact_figure, mean_ctr_figure
-from figures.base import label, message_figure
+from figures.base import HOVER_NAME_CHARS, axis_labels, label, message_figure, shorten
 from figures.dashboard.scatter import POINT_CAP, SCATTER_HEIGHT, scatter_figure, scatter_points
 
 FIGURE_KEYS = ("scatter", "bar_with", "bar_impact", "bar_without")
@@ -91,7 +91,7 @@ def render_view(dataset: Dataset, filters: dict, *, point_cap: int = POINT_CAP) 
 
     uirevision = f"{dataset.build.id}|{threshold}|{f['min_pct']}|{f['max_pct']}|{f['top_k']}|" \
                  f"{f['sort']}|{len(shown)}"
-    categories = [label(n) for n in shown.feature.tolist()]
+    categories = axis_labels(shown.feature.tolist())
     points = scatter_points(index, threshold, shown.feature_index, point_cap)
     status.update(points_total=points.total, points_shown=len(points.entries),
                   sampled=points.sampled)
@@ -170,7 +170,9 @@ def render_message(text: str) -> dict:
 
 
 def image_labels(dataset: Dataset) -> np.ndarray:
-    """Escaped image names of the dataset's build as an object array, indexable by image index;
-    computed once per dataset (they are the bulk of the hover text)."""
+    """Escaped image names of the dataset's build (shortened to HOVER_NAME_CHARS) as an object
+    array, indexable by image index; computed once per dataset (they are the bulk of the hover
+    text)."""
     return dataset.derived("image_labels", lambda ds: np.array(
-        [label(n) for n in ds.matrix.image_names] or [""], dtype=object))
+        [label(shorten(n, HOVER_NAME_CHARS)) for n in ds.matrix.image_names] or [""],
+        dtype=object))
