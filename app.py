@@ -8,6 +8,7 @@ every page's callbacks (pages.py).
 from __future__ import annotations
 
 import logging
+import sys
 from urllib.parse import urlsplit
 
 import dash
@@ -17,6 +18,7 @@ from api.people import current_person
 from callbacks import envelope
 from callbacks import shell as shell_callbacks
 from config import Settings
+from data.domain.errors import DatabaseUnavailable
 from data.storage.db import make_engine, migrate
 from data.storage.loader import load_demo
 from data.storage.store import Store
@@ -116,7 +118,13 @@ def __getattr__(name: str):
         if _default_app is None:
             logging.basicConfig(level=logging.INFO,
                                 format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-            _default_app = create_app()
+            try:
+                _default_app = create_app()
+            except DatabaseUnavailable as exc:
+                # What is wrong in one line, not a traceback. Exit code 4 is gunicorn's "app
+                # failed to load": its master stops instead of restarting workers forever.
+                print(f"error: {exc.message}", file=sys.stderr, flush=True)
+                raise SystemExit(4) from None
         return _default_app if name == "app" else _default_app.server
     raise AttributeError(name)
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 import orjson
 from flask import Response
 
-from data.domain.errors import (DomainError, IdempotencyConflict, InvalidPayload, MalformedBody,
-                                MissingDataset, NoBuild, NotAllowed, NotAuthenticated,
-                                UnknownBuild, UnknownDataset)
+from data.domain.errors import (DatabaseUnavailable, DomainError, IdempotencyConflict,
+                                InvalidPayload, MalformedBody, MissingDataset, NoBuild,
+                                NotAllowed, NotAuthenticated, UnknownBuild, UnknownDataset)
 
 # The status code of each domain error class (the first match along the class's MRO).
 STATUS_OF = {
@@ -23,6 +23,7 @@ STATUS_OF = {
     UnknownBuild: 404,
     InvalidPayload: 422,
     IdempotencyConflict: 422,
+    DatabaseUnavailable: 503,
 }
 
 

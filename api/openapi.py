@@ -159,8 +159,15 @@ def _audit() -> dict:
 
 
 def _health() -> dict:
-    return {"get": {"summary": "200 when the database answers.",
+    return {"get": {"summary": "Liveness: 200 when the database answers reads.",
                     "responses": {"200": _json_response("Healthy."),
+                                  "503": _ref("responses/Error503")}}}
+
+
+def _ready() -> dict:
+    return {"get": {"summary": "Readiness (for a load balancer): 200 when the database answers "
+                               "and accepts writes; 503 with the reason otherwise.",
+                    "responses": {"200": _json_response("Ready: writes work."),
                                   "503": _ref("responses/Error503")}}}
 
 
@@ -177,6 +184,7 @@ PATHS = {
     "/datasets": _datasets,
     "/audit": _audit,
     "/health": _health,
+    "/ready": _ready,
     "/openapi.json": _openapi,
 }
 
@@ -188,7 +196,8 @@ _ERROR_TEXTS = ((400, "Bad request (malformed JSON, missing identity, ...)."),
                 (415, "Unsupported Content-Type or Content-Encoding."),
                 (422, "Valid JSON of the wrong shape; Idempotency-Key reuse."),
                 (429, "Rate limit; see Retry-After."),
-                (503, "The database does not answer."))
+                (503, "The database does not answer, or does not accept writes (read-only, "
+                      "disk full): retry later."))
 
 
 def _components() -> dict:

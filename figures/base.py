@@ -6,6 +6,10 @@ from __future__ import annotations
 
 from html import escape
 
+import numpy as np
+
+from data.domain.filters import feature_key
+
 # Fixed left/right margins (no automargin on y): the scatter and the three bars are stacked with
 # the same width, so equal margins put each feature's column at the same pixel in every chart.
 MARGIN_LEFT = 76
@@ -24,7 +28,8 @@ def label(text: str) -> str:
 # whole name; data/domain/names.py limits what can be stored).
 AXIS_NAME_CHARS = 40
 HOVER_NAME_CHARS = 60  # image names in the scatter's hover
-OPTION_NAME_CHARS = 80  # feature names in the pin / exclude dropdowns
+OPTION_NAME_CHARS = 40  # feature names in the pin / exclude dropdowns
+MAX_FEATURE_OPTIONS = 1_000
 ELLIPSIS = "…"
 
 
@@ -50,9 +55,18 @@ def axis_labels(names: list[str], limit: int = AXIS_NAME_CHARS) -> list[str]:
     return [label(t) for t in labels]
 
 
-def feature_options(names: list[str]) -> list[dict]:
-    """Dropdown options for feature names: the whole name as the value, a short label."""
-    return [{"label": shorten(n, OPTION_NAME_CHARS), "value": n} for n in names]
+def feature_options(names: list[str], counts=None, chosen=()) -> list[dict]:
+    """Options of the pin / exclude dropdowns, in name order: label the name shortened, value
+    its feature_key (data/domain/filters.py). The browser indexes every substring of every
+    option, so a build with more than MAX_FEATURE_OPTIONS features offers those present in
+    most images (`counts`, per name), plus the keys already `chosen`."""
+    keys = [feature_key(n) for n in names]
+    keep = range(len(names))
+    if len(names) > MAX_FEATURE_OPTIONS and counts is not None:
+        chosen = set(chosen)
+        top = set(np.argsort(-np.asarray(counts), kind="stable")[:MAX_FEATURE_OPTIONS].tolist())
+        keep = [i for i in keep if i in top or keys[i] in chosen]
+    return [{"label": shorten(names[i], OPTION_NAME_CHARS), "value": keys[i]} for i in keep]
 
 
 def base_layout(height: int, *, bottom: int = 24, top: int = 36, title: str = "",

@@ -14,7 +14,7 @@ from data.domain.errors import DomainError
 from data.domain.filters import normalize_filters
 from data.people.tokens import has_stored_tokens
 from figures.dashboard.guide import commands
-from figures.dashboard.view import FIGURE_KEYS, render_message, render_view
+from figures.dashboard.view import FIGURE_KEYS, MAX_FEATURES_DRAWN, render_message, render_view
 from layouts.dashboard import charts
 from layouts.dashboard.ids import ids
 
@@ -82,9 +82,11 @@ def _placed(view: dict, guide_children: list) -> dict:
         "sample_note": charts.sample_note(s),
         "guide": guide_children,
         "build_notice": charts.build_notice(s),
-        "top_k_note": (f"{s['features_shown']:,} of {s['features_in_range']:,} features shown; "
-                       f"{hidden:,} hidden") if hidden else f"all {s['features_shown']:,} features shown",
-        "show_all_class": "p-0 align-baseline" + ("" if hidden else " d-none"),
+        "top_k_note": top_k_note(s),
+        # "show all" adds nothing once every feature the page can draw is drawn
+        "show_all_class": "p-0 align-baseline" + ("" if hidden and s["top_k"] is not None
+                                                  and s["top_k"] < MAX_FEATURES_DRAWN
+                                                  else " d-none"),
         "threshold_note": f"present = confidence ≥ {s['threshold']:g} (and > 0); "
                           f"{s['features_with_points']:,} of {s['features_in_build']:,} features have points",
         "sparsity_note": f"{s['features_in_range']:,} features between {s['min_pct']:g}% and "
@@ -100,6 +102,18 @@ def _message(text: str, guide: list, table_text: str) -> dict:
     return {**{k: figures[k] for k in FIGURE_KEYS}, "status": [], "sample_note": "",
             "guide": guide, "build_notice": [], "top_k_note": "", "show_all_class": "d-none",
             "threshold_note": "", "sparsity_note": "", "table_rows": [], "table_note": table_text}
+
+
+def top_k_note(s: dict) -> str:
+    """What the top-K control says about the features shown (`s`: the view's status)."""
+    hidden = s["features_hidden"]
+    if not hidden:
+        return f"all {s['features_shown']:,} features shown"
+    note = f"{s['features_shown']:,} of {s['features_in_range']:,} features shown; {hidden:,} hidden"
+    if s["top_k"] is None or s["top_k"] > MAX_FEATURES_DRAWN:
+        note += (f" (the charts draw at most {MAX_FEATURES_DRAWN:,}, by |impact|; the features "
+                 "API gives all)")
+    return note
 
 
 def table_note(shown: int, hidden: int, excluded: int) -> str:

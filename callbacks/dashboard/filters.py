@@ -8,8 +8,9 @@ import math
 from dash import Input, Output, State, no_update
 
 from data.domain.errors import DomainError
-from data.domain.filters import (ALL_FEATURES, feature_list, normalize_filters, normalize_selection,
-                                 parse_query, query_string, sparsity_bounds, text_or_none)
+from data.domain.filters import (ALL_FEATURES, feature_key, feature_list, normalize_filters,
+                                 normalize_selection, parse_query, query_string,
+                                 sparsity_bounds, text_or_none)
 from figures.base import feature_options
 from layouts.dashboard.controls import top_k_options
 from layouts.dashboard.ids import ids
@@ -56,28 +57,33 @@ def register(app, services) -> None:
         first time, afterwards the user's (filters are kept across builds)."""
         out = {key: no_update for key in CONTROL_OUTPUTS}
         names: list[str] = []
+        counts = None
         sel = normalize_selection(selection)
         if sel is not None and sel["business"]:
             try:
                 ds = services.cache.get(sel["business"], sel["image_source"], sel["build"])
                 names = list(ds.matrix.feature_names)
+                counts = ds.index.counts_at(0.0)
                 out["threshold_max"], out["threshold_step"], out["threshold_marks"] = \
                     threshold_scale(ds.index.max_value)
             except DomainError:
                 pass
-        options = feature_options(names)
+        if not restored:  # the URL names features in full or by key; the lists hold keys
+            asked = parse_query(text_or_none(search))
+            pinned, excluded = asked["pinned"], asked["excluded"]
+        pinned = [feature_key(p) for p in feature_list(pinned)]
+        excluded = [feature_key(e) for e in feature_list(excluded)]
+        options = feature_options(names, counts, pinned + excluded)
         out.update(pinned_options=options, excluded_options=options)
         if not restored:
-            asked = parse_query(text_or_none(search))
             out.update(threshold=asked["threshold"], sparsity=[asked["min_pct"], asked["max_pct"]],
                        top_k_options=top_k_options(asked["top_k"]),
                        top_k=ALL_FEATURES if asked["top_k"] is None else asked["top_k"],
-                       sort=asked["sort"], pinned=asked["pinned"], excluded=asked["excluded"],
-                       restored=True)
+                       sort=asked["sort"], pinned=pinned, excluded=excluded, restored=True)
         elif names:
-            known = set(names)
-            out.update(pinned=[p for p in feature_list(pinned) if p in known],
-                       excluded=[e for e in feature_list(excluded) if e in known])
+            known = {o["value"] for o in options}
+            out.update(pinned=[p for p in pinned if p in known],
+                       excluded=[e for e in excluded if e in known])
         return out
 
     @app.callback(

@@ -58,3 +58,9 @@ class NotAuthenticated(DomainError):
 
 class NotAllowed(DomainError):
     """Known credentials that may not do this."""
+
+
+class DatabaseUnavailable(DomainError):
+    """The database cannot be opened or reached, or does not accept writes (a read-only file or
+    file system, a read-only PostgreSQL database, a full disk): an operator must fix it, and a
+    request can be retried once it is."""

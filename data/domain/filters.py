@@ -4,11 +4,13 @@ The dashboard's URL, its controls, the features API and the figures all import t
 else spells a default. A filters dict has the keys of DEFAULT_FILTERS:
 business, image_source, build (int, None = the current build, following new ones), version
 (the image source's version when resolved), threshold (>= 0), min_pct <= max_pct in [0, 100],
-top_k (int >= 1, None = all), sort (a key of SORTS), pinned and excluded (feature names).
+top_k (int >= 1, None = all), sort (a key of SORTS), pinned and excluded (feature names, or
+their feature_key).
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 from urllib.parse import parse_qs, urlencode
 
@@ -31,6 +33,9 @@ DEFAULT_FILTERS = {
     "threshold": 0.0, "min_pct": 0.0, "max_pct": 100.0, "top_k": DEFAULT_TOP_K,
     "sort": DEFAULT_SORT, "pinned": [], "excluded": [],
 }
+# A feature named longer than this is referred to by its key in the pin / exclude lists and the
+# URL (feature_key).
+FEATURE_KEY_CHARS = 40
 # Query keys kept in the URL but not part of the filters (embed=1 hides the page chrome).
 PASSED_THROUGH = ("embed",)
 
@@ -90,6 +95,18 @@ def feature_list(value: object) -> list[str]:
     if isinstance(value, (list, tuple)):
         return [v for v in value if isinstance(v, str)]
     return []
+
+
+def feature_key(name: str) -> str:
+    """How the pin / exclude lists and the URL refer to a feature: its name when it has at most
+    FEATURE_KEY_CHARS characters, else its first 31, an ellipsis and 8 hex digits of its hash
+    (40 in all). The browser's dropdown indexes every substring of an option's value, so a
+    value of a few thousand characters takes Chromium minutes; a key keeps it short. A name
+    given in full (an older URL) is understood too (figures/dashboard/view.py)."""
+    if len(name) <= FEATURE_KEY_CHARS:
+        return name
+    digest = hashlib.blake2b(name.encode("utf-8", "surrogatepass"), digest_size=4).hexdigest()
+    return name[:FEATURE_KEY_CHARS - 9] + "…" + digest
 
 
 def text_or_none(value: object) -> str | None:

@@ -8,6 +8,7 @@ import numpy as np
 
 from data.domain.errors import InvalidPayload
 from data.domain.matrix import FeatureTable
+from data.domain.names import MAX_FEATURE_NAME, MAX_IMAGE_NAME
 from data.payloads.common import MAX_OFFENDERS, json_type, offender_message, short_repr
 
 
@@ -44,6 +45,7 @@ def validate_features(obj: object) -> FeatureTable:
             _raise_bad_values(image_names, per_image)
         values[~finite] = 0.0
 
+    _check_name_lengths(image_names, feature_names)
     rows = np.repeat(np.arange(len(image_names), dtype=np.int64), counts)
     if "" in feature_names:
         k = feature_names.index("")
@@ -86,6 +88,21 @@ def _columns(per_image: list[dict], n_values: int) -> tuple[np.ndarray, np.ndarr
                                     dtype=np.int64, count=len(vals))
         pos = end
     return cols, values, list(codes)
+
+
+def _check_name_lengths(image_names: list[str], feature_names: list[str]) -> None:
+    """InvalidPayload (422) when an image or feature name is over its limit
+    (data/domain/names.py), listing the first offenders."""
+    for what, names, limit in (("feature", feature_names, MAX_FEATURE_NAME),
+                               ("image", image_names, MAX_IMAGE_NAME)):
+        if max(map(len, names), default=0) <= limit:
+            continue
+        long = [n for n in names if len(n) > limit]
+        details = [{what: n[:60] + "…", "length": len(n), "limit": limit}
+                   for n in long[:MAX_OFFENDERS]]
+        raise InvalidPayload("name_too_long", offender_message(
+            f"{len(long)} {what} name(s) are longer than {limit} characters, the limit for "
+            f"{what} names; shorten them where they are made", details, len(long)), details)
 
 
 def _raise_bad_values(image_names: list[str], per_image: list[dict]) -> None:

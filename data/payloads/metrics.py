@@ -8,10 +8,8 @@ import math
 from dataclasses import dataclass
 
 from data.domain.errors import InvalidPayload
+from data.domain.names import MAX_IMAGE_NAME
 from data.payloads.common import MAX_OFFENDERS, json_type, offender_message, short_repr
-
-
-
 
 @dataclass(frozen=True)
 class MetricRow:
@@ -113,6 +111,9 @@ def _csv_float(text: str) -> float:
 def _metric_row(name: str, impressions: object, clicks: object, ctr: object) -> MetricRow:
     if name == "":
         raise ValueError("empty image name")
+    if len(name) > MAX_IMAGE_NAME:
+        raise ValueError(f"the image name is {len(name):,} characters long; the limit is "
+                         f"{MAX_IMAGE_NAME}")
     if "\x00" in name:  # PostgreSQL text cannot hold NUL
         raise ValueError("the image name contains a NUL character")
     if impressions is None and clicks is None and ctr is None:

@@ -17,6 +17,8 @@ COUNT_FIELDS = {
     "features": ("images", "features", "values"),
     "metrics": ("images_received", "matched", "unmatched"),
     "image-source": (),
+    "prune": ("deleted", "kept"),  # cli.py prune: builds deleted and kept of an image source
+    "delete-business": ("image_sources", "builds"),  # cli.py delete-business; image source ""
 }
 
 

@@ -42,7 +42,7 @@ class DatasetCache:
                 raise NoBuild("no_build",
                                    f"{business!r} / {image_source!r} has no build yet: PUT one to "
                                    "/api/v1/features.")
-        key = (ref.id, build_id, ref.version)
+        key = (ref.identity, build_id, ref.version)
         with self._lock:
             hit = self._datasets.get(key)
             if hit is not None:
@@ -51,7 +51,8 @@ class DatasetCache:
             dataset = self._load(ref, build_id)
             self._datasets[key] = dataset
             # Older versions of the same source are stale now: drop them at once.
-            for k in [k for k in self._datasets if k[0] == ref.id and k[2] != ref.version]:
+            for k in [k for k in self._datasets if k[0][0] == ref.id and k != key
+                      and (k[0] != ref.identity or k[2] != ref.version)]:
                 del self._datasets[k]
             while len(self._datasets) > self.max_datasets:
                 self._datasets.popitem(last=False)
@@ -63,14 +64,15 @@ class DatasetCache:
             raise UnknownBuild("unknown_build",
                                f"Build {build_id} does not belong to {ref.business!r} / "
                                f"{ref.name!r}. GET /api/v1/datasets lists its builds.")
-        matrix = self._matrices.get(build_id)
+        matrix_key = (ref.identity, build_id)  # a build's values never change
+        matrix = self._matrices.get(matrix_key)
         if matrix is None:
             matrix = self.store.load_matrix(build_id)
-            self._matrices[build_id] = matrix
+            self._matrices[matrix_key] = matrix
             while len(self._matrices) > self.max_datasets:
                 self._matrices.popitem(last=False)
         else:
-            self._matrices.move_to_end(build_id)
+            self._matrices.move_to_end(matrix_key)
         outcomes = self.store.load_outcomes(ref.id)
         y, impressions, clicks = outcomes_for(matrix.image_names, outcomes)
         return Dataset(ref, info, matrix, build_index(matrix, y), impressions, clicks)

@@ -11,33 +11,56 @@ import numpy as np
 
 from data.stats.features import FeatureStats, feature_stats
 from data.domain.dataset import Dataset
-from data.domain.filters import normalize_filters
+from data.domain.filters import FEATURE_KEY_CHARS, feature_key, normalize_filters
 from figures.dashboard.bars import BAR_HEIGHT, IMPACT_HEIGHT, impact_figure, mean_ctr_figure
 from figures.base import HOVER_NAME_CHARS, axis_labels, label, message_figure, shorten
 from figures.dashboard.scatter import POINT_CAP, SCATTER_HEIGHT, scatter_figure, scatter_points
 
 FIGURE_KEYS = ("scatter", "bar_with", "bar_impact", "bar_without")
+# The most features the charts draw, whatever top_k asks: the table and the CSV follow the
+# charts; the features API gives every feature.
+MAX_FEATURES_DRAWN = 1_000
 
 
 def select_features(stats: FeatureStats, filters: dict) -> tuple[np.ndarray, int]:
     """Positions in `stats` of the features the page shows, in display order, and how many
     features the top-K cut hides. Excluded features never show; pinned ones always do (when
-    they have points in the sparsity range); the top-K keeps the largest |impact| (null last)."""
+    they have points in the sparsity range); the top-K keeps the largest |impact| (null last).
+    Whatever top_k says (all included), at most MAX_FEATURES_DRAWN features are drawn, pinned
+    ones first: plotly.js takes minutes over 20,000 categories."""
     names = stats.feature.astype(str)
-    excluded = np.isin(names, list(filters.get("excluded") or ()))
+    excluded = referred(names, filters.get("excluded"))
     candidates = np.flatnonzero(~excluded)
     top_k = filters.get("top_k")
+    limit = MAX_FEATURES_DRAWN if top_k is None else min(top_k, MAX_FEATURES_DRAWN)
     hidden = 0
-    if top_k is not None and len(candidates) > top_k:
+    if len(candidates) > limit:
         magnitude = np.abs(stats.impact[candidates])
         nan = np.isnan(magnitude)
         by_size = np.lexsort((names[candidates], np.where(nan, 0.0, -magnitude), nan))
+        pinned = referred(names[candidates], filters.get("pinned"))
         keep = np.zeros(len(candidates), dtype=bool)
-        keep[by_size[:top_k]] = True
-        keep |= np.isin(names[candidates], list(filters.get("pinned") or ()))
+        keep[by_size[:limit]] = True
+        keep |= pinned
+        if keep.sum() > MAX_FEATURES_DRAWN:  # pinned first, then by |impact|
+            order = by_size[np.argsort(~pinned[by_size], kind="stable")]
+            keep[:] = False
+            keep[order[:MAX_FEATURES_DRAWN]] = True
         hidden = int((~keep).sum())
         candidates = candidates[keep]
     return candidates[_display_order(stats, candidates, filters.get("sort"))], hidden
+
+
+def referred(names: np.ndarray, refs) -> np.ndarray:
+    """Which of `names` (a str array) the pin or exclude list `refs` names, by full name or by
+    feature_key."""
+    refs = list(refs or ())
+    hit = np.isin(names, refs)
+    if refs and len(names):
+        long = np.flatnonzero(np.char.str_len(names) > FEATURE_KEY_CHARS)
+        if len(long):
+            hit[long] |= np.isin([feature_key(n) for n in names[long].tolist()], refs)
+    return hit
 
 
 def _display_order(stats: FeatureStats, pos: np.ndarray, sort: str | None) -> np.ndarray:
