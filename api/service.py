@@ -16,7 +16,7 @@ from api.request import MAX_ID, int_arg
 from config import API_PREFIX
 from data.people.tokens import require_business
 from data.storage.audit import audit_records
-from data.storage.db import write_problem
+from data.storage.writable import write_problem
 
 log = logging.getLogger(__name__)
 

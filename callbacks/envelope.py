@@ -1,4 +1,8 @@
-"""Checking a callback request before Dash reads it.
+"""Requests to Dash's own routes that the page never sends: a 4xx, never Dash's 500.
+
+Callback requests are checked before Dash reads them (below); a script path Dash does not serve
+(`_dash-component-suites/<package>/<path>` of an unknown package or file, which Dash answers by
+raising) is a 404.
 
 The page's callbacks arrive as POST <prefix>_dash-update-component with a JSON body naming the
 callback (`output`), its `outputs`, `inputs` and `state` (each `{"id", "property", "value"}`) and
@@ -11,7 +15,9 @@ answered 400 here, before Dash; the values themselves are each callback's busine
 
 from __future__ import annotations
 
+from dash.exceptions import DependencyException
 from flask import request
+from werkzeug.exceptions import NotFound
 
 from api.errors import error_response
 
@@ -33,6 +39,10 @@ def register(app) -> None:
             return None
         return error_response(400, "bad_callback_request",
                               f"This is not a request the page sends: {problem}.")
+
+    @app.server.errorhandler(DependencyException)
+    def _unknown_script(_exc):
+        return NotFound()
 
 
 def envelope_problem(callback_map: dict, body: object) -> str | None:

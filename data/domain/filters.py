@@ -129,8 +129,6 @@ def coerce_top_k(value) -> int | None:
 
 def finite_float(v, default: float) -> float:
     """`v` as a finite float, else `default`."""
-    if isinstance(v, (list, tuple, dict, set)):
-        return default
     try:
         v = float(v)
     except (TypeError, ValueError, OverflowError):

@@ -24,7 +24,8 @@ from data.domain.errors import IdempotencyConflict
 from data.domain.matrix import BuildMatrix
 from data.payloads.metrics import MetricRow
 from data.storage.audit import WriteAudit, record_write
-from data.storage.db import writer, writes_or_unavailable
+from data.storage.db import writer
+from data.storage.writable import writes_or_unavailable
 from data.storage.reads import StoreReads
 from data.storage.models import Build, BuildPart, Business, IdempotencyRecord, ImageMetric, ImageSource
 

@@ -3,7 +3,8 @@ input and state in turn given values the page never sends (text for numbers, lis
 dicts, nulls, ids past 2^31, NUL characters), and envelopes that are not the page's at all. None
 may answer 5xx — on PostgreSQL too, where a build id past 2^31 or a NUL in a name used to reach
 the database. The values are coerced where they enter (data/domain/filters.py); the envelope is
-checked before Dash reads it (callbacks/envelope.py)."""
+checked before Dash reads it, and a script path Dash does not serve is a 404
+(callbacks/envelope.py)."""
 
 from __future__ import annotations
 
@@ -141,7 +142,12 @@ def test_envelopes_the_page_never_sends_are_a_400_not_a_500(server):
             assert resp.json()["error"] == "bad_callback_request"
 
 
-def test_the_layout_route_ignores_a_referer_that_is_no_url(server):
+def test_the_page_routes_answer_crafted_requests_without_a_5xx(server):
     resp = requests.get(server.url("_dash-layout"), headers={"Referer": "http://[::1"},
                         timeout=30)
-    assert resp.status_code == 200
+    assert resp.status_code == 200  # a Referer that is no URL: the browser routes instead
+    for path in ("_dash-component-suites/nope/x.js", "_dash-component-suites/dash/nope.js",
+                 "_dash-component-suites/dash/../../app.py"):
+        assert requests.get(server.url(path), timeout=30).status_code == 404, path
+    for path in ("%00", "x" * 3000, "?business=%00&build=99999999999999999999"):
+        assert requests.get(server.url(path), timeout=30).status_code == 200, path[:40]
