@@ -147,7 +147,7 @@ def test_the_page_routes_answer_crafted_requests_without_a_5xx(server):
                         timeout=30)
     assert resp.status_code == 200  # a Referer that is no URL: the browser routes instead
     for path in ("_dash-component-suites/nope/x.js", "_dash-component-suites/dash/nope.js",
-                 "_dash-component-suites/dash/../../app.py"):
+                 "_dash-component-suites/dash/%2E%2E/%2E%2E/app.py"):
         assert requests.get(server.url(path), timeout=30).status_code == 404, path
     for path in ("%00", "x" * 3000, "?business=%00&build=99999999999999999999"):
         assert requests.get(server.url(path), timeout=30).status_code == 200, path[:40]
