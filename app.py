@@ -8,6 +8,7 @@ every page's callbacks (pages.py).
 from __future__ import annotations
 
 import logging
+import sys
 from urllib.parse import urlsplit
 
 import dash
@@ -16,8 +17,10 @@ from flask import has_request_context, request
 from api import security
 from api.access import read_scope
 from api.people import current_person
+from callbacks import envelope
 from callbacks import shell as shell_callbacks
 from config import Settings
+from data.domain.errors import DatabaseUnavailable
 from data.storage.db import make_engine, migrate
 from data.storage.loader import load_demo
 from data.storage.store import Store
@@ -82,6 +85,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     shell_callbacks.register(app, services, lambda pathname: page_for(pathname, prefix))
     for page in PAGES:
         page.register_callbacks(app, services)
+    envelope.register(app)
     security.install(app)  # last: the CSP hashes every inline script registered above
     return app
 
@@ -102,8 +106,13 @@ def _first_view(services: Services):
         return no_access(current_person(), services.settings.trusted_user_header)
     page, content = None, None
     if request.referrer:
-        page = page_for(urlsplit(request.referrer).path, prefix)
-        content = page.layout(services) if page is not None else not_found(prefix)
+        try:
+            path = urlsplit(request.referrer).path
+        except ValueError:  # not a URL (e.g. "http://[::1"): route in the browser instead
+            path = None
+        if path is not None:
+            page = page_for(path, prefix)
+            content = page.layout(services) if page is not None else not_found(prefix)
     return shell(PAGES, prefix, page, content, current_person())
 
 
@@ -118,7 +127,13 @@ def __getattr__(name: str):
         if _default_app is None:
             logging.basicConfig(level=logging.INFO,
                                 format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-            _default_app = create_app()
+            try:
+                _default_app = create_app()
+            except DatabaseUnavailable as exc:
+                # What is wrong in one line, not a traceback. Exit code 4 is gunicorn's "app
+                # failed to load": its master stops instead of restarting workers forever.
+                print(f"error: {exc.message}", file=sys.stderr, flush=True)
+                raise SystemExit(4) from None
         return _default_app if name == "app" else _default_app.server
     raise AttributeError(name)
 

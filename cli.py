@@ -13,14 +13,19 @@
     python cli.py grants
     python cli.py embed-url --business B --image-source S --minutes 60 [--threshold 0.2]
         [--min-pct 1] [--max-pct 50] [--base-url https://dash.example.com/tools/images/]
+    python cli.py prune --keep 5 [--dry-run]   (older builds of every image source; never the current)
+    python cli.py delete-business NAME [--yes]
 
-Uses the same database as the server (DATABASE_URL) and the same validation as the API.
+Uses the same database as the server (DATABASE_URL) and the same validation as the API. Writes
+are recorded in the audit trail as "cli:<user>".
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
+import os
 import sys
 import urllib.error
 import urllib.request
@@ -36,9 +41,26 @@ from data.domain.errors import DomainError
 from data.stats.quality_gate import QualityGate
 from data.storage.cache import DatasetCache
 from data.storage.over_time import quality_check
+from data.domain.names import dataset_name_problem
 from data.storage.store import Store
 
-CLI_ACTOR = "cli"  # the audit trail's name for writes made from this command line
+
+def cli_actor() -> str:
+    """The audit trail's name for writes made from this command line: cli:<user>."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no login name (e.g. a container's numeric user)
+        user = f"uid{os.getuid()}"
+    return f"cli:{user}"[:200]
+
+
+def dataset_name(value: str) -> str:
+    """An argparse type: a business or image-source name by the API's rules
+    (data/domain/names.py), so the command line cannot store a name the API would refuse."""
+    problem = dataset_name_problem(value)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(f"the name {problem[1]}")
+    return value
 
 
 def _store() -> Store:
@@ -53,7 +75,7 @@ def _put_build(store: Store, args: argparse.Namespace, matrix) -> dict:
     settings = Settings.from_env()
     gate = QualityGate(settings.quality_limits, settings.reject_on_alarm)
     return store.put_build(args.business, args.image_source, matrix, build_label=args.build_id,
-                           actor=CLI_ACTOR,
+                           actor=cli_actor(),
                            check=quality_check(gate, matrix, DatasetCache(store))).body
 
 
@@ -68,7 +90,7 @@ def cmd_load(args: argparse.Namespace) -> None:
         _print(_put_build(store, args, matrix))
     if args.metrics:
         _print(store.put_metrics(args.business, args.image_source,
-                                 read_metrics_file(Path(args.metrics)), actor=CLI_ACTOR).body)
+                                 read_metrics_file(Path(args.metrics)), actor=cli_actor()).body)
 
 
 def cmd_pull(args: argparse.Namespace) -> None:
@@ -87,7 +109,7 @@ def cmd_pull(args: argparse.Namespace) -> None:
     _print(_put_build(store, args, matrix))
     if args.metrics:
         _print(store.put_metrics(args.business, args.image_source,
-                                 read_metrics_file(Path(args.metrics)), actor=CLI_ACTOR).body)
+                                 read_metrics_file(Path(args.metrics)), actor=cli_actor()).body)
 
 
 def cmd_list(_args: argparse.Namespace) -> None:
@@ -102,7 +124,7 @@ def cmd_url_template(args: argparse.Namespace) -> None:
     template = None if args.template in ("", "none") else args.template
     if template is not None and "{name}" not in template:
         raise SystemExit("error: the template must contain {name}, e.g. https://cdn/{name}.png")
-    _store().set_url_template(args.business, args.image_source, template, actor=CLI_ACTOR)
+    _store().set_url_template(args.business, args.image_source, template, actor=cli_actor())
     print(f"url template of {args.business!r} / {args.image_source!r}: {template}")
 
 
@@ -169,6 +191,48 @@ def cmd_embed_url(args: argparse.Namespace) -> None:
         raise SystemExit(f"error: {exc}") from None
     base = args.base_url or f"http://{settings.host}:{settings.port}{settings.url_prefix}"
     print(f"{base.rstrip('/')}/?embed={token}")
+def cmd_prune(args: argparse.Namespace) -> None:
+    pruned = _store().prune_builds(args.keep, actor=cli_actor(), dry_run=args.dry_run)
+    verb = "would delete" if args.dry_run else "deleted"
+    for p in pruned:
+        print(f"{p['business']!r} / {p['image_source']!r}: {verb} {len(p['deleted'])} "
+              f"build(s) {p['deleted']}, kept {p['kept']}")
+    total = sum(len(p["deleted"]) for p in pruned)
+    print(f"{verb} {total} build(s) in {len(pruned)} image source(s); the {args.keep} newest "
+          "build(s) of each image source, and its current build, are kept."
+          + (" Run again without --dry-run to delete." if args.dry_run and total else ""))
+
+
+def cmd_delete_business(args: argparse.Namespace) -> None:
+    store = _store()
+    entry = next((d for d in store.datasets() if d["business"] == args.name), None)
+    if entry is None:
+        raise SystemExit(f"error: no business named {args.name!r} (see `cli.py list`)")
+    n_builds = sum(len(src["builds"]) for src in entry["image_sources"])
+    what = (f"business {args.name!r}: {len(entry['image_sources'])} image source(s), "
+            f"{n_builds} build(s) and their metrics")
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise SystemExit(f"error: this deletes {what}. Add --yes to confirm.")
+        answer = input(f"Delete {what}? Type the business name to confirm: ")
+        if answer != args.name:
+            raise SystemExit("Nothing deleted.")
+    removed = store.delete_business(args.name, actor=cli_actor())
+    if removed is None:
+        raise SystemExit(f"error: business {args.name!r} was deleted meanwhile")
+    print(f"deleted business {args.name!r}: {removed['image_sources']} image source(s), "
+          f"{removed['builds']} build(s). Its tokens stay until revoked "
+          "(`cli.py token list`).")
+
+
+def _at_least_one(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("keep at least 1 build (the current one)")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -177,8 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def identity(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--business", required=True)
-        p.add_argument("--image-source", required=True)
+        p.add_argument("--business", required=True, type=dataset_name)
+        p.add_argument("--image-source", required=True, type=dataset_name)
 
     p = sub.add_parser("load", help="load a features JSON and/or a metrics CSV/JSON from disk")
     identity(p)
@@ -210,7 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     tokens = p.add_subparsers(dest="token_command", required=True)
     t = tokens.add_parser("create", help="create a token for one business; prints it once")
     t.add_argument("--name", required=True, help="who uses it, e.g. jenkins-music (shown in the audit)")
-    t.add_argument("--business", required=True)
+    t.add_argument("--business", required=True, type=dataset_name)
     tokens.add_parser("list", help="names, businesses, dates (never the tokens)")
     t = tokens.add_parser("revoke", help="revoke a token at once")
     t.add_argument("name")
@@ -235,6 +299,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--base-url", help="the server as viewers reach it, with its prefix "
                                       "(default http://HOST:PORT/URL_PREFIX)")
     p.set_defaults(func=cmd_embed_url)
+    p = sub.add_parser("prune", help="delete old builds of every image source (never the current)")
+    p.add_argument("--keep", type=_at_least_one, required=True,
+                   help="builds to keep per image source, newest first (the current always stays)")
+    p.add_argument("--dry-run", action="store_true", help="say what would go; delete nothing")
+    p.set_defaults(func=cmd_prune)
+
+    p = sub.add_parser("delete-business", help="delete a business and everything under it")
+    p.add_argument("name")
+    p.add_argument("--yes", action="store_true", help="confirm without asking")
+    p.set_defaults(func=cmd_delete_business)
     return parser
 
 

@@ -123,6 +123,6 @@ def require_readable(business: str, image_source: str | None = None) -> None:
         raise refused()
 
 
-def locked_filters(filters: dict) -> dict:
+def locked_filters(filters: object) -> dict:
     """`filters` with what the request's embed link fixes put back (no change otherwise)."""
-    return read_scope().lock(filters or {})
+    return read_scope().lock(filters if isinstance(filters, dict) else {})

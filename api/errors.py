@@ -8,10 +8,11 @@ from __future__ import annotations
 import orjson
 from flask import Response
 
-from data.domain.errors import (BodyTooLarge, DomainError, IdempotencyConflict, InvalidPayload,
-                                MalformedBody, MissingDataset, NoBuild, NoPreviousBuild,
-                                NotAllowed, NotAuthenticated, QualityRejected, UnknownBuild,
-                                UnknownDataset, UnknownDelivery, UnknownImage)
+from data.domain.errors import (BodyTooLarge, DatabaseUnavailable, DomainError,
+                                IdempotencyConflict, InvalidPayload, MalformedBody,
+                                MissingDataset, NoBuild, NoPreviousBuild, NotAllowed,
+                                NotAuthenticated, QualityRejected, UnknownBuild, UnknownDataset,
+                                UnknownDelivery, UnknownImage)
 
 # The status code of each domain error class (the first match along the class's MRO).
 STATUS_OF = {
@@ -29,6 +30,7 @@ STATUS_OF = {
     InvalidPayload: 422,
     QualityRejected: 422,
     IdempotencyConflict: 422,
+    DatabaseUnavailable: 503,
 }
 
 

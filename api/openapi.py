@@ -363,8 +363,15 @@ def _audit() -> dict:
 
 
 def _health() -> dict:
-    return {"get": {"summary": "200 when the database answers.",
+    return {"get": {"summary": "Liveness: 200 when the database answers reads.",
                     "responses": {"200": _json_response("Healthy."),
+                                  "503": _ref("responses/Error503")}}}
+
+
+def _ready() -> dict:
+    return {"get": {"summary": "Readiness (for a load balancer): 200 when the database answers "
+                               "and accepts writes; 503 with the reason otherwise.",
+                    "responses": {"200": _json_response("Ready: writes work."),
                                   "503": _ref("responses/Error503")}}}
 
 
@@ -391,6 +398,7 @@ PATHS = {
     "/metrics-deliveries": _metrics_deliveries,
     "/audit": _audit,
     "/health": _health,
+    "/ready": _ready,
     "/openapi.json": _openapi,
 }
 
@@ -408,7 +416,8 @@ _ERROR_TEXTS = ((400, "Bad request (malformed JSON, a body that is not UTF-8 or 
                       "reuse; a build refused by REJECT_ON_ALARM."),
                 (429, "Rate limit, or too many wrong tokens from this address; see "
                       "Retry-After."),
-                (503, "The database does not answer."))
+                (503, "The database does not answer, or does not accept writes (read-only, "
+                      "disk full): retry later."))
 
 
 def _components() -> dict:

@@ -19,7 +19,8 @@ from werkzeug.exceptions import HTTPException
 from api.errors import ApiError
 from config import Settings
 from data.domain.errors import DomainError, InvalidPayload, MalformedBody, MissingDataset
-from data.domain.filters import CURRENT, LATEST
+from data.domain.filters import CURRENT, LATEST, MAX_ID
+from data.domain.names import check_dataset_names
 from data.payloads.charset import SUPPORTED_NAMES, codec_of
 from data.payloads.common import NUL_PROBLEM
 from data.payloads.gzip_body import gunzip, too_large
@@ -28,7 +29,6 @@ from data.storage.store import Idempotency, request_hash
 
 log = logging.getLogger(__name__)
 
-MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; larger ones cannot exist
 BUSINESS_HEADERS = ("Business", "X-Business")
 SOURCE_HEADERS = ("Image-Source", "X-Image-Source")
 JSON_TYPES = ("application/json",)
@@ -63,11 +63,7 @@ def identity() -> tuple[str, str]:
     if missing:
         raise MissingDataset("missing_identity", "Say which dataset this is: " +
                            "; ".join(missing) + ".", missing)
-    for label, value in (("business", business), ("image source", source)):
-        if len(value) > 500:
-            raise InvalidPayload("name_too_long", f"The {label} name is over 500 characters.")
-        storable(f"The {label} name", value, "bad_name")
-    return business, source
+    return check_dataset_names(business, source)
 
 
 def _one_name(label: str, headers: tuple[str, ...], parameter: str) -> str | None:

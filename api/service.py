@@ -1,5 +1,6 @@
-"""Routes about the service itself: health, the audit trail, the OpenAPI document, and JSON
-404/405 for every other path under the API prefix."""
+"""Routes about the service itself: health (liveness), ready (readiness: writes work), the
+audit trail, the OpenAPI document, and JSON 404/405 for every other path under the API
+prefix."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from api.request import MAX_ID, int_arg, single_arg, storable
 from config import API_PREFIX
 from data.people.tokens import require_business
 from data.storage.audit import audit_records
+from data.storage.writable import write_problem
 
 log = logging.getLogger(__name__)
 
@@ -25,12 +27,37 @@ _ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 @service.route("/health", methods=["GET"], strict_slashes=False)
 def health():
+    """Liveness: 200 while the process serves and the database answers reads (a process
+    supervisor restarts on anything else). Whether writes work is /ready's question."""
     try:
         services().store.ping()
     except Exception as exc:  # the point of this route is to report that, not to crash
         log.warning("Health check failed: %s", exc)
         return error_response(503, "database_unavailable", "The database does not answer.")
     return json_response({"status": "ok", "database": services().store.engine.dialect.name})
+
+
+@service.route("/ready", methods=["GET"], strict_slashes=False)
+def ready():
+    """Readiness, for a load balancer: 200 when the database answers and accepts writes (a
+    write that changes nothing is tried), else 503 saying why (read-only file, file system or
+    database, full disk)."""
+    engine = services().store.engine
+    try:
+        services().store.ping()
+        problem = write_problem(engine)
+    except Exception as exc:  # reported, not raised: this route exists to say it
+        log.warning("Readiness check failed: %s", exc)
+        return error_response(503, "database_unavailable", "The database does not answer.",
+                              [{"database": engine.dialect.name, "writable": False}])
+    if problem is not None:
+        log.warning("Not ready: the database does not accept writes: %s", problem)
+        return error_response(503, "database_not_writable",
+                              f"The database does not accept writes: {problem}. Reads still "
+                              "work; writes answer 503 until an operator fixes it.",
+                              [{"database": engine.dialect.name, "writable": False,
+                                "reason": problem}])
+    return json_response({"status": "ready", "database": engine.dialect.name, "writable": True})
 
 
 @service.route("/audit", methods=["GET"], strict_slashes=False)

@@ -11,6 +11,7 @@ from dash import Input, Output, State, ctx, no_update
 from api.access import read_scope
 from api.hosts import writes
 from api.people import PERSON_COOKIE
+from data.domain.filters import text_or_none
 from data.people.identity import clean_name
 from layouts.shell import not_found, shell_ids
 
@@ -22,7 +23,7 @@ def register(app, services, page_for) -> None:
     @app.callback(Output(shell_ids.CONTENT, "children"), Output(shell_ids.RENDERED, "data"),
                   Input(shell_ids.LOCATION, "pathname"), State(shell_ids.RENDERED, "data"))
     def route(pathname, rendered):
-        page = page_for(pathname)
+        page = page_for(text_or_none(pathname))
         if page is not None and page.path and read_scope().is_embed:
             page = None  # a signed embed link shows the dashboard and nothing else
         key = page.path if page is not None else None
@@ -38,7 +39,7 @@ def register(app, services, page_for) -> None:
     @writes
     def remember_name(_clicks, _submit, name):
         """Keep the typed name in a cookie: the server reads it on every human write."""
-        name = clean_name(name)
+        name = clean_name(text_or_none(name))
         if name is None:
             return "Type a name first."
         ctx.response.set_cookie(PERSON_COOKIE, name, max_age=365 * 24 * 3600, httponly=True,

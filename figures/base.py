@@ -6,6 +6,10 @@ from __future__ import annotations
 
 from html import escape
 
+import numpy as np
+
+from data.domain.filters import feature_key
+
 # Fixed left/right margins (no automargin on y): the scatter and the three bars are stacked with
 # the same width, so equal margins put each feature's column at the same pixel in every chart.
 MARGIN_LEFT = 76
@@ -17,6 +21,52 @@ def label(text: str) -> str:
     """Text for a Plotly label: plotly.js reads hover text, tick labels and annotations as
     pseudo-HTML, so < > & from image and feature names are escaped to show as typed."""
     return escape(str(text), quote=False)
+
+
+# Names as charts show them: a 2,500-character tick label takes Chromium 45 s to lay out, so
+# axes and hovers carry at most this many characters (the table and the detail panel show the
+# whole name; data/domain/names.py limits what can be stored).
+AXIS_NAME_CHARS = 40
+HOVER_NAME_CHARS = 60  # image names in the scatter's hover
+OPTION_NAME_CHARS = 40  # feature names in the pin / exclude dropdowns
+MAX_FEATURE_OPTIONS = 1_000
+ELLIPSIS = "…"
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` when it has at most `limit` characters, else its first limit - 1 and an ellipsis."""
+    text = str(text)
+    return text if len(text) <= limit else text[:max(limit - 1, 0)] + ELLIPSIS
+
+
+def axis_labels(names: list[str], limit: int = AXIS_NAME_CHARS) -> list[str]:
+    """Escaped labels for a category axis, each at most `limit` characters (plus a number when
+    two long names share their beginning): unique, because a category axis merges equal labels
+    and the bars and the hover line find a feature's column by its label."""
+    labels, seen = [], set()
+    for name in names:
+        text, n = shorten(name, limit), 1
+        while text in seen:
+            n += 1
+            suffix = f" ({n})"
+            text = shorten(name, limit - len(suffix)) + suffix
+        seen.add(text)
+        labels.append(text)
+    return [label(t) for t in labels]
+
+
+def feature_options(names: list[str], counts=None, chosen=()) -> list[dict]:
+    """Options of the pin / exclude dropdowns, in name order: label the name shortened, value
+    its feature_key (data/domain/filters.py). The browser indexes every substring of every
+    option, so a build with more than MAX_FEATURE_OPTIONS features offers those present in
+    most images (`counts`, per name), plus the keys already `chosen`."""
+    keys = [feature_key(n) for n in names]
+    keep = range(len(names))
+    if len(names) > MAX_FEATURE_OPTIONS and counts is not None:
+        chosen = set(chosen)
+        top = set(np.argsort(-np.asarray(counts), kind="stable")[:MAX_FEATURE_OPTIONS].tolist())
+        keep = [i for i in keep if i in top or keys[i] in chosen]
+    return [{"label": shorten(names[i], OPTION_NAME_CHARS), "value": keys[i]} for i in keep]
 
 
 def base_layout(height: int, *, bottom: int = 24, top: int = 36, title: str = "",
@@ -53,20 +103,7 @@ def category_axis(categories: list[str], *, show_labels: bool) -> dict:
         "linecolor": "#adb5bd",
         "ticks": "",
     }
-    if show_labels and any(len(c) > MAX_TICK_LABEL for c in categories):
-        # Long names would eat the chart: the tick shows the start, the hover the whole name.
-        axis.update(tickmode="array", tickvals=list(categories),
-                    ticktext=[short_label(c) for c in categories])
     return axis
-
-
-MAX_TICK_LABEL = 32
-
-
-def short_label(text: str, limit: int = MAX_TICK_LABEL) -> str:
-    """`text` cut to `limit` characters with an ellipsis (the full name stays in the hover and
-    the table)."""
-    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def value_axis(title: str, tickformat: str = "") -> dict:

@@ -160,10 +160,10 @@ def test_delete_business_removes_everything_under_it(store):
     store.put_build(BIZ, SRC, matrix({"a": {"f": 1}}))
     store.put_metrics(BIZ, SRC, metrics({"a": {"ctr": 0.1}}))
     store.put_build("Other", SRC, matrix({"a": {"f": 1}}))
-    assert store.delete_business(BIZ) is True
+    assert store.delete_business(BIZ) == {"business": BIZ, "image_sources": 1, "builds": 1}
     assert [b["business"] for b in store.datasets()] == ["Other"]
     assert store.locate(BIZ, SRC) is None
-    assert store.delete_business(BIZ) is False
+    assert store.delete_business(BIZ) is None
 
 
 def test_empty_feature_columns_survive_and_are_never_shown(store):

@@ -13,10 +13,11 @@ from api.access import locked_filters
 from config import API_PREFIX
 from data.domain.errors import DomainError
 from data.domain.filters import normalize_filters
+from data.people.tokens import has_stored_tokens
 from figures.dashboard.guide import commands
 from figures.dashboard.outcome import look
 from figures.dashboard.table import column_defs
-from figures.dashboard.view import FIGURE_KEYS, render_message, render_view
+from figures.dashboard.view import FIGURE_KEYS, MAX_FEATURES_DRAWN, render_message, render_view
 from layouts.dashboard import charts
 from layouts.dashboard.ids import ids
 
@@ -46,38 +47,43 @@ def register(app, services) -> None:
     @app.callback(output=OUTPUTS, inputs={"filters": Input(ids.FILTERS, "data"),
                                           "columns": State(ids.TABLE, "columnDefs")})
     def render(filters, columns=None):
+        # An embed link's fixed filters win; a crafted request gets defaults, never a 500.
+        f = normalize_filters(locked_filters(filters))
         api = _api_url(services.settings.url_prefix)
-        token = bool(services.settings.ingest_tokens)
-        filters = locked_filters(filters or {})  # an embed link's fixed filters win
-        business = filters.get("business")
+        business, image_source = f["business"], f["image_source"]
         if not business:
             return _message(NO_DATA_TEXT, charts.guide(
-                "no_data", NO_DATA_TEXT, commands("no_data", api, None, None, token)),
+                "no_data", NO_DATA_TEXT,
+                commands("no_data", api, None, None, needs_token(services))),
                 "Choose a business and an image source.")
         try:
-            ds = services.cache.get(business, filters.get("image_source"), filters.get("build"),
-                                    filters.get("metrics"))
+            ds = services.cache.get(business, image_source, f["build"], f["metrics"])
         except DomainError as exc:
             kind = exc.code if exc.code in ("no_build", "not_readable") else "unknown"
             return _message(exc.message, charts.guide(
-                kind, exc.message, commands(kind, api, business, filters.get("image_source"),
-                                            token)), exc.message)
-        f = normalize_filters(filters)
+                kind, exc.message, commands(kind, api, business, image_source,
+                                            needs_token(services))), exc.message)
         judged = services.scores.outcome_dataset(ds, f["outcome"])
         labels = None
         if f["outcome"] == "ctr" and (f["apply_fixes"] or f["thresholds"] == "saved"):
             labels = services.fixed.view(judged, f["threshold"], apply=f["apply_fixes"],
                                          saved_thresholds=f["thresholds"] == "saved")
-        view = render_view(judged, filters, labels=labels)
+        view = render_view(judged, f, labels=labels)
         guide = view["guide"]
         guide_children = charts.guide(
             guide["kind"], guide["text"],
-            commands(guide["kind"], api, ds.source.business, ds.source.name, token)) \
-            if guide else []
+            commands(guide["kind"], api, ds.source.business, ds.source.name,
+                     needs_token(services))) if guide else []
         placed = _placed(view, guide_children, services.settings.url_prefix)
         if _fields(placed["table_columns"]) == _fields(columns):
             placed["table_columns"] = no_update
         return placed
+
+
+def needs_token(services) -> bool:
+    """Whether writes to this server need a bearer token: INGEST_TOKENS, or tokens made with
+    `cli.py token create` (asked only when a guide is shown)."""
+    return bool(services.settings.ingest_tokens) or has_stored_tokens(services.store.engine)
 
 
 def _placed(view: dict, guide_children: list, prefix: str = "/") -> dict:
@@ -90,9 +96,11 @@ def _placed(view: dict, guide_children: list, prefix: str = "/") -> dict:
         "sample_note": charts.sample_note(s),
         "guide": guide_children,
         "build_notice": charts.build_notice(s),
-        "top_k_note": (f"{s['features_shown']:,} of {s['features_in_range']:,} features shown; "
-                       f"{hidden:,} hidden") if hidden else f"all {s['features_shown']:,} features shown",
-        "show_all_class": "p-0 align-baseline" + ("" if hidden else " d-none"),
+        "top_k_note": top_k_note(s),
+        # "show all" adds nothing once every feature the page can draw is drawn
+        "show_all_class": "p-0 align-baseline" + ("" if hidden and s["top_k"] is not None
+                                                  and s["top_k"] < MAX_FEATURES_DRAWN
+                                                  else " d-none"),
         "threshold_note": f"present = confidence ≥ {s['threshold']:g} (and > 0)"
                           + (f", or its saved threshold for {s['saved_thresholds']:,} features"
                              if s.get("saved_thresholds") else "")
@@ -121,6 +129,18 @@ def _fields(columns) -> list | None:
     if not isinstance(columns, list):
         return None
     return [c.get("field") if isinstance(c, dict) else None for c in columns]
+
+
+def top_k_note(s: dict) -> str:
+    """What the top-K control says about the features shown (`s`: the view's status)."""
+    hidden = s["features_hidden"]
+    if not hidden:
+        return f"all {s['features_shown']:,} features shown"
+    note = f"{s['features_shown']:,} of {s['features_in_range']:,} features shown; {hidden:,} hidden"
+    if s["top_k"] is None or s["top_k"] > MAX_FEATURES_DRAWN:
+        note += (f" (the charts draw at most {MAX_FEATURES_DRAWN:,}, by |impact|; the features "
+                 "API gives all)")
+    return note
 
 
 def table_note(shown: int, hidden: int, excluded: int) -> str:

@@ -7,7 +7,7 @@ from dash import Input, Output, State, no_update
 from api.access import locked_filters
 from data.domain.errors import DomainError
 from figures.dashboard.detail import image_detail
-from data.domain.filters import normalize_filters
+from data.domain.filters import normalize_filters, whole_number
 from data.domain.links import HISTORY_PAGE, href
 from layouts.dashboard import detail
 from layouts.dashboard.ids import ids
@@ -27,17 +27,16 @@ def register(app, services) -> None:
                   prevent_initial_call=True)
     def open_detail(click, filters):
         image = clicked_image(click)
-        if image is None or not filters:
+        f = normalize_filters(locked_filters(filters))
+        if image is None or not f["business"]:
             return no_update, no_update, no_update, no_update
         try:
-            ds = services.cache.get(filters.get("business"), filters.get("image_source"),
-                                    filters.get("build"), filters.get("metrics"))
+            ds = services.cache.get(f["business"], f["image_source"], f["build"], f["metrics"])
         except DomainError as exc:
             return True, detail.message(exc.message), None, None
         if not 0 <= image < ds.matrix.n_images:
             return True, detail.message("That point belongs to a build no longer on screen; "
                                         "click it again after the page refreshes."), None, None
-        f = normalize_filters(locked_filters(filters))
         prefix = services.settings.url_prefix
 
         def history_href(feature: str) -> str:
@@ -51,15 +50,13 @@ def register(app, services) -> None:
                 {"image": ds.matrix.image_names[image], "build": ds.build.id})
 
 
-def clicked_image(click: dict | None) -> int | None:
-    """The image index a scatter click carries: the first element of the point's customdata."""
-    points = (click or {}).get("points") or []
-    if not points:
+def clicked_image(click: object) -> int | None:
+    """The image index a scatter click carries: the first element of the point's customdata;
+    None for anything else (no point, or a crafted value that is no index)."""
+    points = click.get("points") if isinstance(click, dict) else None
+    if not isinstance(points, list) or not points or not isinstance(points[0], dict):
         return None
     data = points[0].get("customdata")
     if isinstance(data, (list, tuple)):
         data = data[0] if data else None
-    try:
-        return int(data)
-    except (TypeError, ValueError):
-        return None
+    return whole_number(data)

@@ -9,8 +9,10 @@ from dash import Input, Output, State, no_update
 
 from api.access import locked_filters
 from data.domain.errors import DomainError
-from data.domain.filters import (ALL_FEATURES, DEFAULT_THRESHOLD_MODE, normalize_filters,
-                                 parse_query, query_string)
+from data.domain.filters import (ALL_FEATURES, DEFAULT_THRESHOLD_MODE, feature_key, feature_list,
+                                 normalize_filters, normalize_selection, parse_query,
+                                 query_string, sparsity_bounds, text_or_none)
+from figures.base import feature_options
 from layouts.dashboard.controls import top_k_options
 from layouts.dashboard.ids import ids
 
@@ -18,12 +20,15 @@ from layouts.dashboard.ids import ids
 def threshold_scale(max_value: float) -> tuple[float, float, dict]:
     """(slider max, step, marks) for a build whose largest value is `max_value`: confidences
     and fractions (<= 1) get 0..1 in steps of 0.01, so the seed's 0.2 is a slider position;
-    larger scales get 100 steps up to a rounded-up maximum."""
-    if max_value <= 1.0:
+    larger scales get 100 steps up to a rounded-up maximum (the value itself when rounding up
+    would pass the largest float, e.g. at 1.7e308). Every number returned is finite."""
+    if not math.isfinite(max_value) or max_value <= 1.0:
         return 1.0, 0.01, {0: "0", 0.2: "0.2", 0.5: "0.5", 0.8: "0.8", 1: "1"}
-    magnitude = 10 ** math.floor(math.log10(max_value))
+    magnitude = 10.0 ** math.floor(math.log10(max_value))
     top = math.ceil(max_value / magnitude) * magnitude
-    return float(top), top / 100, {0: "0", top / 2: f"{top / 2:g}", top: f"{top:g}"}
+    if not math.isfinite(top):
+        top = max_value
+    return top, top / 100, {0: "0", top / 2: f"{top / 2:g}", top: f"{top:g}"}
 
 
 CONTROL_OUTPUTS = {
@@ -60,32 +65,39 @@ def register(app, services) -> None:
         first time, afterwards the user's (filters are kept across builds)."""
         out = {key: no_update for key in CONTROL_OUTPUTS}
         names: list[str] = []
-        if selection and selection.get("business"):
+        counts = None
+        sel = normalize_selection(selection)
+        if sel is not None and sel["business"]:
             try:
-                ds = services.cache.get(selection["business"], selection["image_source"],
-                                        selection.get("build"), selection.get("metrics"))
+                ds = services.cache.get(sel["business"], sel["image_source"], sel["build"],
+                                        sel["metrics"])
                 names = list(ds.matrix.feature_names)
+                counts = ds.index.counts_at(0.0)
                 out["threshold_max"], out["threshold_step"], out["threshold_marks"] = \
                     threshold_scale(ds.index.max_value)
             except DomainError:
                 pass
-        options = [{"label": n, "value": n} for n in names]
+        if not restored:  # the URL names features in full or by key; the lists hold keys
+            asked = locked_filters(parse_query(text_or_none(search)))  # an embed link's wins
+            pinned, excluded = asked["pinned"], asked["excluded"]
+        pinned = [feature_key(p) for p in feature_list(pinned)]
+        excluded = [feature_key(e) for e in feature_list(excluded)]
+        options = feature_options(names, counts, pinned + excluded)
         out.update(pinned_options=options, excluded_options=options)
         if not restored:
-            asked = locked_filters(parse_query(search))  # an embed link's fixed filters win
             out.update(threshold=asked["threshold"], sparsity=[asked["min_pct"], asked["max_pct"]],
                        top_k_options=top_k_options(asked["top_k"]),
                        top_k=ALL_FEATURES if asked["top_k"] is None else asked["top_k"],
-                       sort=asked["sort"], pinned=asked["pinned"], excluded=asked["excluded"],
+                       sort=asked["sort"], pinned=pinned, excluded=excluded,
                        rank=asked["rank"], min_group=asked["min_group"],
                        adjust=asked["adjust"], weight=asked["weight"],
                        outcome=asked["outcome"], apply_fixes=asked["apply_fixes"],
                        threshold_mode=asked["thresholds"] != DEFAULT_THRESHOLD_MODE,
                        restored=True)
         elif names:
-            known = set(names)
-            out.update(pinned=[p for p in pinned or [] if p in known],
-                       excluded=[e for e in excluded or [] if e in known])
+            known = {o["value"] for o in options}
+            out.update(pinned=[p for p in pinned if p in known],
+                       excluded=[e for e in excluded if e in known])
         return out
 
     @app.callback(
@@ -108,13 +120,13 @@ def register(app, services) -> None:
                      min_group, adjust, weight, outcome, apply_fixes, per_feature, fixes,
                      restored, previous, search):
         """One dict with the whole view (ids.FILTERS); the URL mirrors it."""
-        if not restored or selection is None:
+        sel = normalize_selection(selection)
+        if not restored or sel is None:
             return {"filters": no_update, "search": no_update}
-        lo, hi = (sparsity or [0.0, 100.0])[:2]
+        lo, hi = sparsity_bounds(sparsity)
         filters = normalize_filters({
-            "business": selection.get("business"), "image_source": selection.get("image_source"),
-            "build": selection.get("build"), "metrics": selection.get("metrics"),
-            "version": selection.get("version"),
+            "business": sel["business"], "image_source": sel["image_source"],
+            "build": sel["build"], "metrics": sel["metrics"], "version": sel["version"],
             "threshold": threshold, "min_pct": lo, "max_pct": hi,
             "top_k": top_k, "sort": sort, "pinned": pinned, "excluded": excluded,
             "rank": rank, "min_group": min_group, "adjust": bool(adjust), "weight": weight,
@@ -124,6 +136,7 @@ def register(app, services) -> None:
         })
         if filters == previous:
             return {"filters": no_update, "search": no_update}
+        search = text_or_none(search)
         query = query_string(filters, search)
         return {"filters": filters, "search": query if query != search else no_update}
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dash import Input, Output, State, no_update
 
 from data.domain.errors import DomainError
+from data.domain.filters import normalize_selection
 from layouts.dashboard.ids import ids
 
 
@@ -20,7 +21,7 @@ def change_notice(selection: dict, ref, new_build_label: str | None) -> tuple[st
     """(text, colour) for what changed between `selection` (what the page shows) and `ref`
     (the image source now); pure, so it is tested without a server."""
     if ref.current_build_id == selection.get("current_build_id"):
-        return "New metrics arrived: figures updated.", "info"
+        return "New metrics arrived (or older builds were pruned): figures updated.", "info"
     label = f"#{ref.current_build_id}" + (f" (Build-Id {new_build_label})" if new_build_label
                                           else "")
     if selection.get("build") is None:
@@ -41,10 +42,11 @@ def register(app, services) -> None:
         prevent_initial_call=True,
     )
     def poll(tick, selection, live):
+        selection = normalize_selection(selection)
         nothing = no_update, no_update, no_update, no_update
         # A new (or deleted) business or image source anywhere: one cheap query.
         catalog = list(store.catalog_version())
-        known = (live or {}).get("catalog")
+        known = (live or {}).get("catalog") if isinstance(live, dict) else None
         new_source = known is not None and catalog != known
         if not selection or not selection.get("business"):
             if store.is_empty() or not readable.datasets():
@@ -58,6 +60,10 @@ def register(app, services) -> None:
                 ref = readable.locate(selection["business"], selection["image_source"])
             except DomainError:  # not readable (any more)
                 return nothing
+            if ref is None and selection.get("version") is not None:
+                # Deleted while on screen (`cli.py delete-business`): show what exists instead.
+                return ({"tick": tick, "reason": "gone", "catalog": catalog},
+                        "This image source was deleted.", "warning", True)
         if ref is None or ref.version == selection.get("version"):
             if new_source:  # the selectors re-read what exists (callbacks/dashboard/selectors)
                 return ({"tick": tick, "catalog": catalog},

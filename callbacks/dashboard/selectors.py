@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from dash import Input, Output, State, ctx, no_update
 
-from data.domain.filters import CURRENT, parse_query
+from data.domain.filters import CURRENT, build_id, parse_query
+from data.domain.names import dataset_name_or_none
 from figures.builds import build_options, build_text
 from layouts.dashboard.ids import ids
 
@@ -95,6 +96,11 @@ def register(app, services) -> None:
     )
     def sync_selectors(business, image_source, build, _live, uploaded, search, previous):
         trigger = ctx.triggered_id
+        # What a crafted request could put here (lists, dicts, ids past 2^31) is read as
+        # "nothing chosen", so resolve_selection falls back to what exists.
+        business, image_source = dataset_name_or_none(business), dataset_name_or_none(image_source)
+        build = CURRENT if build_id(build) is None else build_id(build)
+        uploaded = uploaded if isinstance(uploaded, dict) else None
         first = previous is None  # nothing resolved on this page yet
         # A pinned metrics delivery (metrics=<id> in the URL) belongs to its image source: kept
         # while the page stays on that source.
@@ -114,7 +120,8 @@ def register(app, services) -> None:
             build = CURRENT
         shown = (business, image_source, build)  # what the selectors hold now
         if trigger == ids.UPLOAD_DONE and uploaded:
-            business, image_source = uploaded.get("business"), uploaded.get("image_source")
+            business = dataset_name_or_none(uploaded.get("business"))
+            image_source = dataset_name_or_none(uploaded.get("image_source"))
             build = CURRENT
         # services.cache.datasets(): only what this request may read (granted, embed).
         sel = resolve_selection(services.cache.datasets(), business, image_source, build)

@@ -17,13 +17,24 @@ def register(app, services) -> None:
                   State(ids.TABLE, "virtualRowData"), State(ids.TABLE, "rowData"),
                   State(ids.FILTERS, "data"), prevent_initial_call=True)
     def download_csv(_clicks, shown_rows, rows, filters):
+        rows, shown_rows = table_rows(rows), table_rows(shown_rows)
         if not rows:
             return no_update
         # virtualRowData is the grid's rows in the order the user sorted them; use it only while
         # it holds the same features as the current rows (it is updated after a render).
-        if shown_rows and {r["feature"] for r in shown_rows} == {r["feature"] for r in rows}:
+        if shown_rows and sorted(_features(shown_rows)) == sorted(_features(rows)):
             rows = shown_rows
         f = normalize_filters(filters)
         name = csv_filename(f["business"] or "", f["image_source"] or "", f["build"],
                             f["threshold"], f)
         return {"content": csv_text(rows), "filename": name, "type": "text/csv"}
+
+
+def table_rows(value: object) -> list[dict]:
+    """The grid's rows as the page sends them: a list of row objects (anything else, from a
+    crafted request, is left out)."""
+    return [r for r in value if isinstance(r, dict)] if isinstance(value, list) else []
+
+
+def _features(rows: list[dict]) -> list[str]:
+    return [str(r.get("feature")) for r in rows]

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dash import ClientsideFunction, Input, Output, State, html, no_update
 
-from figures.dashboard.upload import step_outcome, succeeded
+from data.domain.filters import text_or_none
+from data.domain.names import dataset_name_or_none
+from figures.dashboard.upload import step_outcome, succeeded, upload_steps
 from layouts.dashboard import upload
 from layouts.dashboard.ids import ids
 
@@ -32,7 +34,8 @@ def register(app, services) -> None:
             return no_update, no_update
         datasets = services.cache.datasets()
         businesses = [b["business"] for b in datasets]
-        sources = [s["image_source"] for b in datasets if b["business"] == (business or "").strip()
+        typed = (text_or_none(business) or "").strip()
+        sources = [s["image_source"] for b in datasets if b["business"] == typed
                    for s in b["image_sources"]]
         return ([html.Option(value=name) for name in businesses],
                 [html.Option(value=name) for name in sources])
@@ -52,12 +55,14 @@ def register(app, services) -> None:
     @app.callback(Output(ids.UPLOAD_RESULT, "children"), Output(ids.UPLOAD_DONE, "data"),
                   Input(ids.UPLOAD_RESPONSE, "data"), prevent_initial_call=True)
     def show_outcome(answer):
-        if not answer:
+        if not isinstance(answer, dict) or not answer:
             return no_update, no_update
-        steps = answer.get("steps") or []
-        shown = upload.outcome([step_outcome(s) for s in steps], answer.get("problem"))
+        steps = upload_steps(answer)
+        shown = upload.outcome([step_outcome(s) for s in steps],
+                               text_or_none(answer.get("problem")))
         if not succeeded(steps):
             return shown, no_update
-        done = {"business": answer.get("business"), "image_source": answer.get("image_source"),
+        done = {"business": dataset_name_or_none(answer.get("business")),
+                "image_source": dataset_name_or_none(answer.get("image_source")),
                 "at": answer.get("at")}
         return shown, done

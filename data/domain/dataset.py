@@ -26,6 +26,14 @@ class SourceRef:
     url_template: str | None
     is_demo: bool
     current_build_id: int | None
+    # When the image source was made (to the microsecond): with the id it tells a source
+    # deleted and made again apart (SQLite may reuse the ids of deleted rows), so no cache
+    # serves the old one's data.
+    created_at: str = ""
+
+    @property
+    def identity(self) -> tuple[int, str]:
+        return self.id, self.created_at
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,8 @@ class NotReadable(NotAllowed):
 
 class EmbedRefused(NotAllowed):
     """A signed embed link that is expired, forged, malformed, or not accepted here."""
+
+
 class QualityRejected(DomainError):
     """A build whose quality checks raised an alarm that REJECT_ON_ALARM refuses; not stored."""
 
@@ -85,3 +87,9 @@ class UnknownDelivery(DomainError):
 
 class NoPreviousBuild(DomainError):
     """A comparison needs a build before the one named, and there is none."""
+
+
+class DatabaseUnavailable(DomainError):
+    """The database cannot be opened or reached, or does not accept writes (a read-only file or
+    file system, a read-only PostgreSQL database, a full disk): an operator must fix it, and a
+    request can be retried once it is."""

@@ -5,7 +5,8 @@ else spells a default. A filters dict has the keys of DEFAULT_FILTERS:
 business, image_source, build (int, None = the current build, following new ones), metrics (a
 metrics delivery id whose outcome set the numbers use, None = the latest, following new ones), version
 (the image source's version when resolved), threshold (>= 0), min_pct <= max_pct in [0, 100],
-top_k (int >= 1, None = all), sort (a key of SORTS), pinned and excluded (feature names),
+top_k (int >= 1, None = all), sort (a key of SORTS), pinned and excluded (feature names, or
+their feature_key),
 rank (how the top-K cut ranks: a key of RANKS), min_group (images each group needs before a
 feature is ranked by evidence), adjust (show the adjusted impact beside the raw one) and
 weight (a key of WEIGHTS: each image counts once, or by its impressions).
@@ -19,8 +20,11 @@ makes the page recompute).
 
 from __future__ import annotations
 
+import hashlib
 import math
 from urllib.parse import parse_qs, urlencode
+
+from data.domain.names import dataset_name_or_none
 
 CURRENT = "current"  # the build selector's and the API's word for "the current build"
 LATEST = "latest"  # the API's word for "the latest metrics delivery" (also: absent)
@@ -55,6 +59,7 @@ THRESHOLD_MODES = {
 }
 DEFAULT_THRESHOLD_MODE = "single"
 _TRUE_WORDS = ("1", "true", "yes", "on")
+MAX_ID = 2**31 - 1  # database ids are 32-bit integers (PostgreSQL): a larger one cannot exist
 DEFAULT_FILTERS = {
     "business": None, "image_source": None, "build": None, "metrics": None, "version": None,
     "threshold": 0.0, "min_pct": 0.0, "max_pct": 100.0, "top_k": DEFAULT_TOP_K,
@@ -70,36 +75,48 @@ OUTCOMES = {
     "strength": "people's picks (strength)",
 }
 DEFAULT_OUTCOME = "ctr"
+# A feature named longer than this is referred to by its key in the pin / exclude lists and the
+# URL (feature_key).
+FEATURE_KEY_CHARS = 40
 # Query keys kept in the URL but not part of the filters (embed=1 hides the page chrome).
 PASSED_THROUGH = ("embed",)
 
 
-def normalize_filters(filters: dict | None) -> dict:
+def normalize_filters(filters: object) -> dict:
     """`filters` with defaults filled in and values coerced to their types: threshold >= 0,
-    0 <= min_pct <= max_pct <= 100, top_k an int >= 1 or None (= all), a known sort."""
+    0 <= min_pct <= max_pct <= 100, top_k an int >= 1 or None (= all), a known sort, names
+    that follow data/domain/names.py (else None), a build id in the database's range (else
+    None = current), pinned and excluded lists of text. Anything else (a crafted callback
+    request: lists for numbers, dicts, out-of-range ids) becomes the default, so no input
+    reaches the database or the figures in a shape they do not expect."""
+    given = filters if isinstance(filters, dict) else {}
     f = dict(DEFAULT_FILTERS)
-    f.update({k: v for k, v in (filters or {}).items()
-              if v is not None or k in ("build", "metrics", "top_k")})
+    f.update({k: v for k, v in given.items()
+              if k in DEFAULT_FILTERS and (v is not None or k in ("build", "metrics", "top_k"))})
+    f["business"] = dataset_name_or_none(f["business"])
+    f["image_source"] = dataset_name_or_none(f["image_source"])
+    f["build"] = build_id(f["build"])
     f["metrics"] = build_id(f["metrics"])
+    f["version"] = whole_number(f["version"])
     f["threshold"] = max(0.0, finite_float(f["threshold"], 0.0))
     lo = min(max(finite_float(f["min_pct"], 0.0), 0.0), 100.0)
     hi = min(max(finite_float(f["max_pct"], 100.0), 0.0), 100.0)
     f["min_pct"], f["max_pct"] = min(lo, hi), max(lo, hi)
     f["top_k"] = coerce_top_k(f.get("top_k"))
-    if f["sort"] not in SORTS:
+    if not (isinstance(f["sort"], str) and f["sort"] in SORTS):
         f["sort"] = DEFAULT_SORT
-    if f["rank"] not in RANKS:
+    if not (isinstance(f["rank"], str) and f["rank"] in RANKS):
         f["rank"] = DEFAULT_RANK
-    if f["weight"] not in WEIGHTS:
+    if not (isinstance(f["weight"], str) and f["weight"] in WEIGHTS):
         f["weight"] = DEFAULT_WEIGHT
     f["min_group"] = min(max(int(finite_float(f["min_group"], DEFAULT_MIN_GROUP)), 0), 10**9)
     f["adjust"] = coerce_flag(f["adjust"], True)
-    if f["outcome"] not in OUTCOMES:
+    if not (isinstance(f["outcome"], str) and f["outcome"] in OUTCOMES):
         f["outcome"] = DEFAULT_OUTCOME
-    f["pinned"] = [str(p) for p in (f.get("pinned") or [])]
-    f["excluded"] = [str(p) for p in (f.get("excluded") or [])]
+    f["pinned"] = feature_list(f.get("pinned"))
+    f["excluded"] = feature_list(f.get("excluded"))
     f["apply_fixes"] = coerce_flag(f.get("apply_fixes"))
-    if f["thresholds"] not in THRESHOLD_MODES:
+    if not (isinstance(f["thresholds"], str) and f["thresholds"] in THRESHOLD_MODES):
         f["thresholds"] = DEFAULT_THRESHOLD_MODE
     version = f.get("fixes_version")
     f["fixes_version"] = version if isinstance(version, int) and not isinstance(version, bool) \
@@ -107,18 +124,65 @@ def normalize_filters(filters: dict | None) -> dict:
     return f
 
 
+def normalize_selection(selection: object) -> dict | None:
+    """What ids.SELECTION holds (callbacks/dashboard/selectors.py), coerced like the filters:
+    None when it is not a dict, else business, image_source, build, metrics, version,
+    current_build_id with anything unusable as None."""
+    if not isinstance(selection, dict):
+        return None
+    return {"business": dataset_name_or_none(selection.get("business")),
+            "image_source": dataset_name_or_none(selection.get("image_source")),
+            "build": build_id(selection.get("build")),
+            "metrics": build_id(selection.get("metrics")),
+            "version": whole_number(selection.get("version")),
+            "current_build_id": build_id(selection.get("current_build_id"))}
+
+
+def sparsity_bounds(value: object) -> tuple[float, float]:
+    """(min_pct, max_pct) from the sparsity range slider's value ([lo, hi]); defaults for
+    anything that is not a list of two numbers (normalize_filters orders and clamps them)."""
+    if isinstance(value, (list, tuple)) and len(value) >= 2:
+        return finite_float(value[0], 0.0), finite_float(value[1], 100.0)
+    return 0.0, 100.0
+
+
+def feature_list(value: object) -> list[str]:
+    """Feature names from a multi-select's value: its text items (one text is a list of one)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
+def feature_key(name: str) -> str:
+    """How the pin / exclude lists and the URL refer to a feature: its name when it has at most
+    FEATURE_KEY_CHARS characters, else its first 31, an ellipsis and 8 hex digits of its hash
+    (40 in all). The browser's dropdown indexes every substring of an option's value, so a
+    value of a few thousand characters takes Chromium minutes; a key keeps it short. A name
+    given in full (an older URL) is understood too (figures/dashboard/view.py)."""
+    if len(name) <= FEATURE_KEY_CHARS:
+        return name
+    digest = hashlib.blake2b(name.encode("utf-8", "surrogatepass"), digest_size=4).hexdigest()
+    return name[:FEATURE_KEY_CHARS - 9] + "…" + digest
+
+
+def text_or_none(value: object) -> str | None:
+    """`value` when it is text, else None (for free-text inputs such as the URL's search)."""
+    return value if isinstance(value, str) else None
+
+
 def coerce_top_k(value) -> int | None:
     """top_k as the filters hold it: None for all (None, '', 'all', 0), else an int >= 1;
     anything unreadable is the default."""
     if value is None or (isinstance(value, str) and value.strip().lower() in ("", ALL, "0")):
         return None
-    try:
-        k = int(value)
-    except (TypeError, ValueError, OverflowError):
+    k = whole_number(value)
+    if k is None:
         return DEFAULT_TOP_K
     if k == 0:
         return None
-    return k if k >= 1 else DEFAULT_TOP_K
+    return min(k, MAX_ID) if k >= 1 else DEFAULT_TOP_K
 
 
 def coerce_flag(value, default: bool = False) -> bool:
@@ -141,20 +205,35 @@ def finite_float(v, default: float) -> float:
     return v if math.isfinite(v) else default
 
 
-def build_id(value) -> int | None:
-    """A build (or metrics delivery) id from the URL or a selector: an int, or None for the
-    current one."""
-    if value in (None, "", CURRENT, LATEST):
+def whole_number(value) -> int | None:
+    """`value` as an int (from an int, an integral float or digits), else None."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, float):
+        return int(value) if math.isfinite(value) and value == int(value) else None
+    if isinstance(value, str):
+        value = value.strip()
+    if not isinstance(value, (int, str)):
         return None
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (ValueError, OverflowError):
         return None
+
+
+def build_id(value) -> int | None:
+    """A build (or metrics delivery) id from the URL or a selector: an int in the database's id
+    range, or None for the current one ('current', 'latest', empty, or anything that cannot be
+    an id)."""
+    if value is None or (isinstance(value, str) and value.strip() in ("", CURRENT, LATEST)):
+        return None
+    number = whole_number(value)
+    return number if number is not None and 1 <= number <= MAX_ID else None
 
 
 def parse_query(search: str | None) -> dict:
     """The view a query string asks for; keys it does not give (or gives wrong) keep defaults."""
-    q = parse_qs((search or "").lstrip("?"), keep_blank_values=False)
+    q = parse_qs((text_or_none(search) or "").lstrip("?"), keep_blank_values=False)
 
     def one(key):
         values = q.get(key)
@@ -169,7 +248,8 @@ def parse_query(search: str | None) -> dict:
         "weight": one("weight"), "outcome": one("outcome"),
         "apply_fixes": one("apply_fixes"), "thresholds": one("thresholds"),
     })
-    view.update(business=one("business"), image_source=one("image_source"),
+    view.update(business=dataset_name_or_none(one("business")),
+                image_source=dataset_name_or_none(one("image_source")),
                 build=build_id(one("build")), metrics=build_id(one("metrics")))
     return view
 
@@ -209,7 +289,7 @@ def query_string(filters: dict, search: str | None = None) -> str:
         pairs.append(("apply_fixes", "1"))
     if f.get("thresholds", DEFAULT_THRESHOLD_MODE) != DEFAULT_THRESHOLD_MODE:
         pairs.append(("thresholds", f["thresholds"]))
-    kept = parse_qs((search or "").lstrip("?"))
+    kept = parse_qs((text_or_none(search) or "").lstrip("?"))
     pairs += [(k, kept[k][-1]) for k in PASSED_THROUGH if k in kept]
     return "?" + urlencode(pairs)
 

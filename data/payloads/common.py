@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 
+from data.domain.names import MAX_FEATURE_NAME, MAX_IMAGE_NAME
+
 MAX_OFFENDERS = 10
 # What every refused NUL says, wherever it is (names in bodies, headers, parameters): PostgreSQL
 # text cannot hold it, so no backend stores it.
 NUL_PROBLEM = "contains a NUL character (U+0000), which cannot be stored; remove it"
-# Longest image or feature name, as for business and image-source names: a PostgreSQL index
-# entry holds at most ~2,700 bytes, and 500 characters of UTF-8 stay under it.
-MAX_NAME = 500
+
+
+def name_limit(label: str) -> int:
+    """The longest image or feature name (data/domain/names.py: the one rule set)."""
+    return MAX_FEATURE_NAME if label == "feature" else MAX_IMAGE_NAME
 
 
 def name_problem(label: str, name: str) -> str | None:
@@ -18,8 +22,8 @@ def name_problem(label: str, name: str) -> str | None:
     it can."""
     if "\x00" in name:
         return f"the {label} name {NUL_PROBLEM}"
-    if len(name) > MAX_NAME:
-        return f"the {label} name is {len(name):,} characters; names are at most {MAX_NAME}"
+    if len(name) > (limit := name_limit(label)):
+        return f"the {label} name is {len(name):,} characters long; the limit is {limit}"
     return None
 
 
@@ -30,7 +34,7 @@ def offender_message(what: str, offenders: list, total: int) -> str:
 
 def shown_name(name: str) -> str:
     """A name as an error lists it: whole, or its start when it is too long to repeat."""
-    return name if len(name) <= MAX_NAME else name[:80] + "..."
+    return name if len(name) <= 80 else name[:80] + "..."
 
 
 def short_repr(v: object) -> str:

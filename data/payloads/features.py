@@ -9,8 +9,8 @@ import numpy as np
 
 from data.domain.errors import InvalidPayload
 from data.domain.matrix import FeatureTable
-from data.payloads.common import (MAX_NAME, MAX_OFFENDERS, json_type, name_problem,
-                                  offender_message, short_repr, shown_name)
+from data.payloads.common import (MAX_OFFENDERS, NUL_PROBLEM, json_type, name_limit,
+                                  name_problem, offender_message, short_repr, shown_name)
 from data.payloads.duplicates import reject_repeated_keys
 from data.payloads.json_body import parse_json
 
@@ -76,17 +76,26 @@ def validate_features(obj: object) -> FeatureTable:
 
 
 def _check_names(image_names: list[str], feature_names: list[str]) -> None:
-    """InvalidPayload listing names that cannot be stored (NUL, over MAX_NAME characters),
-    with the words metrics use for the same names."""
+    """InvalidPayload listing names that cannot be stored: a NUL character (bad_name), or longer
+    than the limit of their kind (name_too_long, data/domain/names.py), first offenders shown."""
     for label, names in (("image", image_names), ("feature", feature_names)):
-        if "\x00" not in "".join(names) and max(map(len, names), default=0) <= MAX_NAME:
+        if "\x00" in "".join(names):
+            bad = [n for n in names if "\x00" in n]
+            details = [{label: shown_name(n), "problem": f"the {label} name {NUL_PROBLEM}"}
+                       for n in bad[:MAX_OFFENDERS]]
+            raise InvalidPayload("bad_name", offender_message(
+                f"{len(bad)} {label} name(s) contain a NUL character, which cannot be stored",
+                details, len(bad)), details)
+    for label, names in (("feature", feature_names), ("image", image_names)):
+        limit = name_limit(label)
+        if max(map(len, names), default=0) <= limit:
             continue  # the common case, checked without a call per name
-        bad = [(n, problem) for n in names if (problem := name_problem(label, n))]
-        details = [{label: shown_name(n), "problem": problem}
-                   for n, problem in bad[:MAX_OFFENDERS]]
-        raise InvalidPayload("bad_name", offender_message(
-            f"{len(bad)} {label} name(s) cannot be stored (a NUL character, or over "
-            f"{MAX_NAME} characters)", details, len(bad)), details)
+        long = [n for n in names if len(n) > limit]
+        details = [{label: shown_name(n), "problem": name_problem(label, n),
+                    "length": len(n), "limit": limit} for n in long[:MAX_OFFENDERS]]
+        raise InvalidPayload("name_too_long", offender_message(
+            f"{len(long)} {label} name(s) are longer than {limit} characters, the limit for "
+            f"{label} names; shorten them where they are made", details, len(long)), details)
 
 
 # Images per slice of the payload converted at once: small enough that the second pass over a

@@ -21,6 +21,8 @@ COUNT_FIELDS = {
     "preferences": ("received", "stored", "unchanged"),
     "fixes": ("received", "stored"),
     "thresholds": ("saved", "deleted"),
+    "prune": ("deleted", "kept"),  # cli.py prune: builds deleted and kept of an image source
+    "delete-business": ("image_sources", "builds"),  # cli.py delete-business; image source ""
 }
 
 

@@ -39,7 +39,7 @@ class DatasetCache:
                 raise NoBuild("no_build",
                                    f"{business!r} / {image_source!r} has no build yet: PUT one to "
                                    "/api/v1/features.")
-        key = (ref.id, build_id, ref.version, metrics)
+        key = (ref.identity, build_id, ref.version, metrics)
         with self._lock:
             hit = self._datasets.get(key)
             if hit is not None:
@@ -48,7 +48,8 @@ class DatasetCache:
             dataset = self._load(ref, build_id, metrics)
             self._datasets[key] = dataset
             # Older versions of the same source are stale now: drop them at once.
-            for k in [k for k in self._datasets if k[0] == ref.id and k[2] != ref.version]:
+            for k in [k for k in self._datasets if k[0][0] == ref.id and k != key
+                      and (k[0] != ref.identity or k[2] != ref.version)]:
                 del self._datasets[k]
             while len(self._datasets) > self.max_datasets:
                 self._datasets.popitem(last=False)

@@ -65,7 +65,7 @@ class StoreReads:
                 return None
             src, biz, build_id = row
             return SourceRef(src.id, biz.name, src.name, src.version, src.url_template,
-                             biz.is_demo, build_id)
+                             biz.is_demo, build_id, src.created_at.isoformat())
 
     def build_info(self, source_id: int, build_id: int) -> BuildInfo | None:
         with Session(self.engine) as s:

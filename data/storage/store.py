@@ -26,6 +26,7 @@ from data.domain.matrix import BuildMatrix
 from data.payloads.metrics import MetricRow
 from data.storage.audit import WriteAudit, record_write
 from data.storage.db import writer
+from data.storage.writable import writes_or_unavailable
 from data.storage.reads import StoreReads
 from data.storage.models import (Build, BuildPart, BuildQuality, Business, IdempotencyRecord,
                                  ImageMetric, ImageSource, MetricsDelivery, MetricsDeliveryValue)
@@ -203,16 +204,75 @@ class Store(StoreReads):
         self._write(business, image_source, work, None, False,
                     audit=WriteAudit(actor, "image-source") if actor else None)
 
-    def delete_business(self, business: str) -> bool:
-        """Remove a business and everything under it. True when it existed."""
-        with Session(self._writer) as s, s.begin():
-            return s.execute(delete(Business).where(Business.name == business)).rowcount > 0
+    def delete_business(self, business: str, *, actor: str | None = None) -> dict | None:
+        """Remove a business and everything under it (image sources, builds and their parts,
+        metrics), in one transaction; `actor` adds an audit record (route "delete-business",
+        image source "" = all of them). What was removed, or None when there is no such
+        business."""
+        with writes_or_unavailable(), Session(self._writer) as s, s.begin():
+            biz = s.scalar(select(Business).where(Business.name == business).with_for_update())
+            if biz is None:
+                return None
+            sources = s.scalars(select(ImageSource.id).where(
+                ImageSource.business_id == biz.id)).all()
+            builds = s.scalars(select(Build.id).where(Build.image_source_id.in_(sources))).all()
+            # Parts and builds explicitly: the result does not depend on the database
+            # enforcing ON DELETE CASCADE.
+            s.execute(delete(BuildPart).where(BuildPart.build_id.in_(builds)))
+            s.execute(delete(Build).where(Build.id.in_(builds)))
+            s.execute(delete(ImageMetric).where(ImageMetric.image_source_id.in_(sources)))
+            s.execute(delete(ImageSource).where(ImageSource.id.in_(sources)))
+            s.delete(biz)
+            body = {"business": business, "image_sources": len(sources), "builds": len(builds)}
+            if actor:
+                record_write(s, WriteAudit(actor, "delete-business"), business, "", False, body)
+            return body
+
+    def prune_builds(self, keep: int, *, actor: str | None = None,
+                     dry_run: bool = False) -> list[dict]:
+        """Delete all but the `keep` (>= 1) newest builds of every image source, never its
+        current build; a build's parts go with it. One transaction per image source (its row
+        locked, so a build landing meanwhile is counted); each source that lost builds gets a
+        new version (open pages and every worker's cache notice) and, with `actor`, an audit
+        record (route "prune"). With `dry_run` nothing is deleted. One entry per image source
+        that had builds to delete: business, image_source, deleted (build ids), kept."""
+        if keep < 1:
+            raise ValueError("keep must be at least 1 (the newest build)")
+        with Session(self.engine) as s:
+            source_ids = s.scalars(select(ImageSource.id).order_by(ImageSource.id)).all()
+        pruned = []
+        for source_id in source_ids:
+            with writes_or_unavailable(), Session(self._writer) as s, s.begin():
+                src = s.scalar(select(ImageSource).where(ImageSource.id == source_id)
+                               .with_for_update())
+                if src is None:  # deleted meanwhile
+                    continue
+                builds = s.execute(select(Build.id, Build.is_current)
+                                   .where(Build.image_source_id == source_id)
+                                   .order_by(Build.id.desc())).all()
+                doomed = [b.id for i, b in enumerate(builds) if i >= keep and not b.is_current]
+                if not doomed:
+                    continue
+                biz = s.get(Business, src.business_id)
+                body = {"business": biz.name, "image_source": src.name, "deleted": doomed,
+                        "kept": len(builds) - len(doomed)}
+                pruned.append(body)
+                if dry_run:
+                    continue
+                s.execute(delete(BuildPart).where(BuildPart.build_id.in_(doomed)))
+                s.execute(delete(Build).where(Build.id.in_(doomed)))
+                src.version += 1
+                if actor:
+                    record_write(s, WriteAudit(actor, "prune"), biz.name, src.name, False,
+                                 {**body, "deleted": len(doomed)})
+        return pruned
 
     def _write(self, business: str, image_source: str, work, idempotency: Idempotency | None,
                is_demo: bool, attempts: int = 3, audit: WriteAudit | None = None) -> WriteResult:
         for attempt in range(attempts):
             try:
-                with Session(self._writer, expire_on_commit=False) as s, s.begin():
+                with writes_or_unavailable(), \
+                        Session(self._writer, expire_on_commit=False) as s, s.begin():
                     self._restore_autocheckpoint(s)
                     record_key = None
                     if idempotency is not None:

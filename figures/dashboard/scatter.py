@@ -42,14 +42,25 @@ class ScatterPoints:
 
 
 def point_quota(counts: np.ndarray, cap: int, floor: int = MIN_POINTS_PER_FEATURE) -> np.ndarray:
-    """Points to keep per feature so the total is min(sum(counts), cap): every feature keeps
-    min(count, floor) (the floor shrinks when features x floor exceeds the cap), the rest is
-    shared in proportion to what is left of each feature, by largest remainder."""
+    """Points to keep per feature so the total is min(sum(counts), cap), never negative and
+    never more than a feature has: every feature keeps min(count, floor) (the floor shrinks
+    when features x floor exceeds the cap), the rest is shared in proportion to what is left of
+    each feature, by largest remainder. With more features that have points than the cap
+    (top_k=all on a build of 20,000+ features), one point each goes to `cap` of them spread
+    evenly along the axis."""
     counts = np.asarray(counts, dtype=np.int64)
+    cap = max(int(cap), 0)
     total = int(counts.sum())
     if total <= cap:
         return counts.copy()
-    floor = max(1, min(floor, cap // max(len(counts), 1)))
+    with_points = np.flatnonzero(counts > 0)
+    if len(with_points) >= cap:
+        quota = np.zeros(len(counts), dtype=np.int64)
+        if cap:
+            chosen = with_points[np.linspace(0, len(with_points) - 1, cap).round().astype(np.int64)]
+            quota[chosen] = 1  # distinct: cap <= len(with_points) spreads to distinct positions
+        return quota
+    floor = max(1, min(floor, cap // len(with_points)))
     base = np.minimum(counts, floor)
     left = cap - int(base.sum())
     extra = counts - base

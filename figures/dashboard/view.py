@@ -14,10 +14,11 @@ from data.stats.features import FeatureStats
 from data.stats.ranking import rank_order, rank_score
 from data.stats.view import adjusted_for, records_with_adjusted, stats_for
 from data.domain.dataset import Dataset
-from data.domain.filters import normalize_filters, query_string
+from data.domain.filters import FEATURE_KEY_CHARS, feature_key, normalize_filters, query_string
 from figures.dashboard.bars import (BAR_HEIGHT, IMPACT_HEIGHT, impact_figure, impact_title,
                                    mean_ctr_figure, mean_title, shared_ctr_range)
-from figures.base import MARGIN_LEFT, MARGIN_RIGHT, label, message_figure
+from figures.base import (HOVER_NAME_CHARS, MARGIN_LEFT, MARGIN_RIGHT, axis_labels, label,
+                          message_figure, shorten)
 from figures.dashboard.outcome import OutcomeLook, look as outcome_look
 from figures.dashboard.scatter import (POINT_CAP, SCATTER_HEIGHT, scatter_figure, scatter_points,
                                        scatter_title)
@@ -25,6 +26,9 @@ from data.domain.labels import LabelView
 from figures.dashboard.labels import label_status, mark_thresholds, model_colours
 
 FIGURE_KEYS = ("scatter", "bar_with", "bar_impact", "bar_without")
+# The most features the charts draw, whatever top_k asks: the table and the CSV follow the
+# charts; the features API gives every feature.
+MAX_FEATURES_DRAWN = 1_000
 
 
 def select_features(stats: FeatureStats, filters: dict) -> tuple[np.ndarray, int]:
@@ -32,17 +36,25 @@ def select_features(stats: FeatureStats, filters: dict) -> tuple[np.ndarray, int
     features the top-K cut hides. Excluded features never show; pinned ones always do (when
     they have points in the sparsity range); the top-K keeps the best ranked: by evidence
     (|impact| / its interval, features with fewer than `min_group` images in a group last;
-    rank "evidence") or by the largest |impact| (rank "abs_impact"); nulls last."""
+    rank "evidence") or by the largest |impact| (rank "abs_impact"); nulls last. Whatever top_k
+    says (all included), at most MAX_FEATURES_DRAWN features are drawn, pinned ones first:
+    plotly.js takes minutes over 20,000 categories."""
     names = stats.feature.astype(str)
-    excluded = np.isin(names, list(filters.get("excluded") or ()))
+    excluded = referred(names, filters.get("excluded"))
     candidates = np.flatnonzero(~excluded)
     top_k = filters.get("top_k")
+    limit = MAX_FEATURES_DRAWN if top_k is None else min(top_k, MAX_FEATURES_DRAWN)
     hidden = 0
-    if top_k is not None and len(candidates) > top_k:
+    if len(candidates) > limit:
         by_size = _ranking(stats, candidates, filters)
+        pinned = referred(names[candidates], filters.get("pinned"))
         keep = np.zeros(len(candidates), dtype=bool)
-        keep[by_size[:top_k]] = True
-        keep |= np.isin(names[candidates], list(filters.get("pinned") or ()))
+        keep[by_size[:limit]] = True
+        keep |= pinned
+        if keep.sum() > MAX_FEATURES_DRAWN:  # pinned first, then by |impact|
+            order = by_size[np.argsort(~pinned[by_size], kind="stable")]
+            keep[:] = False
+            keep[order[:MAX_FEATURES_DRAWN]] = True
         hidden = int((~keep).sum())
         candidates = candidates[keep]
     return candidates[_display_order(stats, candidates, filters.get("sort"))], hidden
@@ -59,6 +71,16 @@ def _ranking(stats: FeatureStats, pos: np.ndarray, filters: dict) -> np.ndarray:
     magnitude = np.abs(stats.impact[pos])
     nan = np.isnan(magnitude)
     return np.lexsort((names, np.where(nan, 0.0, -magnitude), nan))
+def referred(names: np.ndarray, refs) -> np.ndarray:
+    """Which of `names` (a str array) the pin or exclude list `refs` names, by full name or by
+    feature_key."""
+    refs = list(refs or ())
+    hit = np.isin(names, refs)
+    if refs and len(names):
+        long = np.flatnonzero(np.char.str_len(names) > FEATURE_KEY_CHARS)
+        if len(long):
+            hit[long] |= np.isin([feature_key(n) for n in names[long].tolist()], refs)
+    return hit
 
 
 def _display_order(stats: FeatureStats, pos: np.ndarray, sort: str | None) -> np.ndarray:
@@ -94,10 +116,6 @@ def render_view(dataset: Dataset, filters: dict, *, point_cap: int = POINT_CAP,
     the view: the build with fixes applied and/or one threshold per feature; None is the build
     as delivered at the slider's threshold.
 
-    `labels` (data/storage/label_cache.py) is what `apply_fixes` and `thresholds=saved` make of
-    the view: the build with fixes applied and/or one threshold per feature; None is the build
-    as delivered at the slider's threshold.
-
     Returns {"scatter", "bar_with", "bar_impact", "bar_without": figure dicts,
     "status": dict (see `_status`), "features": [shown feature names, x order],
     "rows": the features API records of the shown features, in that order (the table; with
@@ -123,6 +141,7 @@ def render_view(dataset: Dataset, filters: dict, *, point_cap: int = POINT_CAP,
     status = _status(dataset, f, n_in_range=len(stats), n_shown=len(shown), hidden=hidden,
                      with_points=with_points)
     in_range = set(stats.feature.astype(str).tolist())
+    in_range |= {feature_key(n) for n in in_range if len(n) > FEATURE_KEY_CHARS}
     status["pinned_out_of_range"] = [p for p in f["pinned"] if p not in in_range]
     status["images_in_stats"] = stats.n_images
     status.update(label_status(labels))
@@ -136,7 +155,7 @@ def render_view(dataset: Dataset, filters: dict, *, point_cap: int = POINT_CAP,
     uirevision = f"{dataset.build.id}|{f['threshold']}|{f['min_pct']}|{f['max_pct']}|" \
                  f"{f['top_k']}|{f['sort']}|{f['rank']}|{f['min_group']}|{f['weight']}|" \
                  f"{len(shown)}|{look.key}|{f['apply_fixes']}|{f['thresholds']}"
-    categories = [label(n) for n in shown.feature.tolist()]
+    categories = axis_labels(shown.feature.tolist())
     ctr_range = shared_ctr_range(shown)
     adjusted = adjusted_for(base, shown, threshold, weight) if f["adjust"] and not per_feature \
         else None
@@ -267,7 +286,9 @@ def render_message(text: str) -> dict:
 
 
 def image_labels(dataset: Dataset) -> np.ndarray:
-    """Escaped image names of the dataset's build as an object array, indexable by image index;
-    computed once per dataset (they are the bulk of the hover text)."""
+    """Escaped image names of the dataset's build (shortened to HOVER_NAME_CHARS) as an object
+    array, indexable by image index; computed once per dataset (they are the bulk of the hover
+    text)."""
     return dataset.derived("image_labels", lambda ds: np.array(
-        [label(n) for n in ds.matrix.image_names] or [""], dtype=object))
+        [label(shorten(n, HOVER_NAME_CHARS)) for n in ds.matrix.image_names] or [""],
+        dtype=object))

@@ -181,7 +181,7 @@ def test_a_name_too_long_for_a_postgresql_index_is_422_in_features_and_metrics(s
     for route, body in (("features", {name: {"f": 1}}), ("metrics", {name: {"ctr": 0.1}})):
         resp = put(server, route, "Long names", json.dumps(body).encode())
         assert_refused(resp, 422, resp.json()["error"], engine, "Long names")
-        assert "names are at most 500" in json.dumps(resp.json()["details"])
+        assert "the limit is 500" in resp.json()["details"][0]["problem"]
 
 
 # ------------------------------------------------------------------ 3. errors that say what is wrong
