@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         suppress_callback_exceptions=True,
         update_title=None,
         index_string=INDEX_STRING,
+        on_error=envelope.on_error,  # a callback that raises answers 400, not 500
     )
     register(app.server, services)
     if settings.read_access == "granted" and not settings.trusted_user_header:

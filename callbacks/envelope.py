@@ -11,15 +11,39 @@ object, names no callback, or lists other inputs than the callback declares make
 (a 500). A real page always sends exactly what the callback declares, so anything else is
 answered 400 here, before Dash; the values themselves are each callback's business
 (data/domain/filters.py coerces them).
+
+Behind both, a net (`on_error`, Dash's app-wide callback error handler, and Dash's own callback
+exceptions): a callback that raises on values the page never sends, or a request Dash itself
+finds inconsistent (outputs of a pattern-matching callback that are not the page's), is answered
+`400 bad_callback_request` instead of a 500. The traceback is logged at ERROR, so a real bug
+still shows in the log (and in the tests, which check what the page shows).
 """
 
 from __future__ import annotations
 
-from dash.exceptions import DependencyException
+import logging
+
+from dash.exceptions import CallbackException, DependencyException
 from flask import request
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import BadRequest, NotFound
 
 from api.errors import error_response
+
+log = logging.getLogger(__name__)
+
+REFUSED = "This is not a request the page sends"
+
+
+class CallbackRefused(BadRequest):
+    """A callback request the server will not answer: 400 bad_callback_request."""
+
+
+def on_error(exc: Exception):
+    """Dash's app-wide callback error handler (dash.Dash(on_error=...)): log the traceback and
+    answer 400 instead of letting the exception become a 500."""
+    log.error("Callback failed on %s", request.get_data(as_text=True)[:300], exc_info=exc)
+    raise CallbackRefused(f"{REFUSED}: the callback could not use its inputs "
+                          f"({type(exc).__name__}).")
 
 
 def register(app) -> None:
@@ -37,12 +61,21 @@ def register(app) -> None:
         problem = envelope_problem(app.callback_map, body)
         if problem is None:
             return None
-        return error_response(400, "bad_callback_request",
-                              f"This is not a request the page sends: {problem}.")
+        return error_response(400, "bad_callback_request", f"{REFUSED}: {problem}.")
 
     @app.server.errorhandler(DependencyException)
     def _unknown_script(_exc):
         return NotFound()
+
+    @app.server.errorhandler(CallbackRefused)
+    def _refused(exc: CallbackRefused):
+        return error_response(400, "bad_callback_request", exc.description)
+
+    @app.server.errorhandler(CallbackException)
+    def _inconsistent(exc: CallbackException):
+        log.error("Callback request refused by Dash: %s", exc)
+        return error_response(400, "bad_callback_request",
+                              f"{REFUSED}: {str(exc).splitlines()[0][:200]}")
 
 
 def envelope_problem(callback_map: dict, body: object) -> str | None:

@@ -13,7 +13,8 @@ import json
 import pytest
 import requests
 
-from tests.support.dash_requests import callback_body, dependency_keys, server_callbacks
+from tests.support.dash_requests import (callback_body, dependency_keys, has_patterns,
+                                        server_callbacks)
 from tests.support.server import LiveServer
 
 BUSINESS, SOURCE = "Crafted inputs", "covers"
@@ -98,8 +99,10 @@ def test_no_crafted_value_in_any_callback_input_gets_a_5xx(server):
     failures, sent = [], 0
     with requests.Session() as session:
         for cb in callbacks:
-            assert _post(server, session, callback_body(cb, PLAUSIBLE)).status_code == 200, \
-                cb["output"]
+            plausible = _post(server, session, callback_body(cb, PLAUSIBLE)).status_code
+            # A pattern-matching callback's request lists the components that match, which a
+            # test without a browser does not have: it must still never be a 5xx.
+            assert plausible == 200 or (has_patterns(cb) and plausible < 500), cb["output"]
             for _kind, component, prop in dependency_keys(cb):
                 shaped = isinstance(PLAUSIBLE.get((component, prop)), (dict, list))
                 for value in CRAFTED + (SHAPED if shaped else []):
