@@ -22,7 +22,7 @@ class DatasetCache:
         self.store = store
         self.max_datasets = max_datasets
         self._datasets: OrderedDict[tuple, Dataset] = OrderedDict()
-        self._matrices: OrderedDict[int, BuildMatrix] = OrderedDict()
+        self._matrices: OrderedDict[int, tuple[str | None, BuildMatrix]] = OrderedDict()
         self._lock = threading.Lock()
         self._matrix_lock = threading.Lock()  # matrix() is also called outside _lock
 
@@ -76,16 +76,19 @@ class DatasetCache:
                                f"{ref.name!r}. GET /api/v1/datasets lists its builds.")
         return info
 
-    def matrix(self, build_id: int) -> BuildMatrix:
-        """A build's values, decoded once per worker and kept for the last few builds."""
+    def matrix(self, build_id: int, content_hash: str | None = None) -> BuildMatrix:
+        """A build's values, decoded once per worker and kept for the last few builds. Given
+        the build's `content_hash`, a kept matrix of another content under the same id (a
+        business deleted and sent again: SQLite may reuse ids) is read again."""
         with self._matrix_lock:
-            matrix = self._matrices.get(build_id)
-            if matrix is not None:
+            kept = self._matrices.get(build_id)
+            if kept is not None and (content_hash is None or kept[0] == content_hash):
                 self._matrices.move_to_end(build_id)
-                return matrix
+                return kept[1]
         matrix = self.store.load_matrix(build_id)
         with self._matrix_lock:
-            self._matrices[build_id] = matrix
+            self._matrices[build_id] = (content_hash, matrix)
+            self._matrices.move_to_end(build_id)
             while len(self._matrices) > self.max_datasets:
                 self._matrices.popitem(last=False)
         return matrix
@@ -109,7 +112,7 @@ class DatasetCache:
 
     def _load(self, ref: SourceRef, build_id: int, metrics: int | None) -> Dataset:
         info = self.build(ref, build_id)
-        matrix = self.matrix(build_id)
+        matrix = self.matrix(build_id, info.content_hash)
         outcomes, delivery, latest = self.outcomes(ref, metrics)
         y, impressions, clicks = outcomes_for(matrix.image_names, outcomes)
         return Dataset(ref, info, matrix, build_index(matrix, y), impressions, clicks,

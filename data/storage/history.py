@@ -36,7 +36,7 @@ class BuildHistory:
         outcomes, delivery, _latest = self.cache.outcomes(ref, metrics)
         entries = []
         for info in reversed(self.cache.store.builds(ref.id)):
-            matrix = self.cache.matrix(info.id)
+            matrix = self.cache.matrix(info.id, info.content_hash)
             y, _, _ = outcomes_for(matrix.image_names, outcomes)
             index = build_index(matrix, y)
             entries.append(BuildStats(info, feature_stats(index, threshold),
