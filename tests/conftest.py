@@ -109,3 +109,28 @@ def pytest_runtest_makereport(item, call):
         for i, srv in enumerate(servers):
             report.sections.append((f"live server {i} log ({srv.base_url})",
                                     srv.log_text()[-8000:]))
+
+
+# Fixtures through which a test reaches a database (directly or through other fixtures).
+DATABASE_FIXTURES = {"database_url", "module_database_url", "database_backend"}
+
+
+def uses_database(item) -> bool:
+    """Whether a test touches a database: through a fixture above, or a module that makes its
+    own databases (tests/support/databases.py)."""
+    if DATABASE_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+        return True
+    module = getattr(item, "module", None)
+    return "new_database" in vars(module) if module is not None else True
+
+
+def pytest_collection_modifyitems(config, items):
+    """On PostgreSQL only the tests that touch a database run: the others (statistics, figures,
+    body decoding, ...) do not depend on the backend and ran on SQLite already. They are
+    deselected, not skipped, and the run says how many."""
+    if backend_name() != "postgresql" or os.environ.get("TEST_ALL_ON_POSTGRESQL") == "1":
+        return
+    keep = [item for item in items if uses_database(item)]
+    if len(keep) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if not uses_database(i)])
+        items[:] = keep
