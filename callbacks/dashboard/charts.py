@@ -75,7 +75,7 @@ def register(app, services) -> None:
             commands(guide["kind"], api, ds.source.business, ds.source.name,
                      needs_token(services))) if guide else []
         placed = _placed(view, guide_children, services.settings.url_prefix)
-        if _fields(placed["table_columns"]) == _fields(columns):
+        if placed["table_columns"] == columns:  # unchanged: the grid keeps its sort and widths
             placed["table_columns"] = no_update
         return placed
 
@@ -122,13 +122,6 @@ def _message(text: str, guide: list, table_text: str) -> dict:
             "guide": guide, "build_notice": [], "top_k_note": "", "show_all_class": "d-none",
             "threshold_note": "", "sparsity_note": "", "table_rows": [], "table_note": table_text,
             "table_columns": column_defs()}
-
-
-def _fields(columns) -> list | None:
-    """The fields of AG Grid column definitions, to tell whether they need sending again."""
-    if not isinstance(columns, list):
-        return None
-    return [c.get("field") if isinstance(c, dict) else None for c in columns]
 
 
 def top_k_note(s: dict) -> str:

@@ -36,7 +36,7 @@ def figure(dash_duo, graph_id: str) -> dict | None:
         "   : null}};", graph_id)
 
 
-def wait_until(check, timeout: float = 15.0, interval: float = 0.1, message: str = ""):
+def wait_until(check, timeout: float = 30.0, interval: float = 0.1, message: str = ""):
     """Call `check` until it returns something truthy; return that, or fail after `timeout`."""
     deadline = time.monotonic() + timeout
     last = None

@@ -24,9 +24,11 @@ def axis_titles(dash_duo) -> dict:
 
 
 def table_headers(dash_duo) -> list[str]:
+    """Every column header of the feature table, from the grid itself: AG Grid puts only the
+    columns in view into the page (column virtualisation)."""
     return dash_duo.driver.execute_script(
-        "return Array.from(document.querySelectorAll('#' + arguments[0] + "
-        "' .ag-header-cell-text')).map(function (e) { return e.innerText; });", ids.TABLE)
+        "return dash_ag_grid.getApi(arguments[0]).getColumns()"
+        ".map(function (c) { return c.getColDef().headerName || ''; });", ids.TABLE)
 
 
 def every_figure_follows(dash_duo, api: dict) -> bool:

@@ -58,7 +58,7 @@ def say_my_name(dash_duo, name: str) -> None:
     field = dash_duo.wait_for_element(f"#{shell_ids.WHO_NAME}")
     field.send_keys(name)
     field.send_keys(Keys.ENTER)
-    dash_duo.wait_for_contains_text(f"#{shell_ids.WHO_NOTE}", name, timeout=15)
+    dash_duo.wait_for_contains_text(f"#{shell_ids.WHO_NOTE}", name, timeout=30)
 
 
 def test_a_fix_in_the_panel_keeps_the_name_survives_a_new_build_and_counts_when_applied(
@@ -72,7 +72,7 @@ def test_a_fix_in_the_panel_keeps_the_name_survives_a_new_build_and_counts_when_
     wait_until(lambda: dash_duo.find_element(f"#{ids.FIX_FEATURE}").text.strip() == "text",
                message="the panel offers the image's own feature first")
     dash_duo.find_element(f"#{ids.FIX_ABSENT}").click()
-    dash_duo.wait_for_contains_text(f"#{ids.FIX_RESULT}", "Type your name in the bar", timeout=15)
+    dash_duo.wait_for_contains_text(f"#{ids.FIX_RESULT}", "Type your name in the bar", timeout=30)
     assert api(base, "GET", "fixes").json()["count"] == 0
     dash_duo.find_element(".image-detail .btn-close").click()
     dash_duo.wait_for_no_elements(".image-detail.offcanvas.show")
@@ -82,7 +82,7 @@ def test_a_fix_in_the_panel_keeps_the_name_survives_a_new_build_and_counts_when_
     dash_duo.wait_for_contains_text(f"#{ids.DETAIL_BODY} .image-detail-name", "b.png")
     dash_duo.find_element(f"#{ids.FIX_NOTE}").send_keys("only a logo")
     dash_duo.find_element(f"#{ids.FIX_ABSENT}").click()
-    dash_duo.wait_for_contains_text(f"#{ids.FIX_RESULT}", "Saved", timeout=15)
+    dash_duo.wait_for_contains_text(f"#{ids.FIX_RESULT}", "Saved", timeout=30)
     dash_duo.wait_for_contains_text(f"#{ids.DETAIL_FIXES}", "Ana Lýsa")
     history = dash_duo.find_element(f"#{ids.DETAIL_HISTORY} details")
     history.find_element("css selector", "summary").click()  # the history, on demand

@@ -38,7 +38,7 @@ def test_a_build_put_while_the_page_is_open_appears_with_the_filters_kept(
 
     new = _put_build(base, DEMO_HEADERS, 500, seed=11, label="jenkins-42")
     wait_until(lambda: f"#{new['build']}" in status_text(dash_duo)
-               and "jenkins-42" in status_text(dash_duo), timeout=15,
+               and "jenkins-42" in status_text(dash_duo), timeout=30,
                message="the new build in the status")
     api = api_features(base, business=DEMO_BUSINESS, image_source=DEMO_IMAGE_SOURCE,
                        threshold=0.3, min_pct=1, max_pct=80)
@@ -65,7 +65,7 @@ def test_a_pinned_build_stays_pinned_and_says_a_newer_one_exists(
 
     new = _put_build(base, DEMO_HEADERS, 400, seed=12, label="jenkins-43")
     wait_until(lambda: f"#{new['build']}" in dash_duo.find_element(f"#{ids.BUILD_NOTICE}").text,
-               timeout=15, message="notice of the newer build")
+               timeout=30, message="notice of the newer build")
     assert "pinned" in dash_duo.find_element(f"#{ids.BUILD_NOTICE}").text
     assert "#1" in status_text(dash_duo)
     assert bar_impact_matches(dash_duo, pinned)

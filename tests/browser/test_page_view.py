@@ -189,7 +189,9 @@ def test_moving_each_filter_changes_every_figure_as_the_features_api_says(
     app = dashboard_app(live_poll_ms=600_000)
     dash_duo.start_server(app, port=page_port)
     base = dash_duo.server_url
-    dash_duo.wait_for_page(url=_url(base, **DEMO, top_k="all"))
+    # rank=abs_impact: the top-K step below checks the largest |impact| (the default ranks by
+    # evidence, checked in tests/browser/test_table.py and tests/test_figures.py).
+    dash_duo.wait_for_page(url=_url(base, **DEMO, top_k="all", rank="abs_impact"))
     wait_until(lambda: _every_figure_agrees(dash_duo, api_features(base, **DEMO)),
                message="initial view matches the API at threshold 0")
 

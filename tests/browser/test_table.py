@@ -59,12 +59,12 @@ def grid_rows(dash_duo) -> list[dict]:
 def wait_for_rows(dash_duo, count: int) -> list[dict]:
     dash_duo.wait_for_element(f"#{ids.TABLE} .ag-row")
     return wait_until(lambda: (lambda rows: rows if len(rows) == count else None)(
-        grid_rows(dash_duo)), timeout=10, message=f"the grid holds {count} rows")
+        grid_rows(dash_duo)), timeout=30, message=f"the grid holds {count} rows")
 
 
 def downloaded_csv(dash_duo) -> list[dict]:
     folder = Path(dash_duo.download_path)
-    done = wait_until(lambda: sorted(folder.glob("*.csv")), timeout=10,
+    done = wait_until(lambda: sorted(folder.glob("*.csv")), timeout=30,
                       message=f"a CSV downloaded into {folder}")
     with done[0].open(newline="", encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
@@ -124,7 +124,7 @@ def test_csv_follows_the_order_the_user_sorted_the_grid_in(dash_duo, database_ur
     header.click()  # ascending
     want = sorted(rows, key=lambda r: r["prevalence_pct"])
     wait_until(lambda: [r["feature"] for r in grid_rows(dash_duo)] == [r["feature"] for r in want],
-               timeout=5, message="the grid sorted")
+               timeout=30, message="the grid sorted")
 
     dash_duo.find_element(f"#{ids.TABLE_CSV_BUTTON}").click()
     exported = downloaded_csv(dash_duo)
