@@ -86,8 +86,9 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     shell_callbacks.register(app, services, lambda pathname: page_for(pathname, prefix))
     for page in PAGES:
         page.register_callbacks(app, services)
+    security.install(app)  # after the pages: the CSP hashes every inline script they register
+    # After security: its body cap refuses an oversized callback body before this reads it.
     envelope.register(app)
-    security.install(app)  # last: the CSP hashes every inline script registered above
     return app
 
 

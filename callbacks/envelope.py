@@ -25,9 +25,10 @@ import logging
 
 from dash.exceptions import CallbackException, DependencyException
 from flask import request
-from werkzeug.exceptions import BadRequest, NotFound
+from werkzeug.exceptions import BadRequest, HTTPException, NotFound
 
 from api.errors import error_response
+from data.domain.errors import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +40,11 @@ class CallbackRefused(BadRequest):
 
 
 def on_error(exc: Exception):
-    """Dash's app-wide callback error handler (dash.Dash(on_error=...)): log the traceback and
-    answer 400 instead of letting the exception become a 500."""
+    """Dash's app-wide callback error handler (dash.Dash(on_error=...)): a refusal a callback
+    raises on purpose (a domain error such as NotReadable, an HTTP error) goes on as it is;
+    anything else is logged with its traceback and answered 400 instead of a 500."""
+    if isinstance(exc, (DomainError, HTTPException)):
+        raise exc
     log.error("Callback failed on %s", request.get_data(as_text=True)[:300], exc_info=exc)
     raise CallbackRefused(f"{REFUSED}: the callback could not use its inputs "
                           f"({type(exc).__name__}).")
