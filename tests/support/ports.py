@@ -1,12 +1,14 @@
 """Ports for the servers tests start.
 
-Each backend's run has its own range (SQLite 8100-8399, PostgreSQL 8400-8699), so scripts/test
-can run the two suites side by side without one taking the other's port; within a range, a
-port something listens on is skipped.
+Each backend's run has its own range (SQLite 8100-8399, PostgreSQL 8400-8699), and
+TEST_PORTS=LOW-HIGH gives a run another (scripts/test runs the browser tests beside the SQLite
+suite on 8700-8999), so runs side by side never take each other's port; within a range, a port
+something listens on is skipped.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import socket
 
@@ -16,6 +18,10 @@ RANGES = {"sqlite": range(8100, 8400), "postgresql": range(8400, 8700)}
 
 
 def port_range() -> range:
+    given = os.environ.get("TEST_PORTS")
+    if given:
+        low, high = (int(p) for p in given.split("-"))
+        return range(low, high + 1)
     return RANGES[backend_name()]
 
 
