@@ -173,3 +173,24 @@ def test_an_unknown_metrics_delivery_is_404(client):
     assert r.status_code == 404
     r = client.get("/api/v1/features", query_string={**QUERY, "metrics": "x"})
     assert r.status_code == 400
+
+
+def test_quality_compare_history_and_deliveries_follow_read_access(database_url):
+    app = create_app(Settings(database_url=database_url, load_demo=False,
+                              read_access="granted", ingest_tokens=("s3cret",)))
+    client = app.server.test_client()
+    writer = {**IDENT, "Authorization": "Bearer s3cret"}
+    for seed in (4, 5):
+        payload = random_payload(seed, image_names(40))
+        assert client.put("/api/v1/features", json=payload,
+                          headers={**writer, "Build-Id": f"b{seed}"}).status_code == 201
+    assert client.put("/api/v1/metrics", json=ctr_metrics(list(payload), 2),
+                      headers=writer).status_code == 200
+    feature = next(f for values in payload.values() for f in values)
+    for route in ("quality", "compare", f"history?feature={feature}", "metrics-deliveries"):
+        sep = "&" if "?" in route else "?"
+        url = f"/api/v1/{route}{sep}business=Over+Time&image_source=posters"
+        refused = client.get(url)  # nobody signed in, no token: nothing is shared
+        assert refused.status_code in (401, 403), (route, refused.status_code)
+        assert "posters" not in refused.get_data(as_text=True)
+        assert client.get(url, headers={"Authorization": "Bearer s3cret"}).status_code == 200, route

@@ -79,7 +79,7 @@ class ReadScope:
 
 
 class GuardedCache:
-    """The dataset cache as a request sees it: `get`, `datasets` and `locate` check the
+    """The dataset cache as a request sees it: `get`, `source`, `datasets` and `locate` check the
     current request's ReadScope (`scope()`) before touching the data, and refuse unknown and
     forbidden datasets with the same NotReadable. Everything else is the DatasetCache's."""
 
@@ -101,6 +101,12 @@ class GuardedCache:
         if scope.businesses is not None and not scope.businesses:
             return []
         return scope.visible(self.store.datasets())
+
+    def source(self, business: str | None, image_source: str | None) -> SourceRef:
+        """DatasetCache.source for an image source the request may read; NotReadable
+        otherwise (the quality, compare and history routes and pages start here)."""
+        self._check(business, image_source)
+        return self.inner.source(business, image_source)
 
     def locate(self, business: str, image_source: str) -> SourceRef | None:
         """StoreReads.locate for an image source the request may read; NotReadable otherwise."""
