@@ -358,7 +358,7 @@ def _audit() -> dict:
                     _query("before", "Only records with a smaller id (paging).",
                            {"type": "integer", "minimum": 1, "maximum": 2**31 - 1})],
                 "responses": {"200": _json_response("Records."),
-                              **{k: ERRORS[k] for k in ("400", "401", "403", "429")}}},
+                              **{k: ERRORS[k] for k in ("400", "401", "403", "422", "429")}}},
     }
 
 

@@ -20,9 +20,8 @@ from api.errors import ApiError
 from config import Settings
 from data.domain.errors import DomainError, InvalidPayload, MalformedBody, MissingDataset
 from data.domain.filters import CURRENT, LATEST, MAX_ID
-from data.domain.names import check_dataset_names
+from data.domain.names import NUL_PROBLEM, check_dataset_names
 from data.payloads.charset import SUPPORTED_NAMES, codec_of
-from data.payloads.common import NUL_PROBLEM
 from data.payloads.gzip_body import gunzip, too_large
 from data.people.signatures import SIGNATURE_HEADER, SignedRequest, verify
 from data.storage.store import Idempotency, request_hash

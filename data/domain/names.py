@@ -13,6 +13,9 @@ from data.domain.errors import InvalidPayload
 MAX_DATASET_NAME = 500  # business and image source
 MAX_FEATURE_NAME = 200
 MAX_IMAGE_NAME = 500  # image names are often paths or URLs
+# What every refused NUL says, wherever it is (names in bodies, headers, parameters): PostgreSQL
+# text cannot hold it, so no backend stores it.
+NUL_PROBLEM = "contains a NUL character (U+0000), which cannot be stored; remove it"
 
 
 def dataset_name_problem(value: object) -> tuple[str, str] | None:
@@ -25,8 +28,8 @@ def dataset_name_problem(value: object) -> tuple[str, str] | None:
     if len(value) > MAX_DATASET_NAME:
         return "name_too_long", (f"is {len(value):,} characters long; the limit is "
                                  f"{MAX_DATASET_NAME}")
-    if "\x00" in value:  # PostgreSQL text cannot hold NUL
-        return "bad_name", "contains a NUL character"
+    if "\x00" in value:
+        return "bad_name", NUL_PROBLEM
     return None
 
 

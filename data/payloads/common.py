@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import json
 
-from data.domain.names import MAX_FEATURE_NAME, MAX_IMAGE_NAME
+from data.domain.names import MAX_FEATURE_NAME, MAX_IMAGE_NAME, NUL_PROBLEM
 
 MAX_OFFENDERS = 10
-# What every refused NUL says, wherever it is (names in bodies, headers, parameters): PostgreSQL
-# text cannot hold it, so no backend stores it.
-NUL_PROBLEM = "contains a NUL character (U+0000), which cannot be stored; remove it"
 
 
 def name_limit(label: str) -> int:
