@@ -21,6 +21,7 @@ still shows in the log (and in the tests, which check what the page shows).
 
 from __future__ import annotations
 
+import json
 import logging
 
 from dash.exceptions import CallbackException, DependencyException
@@ -65,6 +66,8 @@ def register(app) -> None:
         problem = envelope_problem(app.callback_map, body)
         if problem is None:
             return None
+        log.warning("Callback request refused: %s (output %r)", problem,
+                    body.get("output") if isinstance(body, dict) else None)
         return error_response(400, "bad_callback_request", f"{REFUSED}: {problem}.")
 
     @app.server.errorhandler(DependencyException)
@@ -103,9 +106,12 @@ def envelope_problem(callback_map: dict, body: object) -> str | None:
     elif not _is_output(outputs, declared):
         return "`outputs` are not the callback's"
     changed = body.get("changedPropIds", [])
-    names = {_prop_id(d) for d in callback.get("inputs") or [] if isinstance(d.get("id"), str)}
-    if not isinstance(changed, list) or not all(isinstance(c, str) and c in names
-                                                for c in changed):
+    names = {_prop_id(d) for d in callback.get("inputs") or []
+             if isinstance(d.get("id"), str) and not _is_pattern(d["id"])}
+    patterns = [d for d in callback.get("inputs") or [] if _is_pattern(d.get("id"))]
+    if not isinstance(changed, list) or not all(
+            isinstance(c, str) and (c in names or _matches_pattern(c, patterns))
+            for c in changed):
         return "`changedPropIds` are not inputs of the callback"
     return None
 
@@ -114,7 +120,7 @@ def _same_dependencies(declared: list[dict], given: object) -> bool:
     if not isinstance(given, list) or len(given) != len(declared):
         return False
     for d, g in zip(declared, given):
-        if isinstance(d.get("id"), dict):  # a pattern-matching id: a list of matches
+        if _is_pattern(d.get("id")):  # a pattern-matching id: a list of matches
             items = g if isinstance(g, list) else [g]
             if not all(isinstance(i, dict) and i.get("property") == d["property"]
                        for i in items):
@@ -123,6 +129,31 @@ def _same_dependencies(declared: list[dict], given: object) -> bool:
                   and g.get("property") == d["property"]):
             return False
     return True
+
+
+def _is_pattern(component) -> bool:
+    """Whether a dependency's id is pattern-matching: a dict, or (as Dash keeps it in its
+    callback map) the JSON text of one."""
+    if isinstance(component, dict):
+        return True
+    return isinstance(component, str) and component.startswith("{")
+
+
+def _matches_pattern(changed: str, patterns: list[dict]) -> bool:
+    """Whether a changed prop id (`{"type":...,"index":1}.n_clicks`) is one a pattern-matching
+    input of the callback could fire: a JSON object with the pattern's keys, same property."""
+    head, _, prop = changed.rpartition(".")
+    try:
+        component = json.loads(head)
+    except ValueError:
+        return False
+    if not isinstance(component, dict):
+        return False
+    for d in patterns:
+        pattern = d["id"] if isinstance(d["id"], dict) else json.loads(d["id"])
+        if d.get("property") == prop and set(pattern) == set(component):
+            return True
+    return False
 
 
 def _is_output(given: object, declared) -> bool:
