@@ -384,7 +384,7 @@ def _ndjson_batch(lines: list[bytes], numbers: list[int]) -> tuple[list[str], li
                 parse_json(line)
             except DomainError as exc:
                 raise type(exc)(exc.code, f"Line {number}: {exc.message}",
-                                [{"line": number, **d} for d in exc.details]) from None
+                                [{**d, "line": number} for d in exc.details]) from None
             if len(orjson.loads(b"[" + line + b"]")) != 1:
                 raise MalformedBody("malformed_json", f"Line {number} holds more than one JSON "
                                     f"value. {NDJSON_HINT}", [{"line": number}])
