@@ -1,0 +1,241 @@
+"""Ingest time per body format over HTTP, against the JSON parse floor, on SQLite and PostgreSQL;
+optionally a million-image Parquet build's time and the server's peak memory.
+
+    python bench/ingest_formats.py [--images 100000] [--density 0.10] [--repeats 3]
+                                   [--backends sqlite,postgresql] [--million]
+                                   [--million-images 1000000] [--million-density 0.05]
+
+One build of --images x 480 features (bench/datagen.py, the bench's 6-decimal values) is written
+as the four bodies PUT /api/v1/features accepts (docs/ingest-formats.md): JSON, Parquet long
+(image, feature, value), Parquet wide (image + a column per feature) and NDJSON. For each backend
+a real server (gunicorn, one worker) gets each body --repeats times, each to a new image source,
+alternated with `orjson.loads` of the JSON body in this process (the floor: no ingest can be
+faster than reading its JSON). It prints the median PUT time as a ratio to the median floor, and
+checks that every format stored the same content hash.
+
+--million adds the Parquet long body of a --million-images x 480 build at --million-density
+(24M values at 1M x 5%) sent to a fresh server per backend: the PUT's time, and the worker's
+peak RSS (VmHWM) when the PUT answers and after the first GET of its statistics (the cached
+frame; serving memory). It takes minutes and needs ~6 GB free in this process and the server.
+
+Timings on a shared machine are noisy: the table carries the load average at start and end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import io
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.datagen import BenchData, generate  # noqa: E402
+from tests.support.databases import new_database  # noqa: E402
+from tests.support.server import LiveServer  # noqa: E402
+
+TOKEN = "bench-token"
+BUSINESS = "Bench Formats"
+JSON, PARQUET, NDJSON = "application/json", "application/vnd.apache.parquet", "application/x-ndjson"
+ENV = {"INGEST_TOKENS": TOKEN, "MAX_INGEST_BYTES": str(2 * 1024**3), "RATE_LIMIT_PER_MINUTE": "0"}
+
+
+# --------------------------------------------------------------------------------- the bodies
+
+def parquet_long(data: BenchData) -> bytes:
+    """One row per non-zero value, names dictionary-encoded (as pandas/pyarrow write them); an
+    image without values gets one row with value 0, so it is still part of the build."""
+    has_values = np.zeros(data.n_images, dtype=bool)
+    has_values[data.rows] = True
+    empty = np.flatnonzero(~has_values)
+    rows = np.concatenate([data.rows, empty]).astype(np.int32)
+    cols = np.concatenate([data.cols, np.zeros(len(empty), dtype=data.cols.dtype)])
+    table = pa.table({
+        "image": pa.DictionaryArray.from_arrays(pa.array(rows), pa.array(data.image_names)),
+        "feature": pa.DictionaryArray.from_arrays(pa.array(cols.astype(np.int32)),
+                                                  pa.array(data.feature_names)),
+        "value": pa.array(np.concatenate([data.values, np.zeros(len(empty))]))})
+    del rows, cols
+    buf = io.BytesIO()
+    pq.write_table(table, buf)
+    return buf.getvalue()
+
+
+def parquet_wide(data: BenchData) -> bytes:
+    """One row per image, one float64 column per feature (zeros written as 0.0)."""
+    columns: dict = {"image": data.image_names}
+    for j, name in enumerate(data.feature_names):
+        column = np.zeros(data.n_images)
+        at = data.cols == j
+        column[data.rows[at]] = data.values[at]
+        columns[name] = column
+    buf = io.BytesIO()
+    pq.write_table(pa.table(columns), buf)
+    return buf.getvalue()
+
+
+def ndjson(data: BenchData) -> bytes:
+    """One {"image": ..., "features": {...}} line per image, in the JSON body's order."""
+    bounds = np.searchsorted(data.rows, np.arange(data.n_images + 1)).tolist()
+    names = np.array(data.feature_names, dtype=object)[data.cols].tolist()
+    values = data.values.tolist()
+    return b"".join(
+        orjson.dumps({"image": image, "features": dict(zip(names[bounds[i]:bounds[i + 1]],
+                                                           values[bounds[i]:bounds[i + 1]]))})
+        + b"\n" for i, image in enumerate(data.image_names))
+
+
+# ---------------------------------------------------------------------------- the measurements
+
+def put(srv: LiveServer, source: str, body: bytes, media_type: str) -> tuple[float, dict]:
+    headers = {"X-Business": BUSINESS, "X-Image-Source": source, "Content-Type": media_type,
+               "Authorization": f"Bearer {TOKEN}"}
+    t0 = time.perf_counter()
+    r = requests.put(srv.url("api/v1/features"), data=body, headers=headers, timeout=900)
+    elapsed = time.perf_counter() - t0
+    if r.status_code != 201:
+        raise RuntimeError(f"PUT {media_type}: {r.status_code} {r.text[:500]}")
+    return elapsed, r.json()
+
+
+def parse_floor(body: bytes) -> float:
+    gc.collect()
+    t0 = time.perf_counter()
+    obj = orjson.loads(body)
+    elapsed = time.perf_counter() - t0
+    del obj
+    return elapsed
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def bench_backend(backend: str, bodies: dict, repeats: int, workdir: Path) -> dict:
+    """Median PUT seconds per format and the median floor, alternated on one server."""
+    floors, times = [], {name: [] for name in bodies}
+    hashes = set()
+    with new_database(backend, workdir, f"formats_{backend}") as url, \
+            LiveServer(url, env=ENV, startup_timeout=120) as srv:
+        for k in range(repeats):
+            floors.append(parse_floor(bodies["JSON"][1]))
+            for name, (media_type, body) in bodies.items():
+                elapsed, answer = put(srv, srv_source(name, k), body, media_type)
+                times[name].append(elapsed)
+                hashes.add(answer["content_hash"])
+                log(f"[{backend}] {name} PUT {elapsed:.2f} s (floor {floors[-1]:.2f} s)")
+    if len(hashes) != 1:
+        raise RuntimeError(f"the formats stored different builds: {hashes}")
+    return {"floor": float(np.median(floors)),
+            "put": {name: float(np.median(t)) for name, t in times.items()}}
+
+
+def srv_source(name: str, k: int) -> str:
+    return f"{name.lower().replace(' ', '-')}-{k}"
+
+
+def bench_million(backend: str, body: bytes, workdir: Path) -> dict:
+    with new_database(backend, workdir, f"million_{backend}") as url, \
+            LiveServer(url, env=ENV, startup_timeout=120) as srv:
+        worker = srv.worker_pids()[0]
+        idle = peak_rss_mb(worker)
+        elapsed, answer = put(srv, "million", body, PARQUET)
+        at_answer = peak_rss_mb(worker)
+        log(f"[{backend}] 1M Parquet PUT {elapsed:.1f} s, peak RSS {at_answer:.0f} MB")
+        t0 = time.perf_counter()
+        r = requests.get(srv.url("api/v1/features"), timeout=900, params={
+            "business": BUSINESS, "image_source": "million"})
+        first_get = time.perf_counter() - t0
+        if r.status_code != 200:
+            raise RuntimeError(f"GET features: {r.status_code} {r.text[:300]}")
+        return {"put_s": elapsed, "idle_mb": idle, "ingest_peak_mb": at_answer,
+                "first_get_s": first_get, "serve_peak_mb": peak_rss_mb(worker),
+                "values": answer["values"], "images": answer["images"]}
+
+
+def log(msg: str) -> None:
+    print(f"  {msg}", file=sys.stderr, flush=True)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--images", type=int, default=100_000)
+    ap.add_argument("--density", type=float, default=0.10)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--backends", default="sqlite,postgresql")
+    ap.add_argument("--million", action="store_true", help="add the 1M-image Parquet case")
+    ap.add_argument("--million-images", type=int, default=1_000_000)
+    ap.add_argument("--million-density", type=float, default=0.05)
+    args = ap.parse_args(argv)
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    load_start = os.getloadavg()
+
+    data = generate(args.images, density=args.density)
+    bodies = {"JSON": (JSON, data.features_body), "Parquet long": (PARQUET, parquet_long(data)),
+              "Parquet wide": (PARQUET, parquet_wide(data)), "NDJSON": (NDJSON, ndjson(data))}
+    del data
+    sizes = {name: len(body) / 1e6 for name, (_, body) in bodies.items()}
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="bench-formats-") as tmp:
+        for backend in backends:
+            results[backend] = bench_backend(backend, bodies, args.repeats, Path(tmp))
+        million = {}
+        if args.million:
+            bodies = None  # free the 100k bodies before the big one is built
+            big = generate(args.million_images, density=args.million_density, bodies=False)
+            body = parquet_long(big)
+            del big
+            gc.collect()
+            for backend in backends:
+                million[backend] = bench_million(backend, body, Path(tmp))
+            million_mb = len(body) / 1e6
+            del body
+
+    print(f"\nIngest over HTTP (gunicorn, 1 worker), {args.images:,} images x 480 features, "
+          f"{args.density:.0%} non-zero, median of {args.repeats}; ratio = PUT / orjson.loads "
+          f"of the JSON body in the same run")
+    head = f"{'format':<13} {'body MB':>8}"
+    for backend in backends:
+        head += f" | {backend + ' s':>14} {'ratio':>6}"
+    print(head)
+    print("-" * len(head))
+    for name in ("JSON", "Parquet long", "Parquet wide", "NDJSON"):
+        line = f"{name:<13} {sizes[name]:>8.1f}"
+        for backend in backends:
+            r = results[backend]
+            line += f" | {r['put'][name]:>14.2f} {r['put'][name] / r['floor']:>5.2f}x"
+        print(line)
+    line = f"{'floor (parse)':<13} {'':>8}"
+    for backend in backends:
+        line += f" | {results[backend]['floor']:>14.2f} {'1.00x':>6}"
+    print(line)
+    if args.million:
+        print(f"\n{args.million_images:,} images x 480, {args.million_density:.0%} non-zero, "
+              f"Parquet long ({million_mb:.0f} MB), fresh server per backend")
+        print(f"{'backend':<11} {'PUT s':>7} {'idle MB':>8} {'peak at answer MB':>18} "
+              f"{'first GET s':>12} {'peak after GET MB':>18}")
+        for backend, m in million.items():
+            print(f"{backend:<11} {m['put_s']:>7.1f} {m['idle_mb']:>8.0f} "
+                  f"{m['ingest_peak_mb']:>18.0f} {m['first_get_s']:>12.1f} "
+                  f"{m['serve_peak_mb']:>18.0f}")
+    print(f"\nload average (1 min) at start {load_start[0]:.2f}, at end {os.getloadavg()[0]:.2f}; "
+          f"{os.cpu_count()} CPUs")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
