@@ -10,7 +10,8 @@ as the four bodies PUT /api/v1/features accepts (docs/ingest-formats.md): JSON, 
 (image, feature, value), Parquet wide (image + a column per feature) and NDJSON. For each backend
 a real server (gunicorn, one worker) gets each body --repeats times, each to a new image source,
 alternated with `orjson.loads` of the JSON body in this process (the floor: no ingest can be
-faster than reading its JSON). It prints the median PUT time as a ratio to the median floor, and
+faster than reading its JSON); an untimed GET after each PUT lets the server's background warm-up
+of the new build finish before the next one. It prints the median PUT time as a ratio to the median floor, and
 checks that every format stored the same content hash.
 
 --million adds the Parquet long body of a --million-images x 480 build at --million-density
@@ -136,12 +137,20 @@ def bench_backend(backend: str, bodies: dict, repeats: int, workdir: Path) -> di
             for name, (media_type, body) in bodies.items():
                 elapsed, answer = put(srv, srv_source(name, k), body, media_type)
                 times[name].append(elapsed)
+                settle(srv, srv_source(name, k))
                 hashes.add(answer["content_hash"])
                 log(f"[{backend}] {name} PUT {elapsed:.2f} s (floor {floors[-1]:.2f} s)")
     if len(hashes) != 1:
         raise RuntimeError(f"the formats stored different builds: {hashes}")
     return {"floor": float(np.median(floors)),
             "put": {name: float(np.median(t)) for name, t in times.items()}}
+
+
+def settle(srv: LiveServer, source: str) -> None:
+    """Wait (untimed) for the server's background warm-up of the new build's cached frame, so
+    it does not run during the next PUT."""
+    requests.get(srv.url("api/v1/features"), timeout=900,
+                 params={"business": BUSINESS, "image_source": source})
 
 
 def srv_source(name: str, k: int) -> str:
