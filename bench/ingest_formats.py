@@ -55,17 +55,19 @@ ENV = {"INGEST_TOKENS": TOKEN, "MAX_INGEST_BYTES": str(2 * 1024**3), "RATE_LIMIT
 # --------------------------------------------------------------------------------- the bodies
 
 def parquet_long(data: BenchData) -> bytes:
-    """One row per non-zero value, names dictionary-encoded (as pandas/pyarrow write them); an
-    image without values gets one row with value 0, so it is still part of the build."""
+    """One row per non-zero value, names as plain strings (what pandas' to_parquet writes for
+    str columns: Parquet dictionary-encodes them per row group); an image without values gets
+    one row with value 0, so it is still part of the build."""
     has_values = np.zeros(data.n_images, dtype=bool)
     has_values[data.rows] = True
     empty = np.flatnonzero(~has_values)
     rows = np.concatenate([data.rows, empty]).astype(np.int32)
     cols = np.concatenate([data.cols, np.zeros(len(empty), dtype=data.cols.dtype)])
+    # (An arrow DictionaryArray, e.g. a pandas categorical, would be written with its whole
+    # dictionary in every row group: a million names 23 times, ~4x slower to read.)
     table = pa.table({
-        "image": pa.DictionaryArray.from_arrays(pa.array(rows), pa.array(data.image_names)),
-        "feature": pa.DictionaryArray.from_arrays(pa.array(cols.astype(np.int32)),
-                                                  pa.array(data.feature_names)),
+        "image": pa.array(data.image_names).take(pa.array(rows)),
+        "feature": pa.array(data.feature_names).take(pa.array(cols.astype(np.int32))),
         "value": pa.array(np.concatenate([data.values, np.zeros(len(empty))]))})
     del rows, cols
     buf = io.BytesIO()

@@ -83,66 +83,95 @@ def features_from_parquet(source: bytes | str | os.PathLike) -> FeatureTable:
 
 
 def _long_table(pf, schema) -> FeatureTable:
+    """Read a row group at a time (only its arrow columns exist at once) into preallocated
+    int64 codes and float64 values; each row group's dictionary of names is numbered into one
+    list (a dictionary equal to the previous one, as a categorical column writes, is not read
+    again)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     _require_numbers(schema, ["value"])
-    table = pf.read(columns=["image", "feature", "value"]).unify_dictionaries()
-    n = table.num_rows
+    n = pf.metadata.num_rows
     if n == 0:
         raise InvalidPayload("empty_payload", f"The Parquet file has no rows. {PARQUET_HINT}")
-    for column in ("image", "feature"):
-        nulls = table.column(column).null_count
-        if nulls:
-            first = _first_null_row(table.column(column))
-            raise InvalidPayload("wrong_shape", f"{nulls} row(s) have no {column} name (null), "
-                                 f"the first at row {first}. Give every row an image and a "
-                                 "feature name.", [{"row": first, "column": column}])
-    image_names, rows = _codes(table.column("image"), "image")
-    feature_names, cols = _codes(table.column("feature"), "feature")
-    value = table.column("value")
-    del table
+    rows = np.empty(n, dtype=np.int64)
+    cols = np.empty(n, dtype=np.int64)
     values = np.empty(n, dtype=np.float64)
+    names = {"image": _Names(), "feature": _Names()}
     pos = 0
-    for chunk in value.chunks:
-        if chunk.null_count:
-            chunk = pc.fill_null(chunk, 0)
-        values[pos:pos + len(chunk)] = chunk.cast(pa.float64(), safe=False).to_numpy()
-        pos += len(chunk)
-    del value
+    for group in range(pf.metadata.num_row_groups):
+        table = pf.read_row_group(group, columns=["image", "feature", "value"])
+        for column, out in (("image", rows), ("feature", cols)):
+            at = pos
+            for chunk in table.column(column).chunks:
+                if chunk.null_count:
+                    first = at + _first_null_row(chunk)
+                    raise InvalidPayload("wrong_shape", f"A row has no {column} name (null): "
+                                         f"row {first}. Give every row an image and a feature "
+                                         "name.", [{"row": first, "column": column}])
+                if not isinstance(chunk, pa.DictionaryArray):
+                    chunk = chunk.dictionary_encode()
+                codes = names[column].codes_of(chunk.dictionary)
+                out[at:at + len(chunk)] = codes[chunk.indices.to_numpy(zero_copy_only=False)]
+                at += len(chunk)
+        at = pos
+        for chunk in table.column("value").chunks:
+            if chunk.null_count:
+                chunk = pc.fill_null(chunk, 0)
+            values[at:at + len(chunk)] = chunk.cast(pa.float64(), safe=False).to_numpy()
+            at += len(chunk)
+        pos += table.num_rows
+        del table
+    image_names, rows = names["image"].used(rows, "image")
+    feature_names, cols = names["feature"].used(cols, "feature")
     bad = np.flatnonzero(~np.isfinite(values))
     if len(bad):
         _raise_non_finite(bad, values, lambda k: {"image": image_names[rows[k]],
                                                   "feature": feature_names[cols[k]],
                                                   "row": int(k)})
     _reject_repeated_pairs(rows, cols, image_names, feature_names)
+    # Zeros (and nulls) say nothing the lists of names do not: dropped here, one array at a
+    # time, so the canonical sort does not copy all three while these are still alive.
+    nz = values != 0
+    if not nz.all():
+        rows = rows[nz]
+        cols = cols[nz]
+        values = values[nz]
     return FeatureTable(image_names, feature_names, rows, cols, values)
 
 
-def _codes(column, label: str) -> tuple[list[str], np.ndarray]:
-    """(distinct names in the order of their codes, int64 code of every row) of a
-    dictionary-encoded ChunkedArray of names whose chunks share one dictionary; the names are
-    checked (empty, NUL, too long, not UTF-8)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+class _Names:
+    """Names numbered in order of first appearance across a file's row groups."""
 
-    codes = np.empty(len(column), dtype=np.int64)
-    pos = 0
-    for chunk in column.chunks:
-        codes[pos:pos + len(chunk)] = chunk.indices.to_numpy(zero_copy_only=False)
-        pos += len(chunk)
-    dictionary = column.chunk(0).dictionary if column.num_chunks else pa.array([], pa.string())
-    if pc.count_distinct(dictionary).as_py() != len(dictionary):  # a writer's repeated entries
-        encoded = pc.dictionary_encode(dictionary)
-        codes = encoded.indices.to_numpy().astype(np.int64)[codes]
-        dictionary = encoded.dictionary
-    used = np.bincount(codes, minlength=len(dictionary)) > 0
-    if not used.all():  # entries no row refers to are no names of this build
-        renumber = np.cumsum(used) - 1
-        codes = renumber[codes]
-        dictionary = dictionary.filter(pa.array(used))
-    _check_name_array(dictionary, label)
-    return dictionary.to_pylist(), codes
+    def __init__(self):
+        self.index: dict[str, int] = {}
+        self._last = None  # (dictionary, its codes) of the previous row group
+
+    def codes_of(self, dictionary) -> np.ndarray:
+        """The number of each entry of an arrow dictionary of names (new names are added)."""
+        if self._last is not None and self._last[0].equals(dictionary):
+            return self._last[1]
+        try:
+            entries = dictionary.to_pylist()
+        except UnicodeDecodeError:
+            raise MalformedBody("bad_encoding", "A name is not valid UTF-8; write names as "
+                                "UTF-8 text.") from None
+        index = self.index
+        codes = np.fromiter((index.setdefault(name, len(index)) for name in entries),
+                            dtype=np.int64, count=len(entries))
+        self._last = (dictionary, codes)
+        return codes
+
+    def used(self, codes: np.ndarray, label: str) -> tuple[list[str], np.ndarray]:
+        """(the names rows refer to, in code order, checked; codes renumbered to them)."""
+        names = list(self.index)
+        used = np.bincount(codes, minlength=len(names)) > 0
+        if not used.all():  # dictionary entries no row refers to are no names of this build
+            renumber = np.cumsum(used) - 1
+            codes = renumber[codes]
+            names = [name for name, u in zip(names, used.tolist()) if u]
+        _check_label_names(label, names)
+        return names, codes
 
 
 def _wide_table(pf, schema) -> FeatureTable:
@@ -500,18 +529,22 @@ def _raise_bad_values(names: list[str], per_image: list[dict], numbers: list[int
 
 
 def _check_names(image_names: list[str], feature_names: list[str]) -> None:
-    for label, names in (("image", image_names), ("feature", feature_names)):
-        if "" in names:
-            raise InvalidPayload("empty_name", f"A{'n' if label == 'image' else ''} {label} has "
-                                 f"an empty name; give every {label} a name.", [{label: ""}])
-        if "\x00" not in "".join(names) and max(map(len, names), default=0) <= MAX_NAME:
-            continue
-        bad = [(n, problem) for n in names if (problem := name_problem(label, n))]
-        details = [{label: shown_name(n), "problem": problem}
-                   for n, problem in bad[:MAX_OFFENDERS]]
-        raise InvalidPayload("bad_name", offender_message(
-            f"{len(bad)} {label} name(s) cannot be stored (a NUL character, or over "
-            f"{MAX_NAME} characters)", details, len(bad)), details)
+    _check_label_names("image", image_names)
+    _check_label_names("feature", feature_names)
+
+
+def _check_label_names(label: str, names: list[str]) -> None:
+    """InvalidPayload for an empty name, or names that cannot be stored (NUL, too long)."""
+    if "" in names:
+        raise InvalidPayload("empty_name", f"A{'n' if label == 'image' else ''} {label} has "
+                             f"an empty name; give every {label} a name.", [{label: ""}])
+    if "\x00" not in "".join(names) and max(map(len, names), default=0) <= MAX_NAME:
+        return
+    bad = [(n, problem) for n in names if (problem := name_problem(label, n))]
+    details = [{label: shown_name(n), "problem": problem} for n, problem in bad[:MAX_OFFENDERS]]
+    raise InvalidPayload("bad_name", offender_message(
+        f"{len(bad)} {label} name(s) cannot be stored (a NUL character, or over {MAX_NAME} "
+        "characters)", details, len(bad)), details)
 
 
 def _reject_repeated_images(image_names: list[str]) -> None:
