@@ -2,7 +2,8 @@
 optionally a million-image Parquet build's time and the server's peak memory.
 
     python bench/ingest_formats.py [--images 100000] [--density 0.10] [--repeats 3]
-                                   [--backends sqlite,postgresql] [--million]
+                                   [--backends sqlite,postgresql] [--formats json,long,wide,ndjson]
+                                   [--million]
                                    [--million-images 1000000] [--million-density 0.05]
 
 One build of --images x 480 features (bench/datagen.py, the bench's 6-decimal values) is written
@@ -135,7 +136,7 @@ def bench_backend(backend: str, bodies: dict, repeats: int, workdir: Path) -> di
     with new_database(backend, workdir, f"formats_{backend}") as url, \
             LiveServer(url, env=ENV, startup_timeout=120) as srv:
         for k in range(repeats):
-            floors.append(parse_floor(bodies["JSON"][1]))
+            floors.append(parse_floor(bodies["JSON"][1]))  # bodies always holds the JSON
             for name, (media_type, body) in bodies.items():
                 elapsed, answer = put(srv, srv_source(name, k), body, media_type)
                 times[name].append(elapsed)
@@ -188,6 +189,8 @@ def main(argv=None) -> int:
     ap.add_argument("--density", type=float, default=0.10)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--backends", default="sqlite,postgresql")
+    ap.add_argument("--formats", default="json,long,wide,ndjson",
+                    help="which bodies to send (json is always measured as the floor)")
     ap.add_argument("--million", action="store_true", help="add the 1M-image Parquet case")
     ap.add_argument("--million-images", type=int, default=1_000_000)
     ap.add_argument("--million-density", type=float, default=0.05)
@@ -196,8 +199,14 @@ def main(argv=None) -> int:
     load_start = os.getloadavg()
 
     data = generate(args.images, density=args.density)
-    bodies = {"JSON": (JSON, data.features_body), "Parquet long": (PARQUET, parquet_long(data)),
-              "Parquet wide": (PARQUET, parquet_wide(data)), "NDJSON": (NDJSON, ndjson(data))}
+    chosen = {f.strip().lower() for f in args.formats.split(",")}
+    writers = {"JSON": ("json", JSON, lambda d: d.features_body),
+               "Parquet long": ("long", PARQUET, parquet_long),
+               "Parquet wide": ("wide", PARQUET, parquet_wide),
+               "NDJSON": ("ndjson", NDJSON, ndjson)}
+    bodies = {name: (media_type, write(data))
+              for name, (key, media_type, write) in writers.items()
+              if key in chosen or name == "JSON"}
     del data
     sizes = {name: len(body) / 1e6 for name, (_, body) in bodies.items()}
     results = {}
@@ -224,7 +233,7 @@ def main(argv=None) -> int:
         head += f" | {backend + ' s':>14} {'ratio':>6}"
     print(head)
     print("-" * len(head))
-    for name in ("JSON", "Parquet long", "Parquet wide", "NDJSON"):
+    for name in sizes:
         line = f"{name:<13} {sizes[name]:>8.1f}"
         for backend in backends:
             r = results[backend]

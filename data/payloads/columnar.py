@@ -6,9 +6,11 @@ given once (an image twice, or the same feature twice for one image, is refused 
 JSON key), names are non-empty, without NUL and at most MAX_NAME characters.
 
 Parquet is read with pyarrow: names are dictionary-encoded as they are read (one Python string
-per distinct name, integer codes per value), values stay numpy arrays. A wide file is read a
-slice of rows at a time, so its dense zeros never exist all at once. NDJSON is parsed a batch of
-lines at a time; only that batch's objects are alive.
+per distinct name, integer codes per value), values stay numpy arrays. A long file is read a
+row group at a time into preallocated arrays; a wide file a slice of rows at a time, so its
+dense zeros never exist all at once. NDJSON is parsed a batch of lines at a time; only that
+batch's objects are alive. pyarrow is imported on the first Parquet body, not by every worker
+that never sees one.
 """
 
 from __future__ import annotations
