@@ -13,12 +13,14 @@ import orjson
 import pyarrow as pa
 import pytest
 import requests
+from sqlalchemy import text
 
 import cli
 from data.domain.errors import InvalidPayload, MalformedBody
 from data.domain.matrix import matrix_from_table
 from data.payloads.columnar import features_from_ndjson, features_from_parquet
 from data.payloads.features import features_from_json
+from data.storage.db import make_engine, migrate
 from tests.support.columnar import (NDJSON, PARQUET, long_table, ndjson, parquet_bytes,
                                     parquet_long, parquet_wide, wide_table)
 from tests.support.payloads import random_payload
@@ -225,14 +227,14 @@ def test_wrong_content_type_is_415_listing_every_accepted_type(module_live_serve
 
 # ---------------------------------------------------------------------------------- the CLI
 
-def test_cli_loads_a_parquet_file_and_an_ndjson_file(database_url, monkeypatch, tmp_path,
-                                                     capsys):
-    monkeypatch.setenv("DATABASE_URL", database_url)
+def test_cli_loads_a_parquet_file_and_an_ndjson_file(module_database_url, monkeypatch,
+                                                     tmp_path, capsys):
+    monkeypatch.setenv("DATABASE_URL", module_database_url)
     (tmp_path / "build.parquet").write_bytes(parquet_wide(FEATURES))
     (tmp_path / "build.ndjson").write_bytes(ndjson(FEATURES))
     answers = []
     for i, name in enumerate(("build.parquet", "build.ndjson")):
-        assert cli.main(["load", "--business", "B", "--image-source", "S",
+        assert cli.main(["load", "--business", "CLI B", "--image-source", "S",
                          "--features", str(tmp_path / name)]) == 0
         answers.append(json.loads(capsys.readouterr().out))
     # the NDJSON file is the same build, so it is found unchanged
@@ -241,9 +243,27 @@ def test_cli_loads_a_parquet_file_and_an_ndjson_file(database_url, monkeypatch, 
         features_from_json(orjson.dumps(FEATURES))).content_hash()
 
 
-def test_cli_reports_a_bad_parquet_file(database_url, monkeypatch, tmp_path, capsys):
-    monkeypatch.setenv("DATABASE_URL", database_url)
+def test_cli_reports_a_bad_parquet_file(module_database_url, monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("DATABASE_URL", module_database_url)
     (tmp_path / "bad.parquet").write_bytes(_long([("a", "dog", float("nan"))]))
-    assert cli.main(["load", "--business", "B", "--image-source", "S",
+    assert cli.main(["load", "--business", "CLI bad", "--image-source", "S",
                      "--features", str(tmp_path / "bad.parquet")]) == 1
     assert "not finite" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------- PostgreSQL
+
+def test_postgresql_stores_build_parts_uncompressed(module_database_url, database_backend):
+    """Migration 0008: the parts are float64 values that TOAST compression barely shrinks."""
+    if database_backend != "postgresql":
+        pytest.skip("a PostgreSQL storage setting")
+    engine = make_engine(module_database_url)
+    try:
+        migrate(engine)
+        with engine.connect() as conn:
+            storage = conn.execute(text(
+                "SELECT attstorage FROM pg_attribute WHERE attrelid = 'build_part'::regclass "
+                "AND attname = 'data'")).scalar()
+    finally:
+        engine.dispose()
+    assert storage == "e"
