@@ -10,9 +10,9 @@ from flask import Blueprint, Response, request
 
 from api.access import admit, authorize, services
 from api.errors import ApiError, json_response
-from api.request import (CSV_TYPES, JSON_TYPES, NDJSON_TYPES, PARQUET_TYPES, build_arg, build_label, choice_arg,
-                         declared_codec, flag_arg, float_arg, identity, idempotency, metrics_arg,
-                         read_body, require_type, single_arg, storable)
+from api.request import (CSV_TYPES, JSON_TYPES, NDJSON_TYPES, PARQUET_TYPES, build_arg,
+                         build_label, choice_arg, declared_codec, flag_arg, float_arg, identity,
+                         idempotency, metrics_arg, read_body, require_type, single_arg, storable)
 from data.domain.errors import InvalidPayload
 from data.domain.matrix import matrix_from_table
 from data.payloads.charset import decode_text, json_utf8

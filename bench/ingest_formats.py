@@ -2,8 +2,8 @@
 optionally a million-image Parquet build's time and the server's peak memory.
 
     python bench/ingest_formats.py [--images 100000] [--density 0.10] [--repeats 3]
-                                   [--backends sqlite,postgresql] [--formats json,long,wide,ndjson]
-                                   [--million]
+                                   [--backends sqlite,postgresql]
+                                   [--formats json,long,wide,ndjson] [--million]
                                    [--million-images 1000000] [--million-density 0.05]
 
 One build of --images x 480 features (bench/datagen.py, the bench's 6-decimal values) is written
@@ -12,8 +12,8 @@ as the four bodies PUT /api/v1/features accepts (docs/ingest-formats.md): JSON, 
 a real server (gunicorn, one worker) gets each body --repeats times, each to a new image source,
 alternated with `orjson.loads` of the JSON body in this process (the floor: no ingest can be
 faster than reading its JSON); an untimed GET after each PUT lets the server's background warm-up
-of the new build finish before the next one. It prints the median PUT time as a ratio to the median floor, and
-checks that every format stored the same content hash.
+of the new build finish before the next one. It prints the median PUT time as a ratio to the
+median floor, and checks that every format stored the same content hash.
 
 --million adds the Parquet long body of a --million-images x 480 build at --million-density
 (24M values at 1M x 5%) sent to a fresh server per backend: the PUT's time, and the worker's
@@ -122,9 +122,10 @@ def parse_floor(body: bytes) -> float:
     return elapsed
 
 
-def peak_rss_mb(pid: int) -> float:
+def peak_rss_mb(pid: int, field: str = "VmHWM") -> float:
+    """The process's peak resident memory (VmHWM), or its current one with field="VmRSS"."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return float("nan")
 
@@ -176,6 +177,7 @@ def bench_million(backend: str, body: bytes, workdir: Path) -> dict:
             raise RuntimeError(f"GET features: {r.status_code} {r.text[:300]}")
         return {"put_s": elapsed, "idle_mb": idle, "ingest_peak_mb": at_answer,
                 "first_get_s": first_get, "serve_peak_mb": peak_rss_mb(worker),
+                "serve_rss_mb": peak_rss_mb(worker, "VmRSS"),
                 "values": answer["values"], "images": answer["images"]}
 
 
@@ -247,11 +249,11 @@ def main(argv=None) -> int:
         print(f"\n{args.million_images:,} images x 480, {args.million_density:.0%} non-zero, "
               f"Parquet long ({million_mb:.0f} MB), fresh server per backend")
         print(f"{'backend':<11} {'PUT s':>7} {'idle MB':>8} {'peak at answer MB':>18} "
-              f"{'first GET s':>12} {'peak after GET MB':>18}")
+              f"{'first GET s':>12} {'peak after GET MB':>18} {'RSS after GET MB':>17}")
         for backend, m in million.items():
             print(f"{backend:<11} {m['put_s']:>7.1f} {m['idle_mb']:>8.0f} "
                   f"{m['ingest_peak_mb']:>18.0f} {m['first_get_s']:>12.1f} "
-                  f"{m['serve_peak_mb']:>18.0f}")
+                  f"{m['serve_peak_mb']:>18.0f} {m['serve_rss_mb']:>17.0f}")
     print(f"\nload average (1 min) at start {load_start[0]:.2f}, at end {os.getloadavg()[0]:.2f}; "
           f"{os.cpu_count()} CPUs")
     return 0
