@@ -1,8 +1,7 @@
 """Writing a build's parts on PostgreSQL with COPY ... FROM STDIN (FORMAT BINARY).
 
-An INSERT with 32 MB bytea parameters costs ~3.5 s for the 58 MB of a 100k x 480 build (10%):
-psycopg's executemany ships each part through the extended protocol, and the server copies and
-TOASTs it again. A binary COPY streams the same bytes once (~0.7 s), straight from the
+An INSERT with 32 MB bytea parameters (psycopg's executemany) took ~3.5 s for the 58 MB of a
+100k x 480 build (10%); a binary COPY of the same bytes ~0.7 s, streamed straight from the
 serialised matrix (memoryview slices, no copy per part). Migration 0008 stores the column
 uncompressed (STORAGE EXTERNAL): lz4 shrinks the parts by 5% and nearly doubles the COPY's time
 (docs/ingest-formats.md, PostgreSQL).
