@@ -5,6 +5,7 @@ optionally a million-image Parquet build's time and the server's peak memory.
                                    [--backends sqlite,postgresql]
                                    [--formats json,long,wide,ndjson] [--million]
                                    [--million-images 1000000] [--million-density 0.05]
+                                   [--million-shapes long,wide]
 
 One build of --images x 480 features (bench/datagen.py, the bench's 6-decimal values) is written
 as the four bodies PUT /api/v1/features accepts (docs/ingest-formats.md): JSON, Parquet long
@@ -15,10 +16,10 @@ faster than reading its JSON); an untimed GET after each PUT lets the server's b
 of the new build finish before the next one. It prints the median PUT time as a ratio to the
 median floor, and checks that every format stored the same content hash.
 
---million adds the Parquet long body of a --million-images x 480 build at --million-density
-(24M values at 1M x 5%) sent to a fresh server per backend: the PUT's time, and the worker's
-peak RSS (VmHWM) when the PUT answers and after the first GET of its statistics (the cached
-frame; serving memory). It takes minutes and needs ~6 GB free in this process and the server.
+--million adds the Parquet body (--million-shapes: long, the default, and/or wide) of a
+--million-images x 480 build at --million-density (24M values at 1M x 5%) sent to a fresh
+server per backend: the PUT's time, and the worker's peak RSS (VmHWM) when the PUT answers and
+after the first GET of its statistics (the cached frame; serving memory). It takes minutes and needs ~6 GB free in this process and the server.
 
 Timings on a shared machine are noisy: the table carries the load average at start and end.
 """
@@ -76,16 +77,22 @@ def parquet_long(data: BenchData) -> bytes:
     return buf.getvalue()
 
 
-def parquet_wide(data: BenchData) -> bytes:
-    """One row per image, one float64 column per feature (zeros written as 0.0)."""
-    columns: dict = {"image": data.image_names}
-    for j, name in enumerate(data.feature_names):
-        column = np.zeros(data.n_images)
-        at = data.cols == j
-        column[data.rows[at]] = data.values[at]
-        columns[name] = column
+def parquet_wide(data: BenchData, rows_per_write: int = 50_000) -> bytes:
+    """One row per image, one float64 column per feature (zeros written as 0.0), written
+    `rows_per_write` images at a time (a million images' dense grid would be 3.8 GB)."""
+    schema = pa.schema([("image", pa.string())] + [(f, pa.float64()) for f in data.feature_names])
+    bounds = np.searchsorted(data.rows, np.arange(0, data.n_images + rows_per_write,
+                                                  rows_per_write)).tolist()
     buf = io.BytesIO()
-    pq.write_table(pa.table(columns), buf)
+    with pq.ParquetWriter(buf, schema) as writer:
+        for k, first in enumerate(range(0, data.n_images, rows_per_write)):
+            n = min(rows_per_write, data.n_images - first)
+            grid = np.zeros((n, data.n_features))
+            lo, hi = bounds[k], bounds[k + 1]
+            grid[data.rows[lo:hi] - first, data.cols[lo:hi]] = data.values[lo:hi]
+            writer.write_table(pa.Table.from_arrays(
+                [pa.array(data.image_names[first:first + n])]
+                + [pa.array(grid[:, j]) for j in range(data.n_features)], schema=schema))
     return buf.getvalue()
 
 
@@ -161,8 +168,8 @@ def srv_source(name: str, k: int) -> str:
     return f"{name.lower().replace(' ', '-')}-{k}"
 
 
-def bench_million(backend: str, body: bytes, workdir: Path) -> dict:
-    with new_database(backend, workdir, f"million_{backend}") as url, \
+def bench_million(backend: str, body: bytes, workdir: Path, shape: str) -> dict:
+    with new_database(backend, workdir, f"million_{shape}_{backend}") as url, \
             LiveServer(url, env=ENV, startup_timeout=120) as srv:
         worker = srv.worker_pids()[0]
         idle = peak_rss_mb(worker)
@@ -196,6 +203,7 @@ def main(argv=None) -> int:
     ap.add_argument("--million", action="store_true", help="add the 1M-image Parquet case")
     ap.add_argument("--million-images", type=int, default=1_000_000)
     ap.add_argument("--million-density", type=float, default=0.05)
+    ap.add_argument("--million-shapes", default="long", help="long, wide or long,wide")
     args = ap.parse_args(argv)
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     load_start = os.getloadavg()
@@ -217,15 +225,17 @@ def main(argv=None) -> int:
             results[backend] = bench_backend(backend, bodies, args.repeats, Path(tmp))
         million = {}
         if args.million:
-            bodies = None  # free the 100k bodies before the big one is built
+            bodies = None  # free the 100k bodies before the big ones are built
             big = generate(args.million_images, density=args.million_density, bodies=False)
-            body = parquet_long(big)
+            writers = {"long": parquet_long, "wide": parquet_wide}
+            for shape in args.million_shapes.split(","):
+                body = writers[shape.strip()](big)
+                gc.collect()
+                for backend in backends:
+                    million[shape, backend] = bench_million(backend, body, Path(tmp), shape)
+                    million[shape, backend]["body_mb"] = len(body) / 1e6
+                del body
             del big
-            gc.collect()
-            for backend in backends:
-                million[backend] = bench_million(backend, body, Path(tmp))
-            million_mb = len(body) / 1e6
-            del body
 
     print(f"\nIngest over HTTP (gunicorn, 1 worker), {args.images:,} images x 480 features, "
           f"{args.density:.0%} non-zero, median of {args.repeats}; ratio = PUT / orjson.loads "
@@ -247,11 +257,13 @@ def main(argv=None) -> int:
     print(line)
     if args.million:
         print(f"\n{args.million_images:,} images x 480, {args.million_density:.0%} non-zero, "
-              f"Parquet long ({million_mb:.0f} MB), fresh server per backend")
-        print(f"{'backend':<11} {'PUT s':>7} {'idle MB':>8} {'peak at answer MB':>18} "
-              f"{'first GET s':>12} {'peak after GET MB':>18} {'RSS after GET MB':>17}")
-        for backend, m in million.items():
-            print(f"{backend:<11} {m['put_s']:>7.1f} {m['idle_mb']:>8.0f} "
+              f"Parquet, fresh server per backend and shape")
+        print(f"{'shape':<5} {'body MB':>7} {'backend':<11} {'PUT s':>7} {'idle MB':>8} "
+              f"{'peak at answer MB':>18} {'first GET s':>12} {'peak after GET MB':>18} "
+              f"{'RSS after GET MB':>17}")
+        for (shape, backend), m in million.items():
+            print(f"{shape:<5} {m['body_mb']:>7.0f} {backend:<11} {m['put_s']:>7.1f} "
+                  f"{m['idle_mb']:>8.0f} "
                   f"{m['ingest_peak_mb']:>18.0f} {m['first_get_s']:>12.1f} "
                   f"{m['serve_peak_mb']:>18.0f} {m['serve_rss_mb']:>17.0f}")
     print(f"\nload average (1 min) at start {load_start[0]:.2f}, at end {os.getloadavg()[0]:.2f}; "
