@@ -64,6 +64,13 @@ def test_parquet_wide_with_integer_columns_counts_them_as_numbers():
     assert matrix_from_table(features_from_parquet(parquet_bytes(table))).to_bytes() == expected
 
 
+def test_a_pandas_index_column_is_not_a_feature(payload):
+    for table in (long_table(payload), wide_table(payload)):
+        indexed = table.append_column("__index_level_0__", pa.array(range(table.num_rows)))
+        body = parquet_bytes(indexed)
+        assert matrix_from_table(features_from_parquet(body)).to_bytes() == canonical(payload)
+
+
 def test_ndjson_gives_the_json_builds_bytes_with_blank_lines_and_crlf(payload):
     body = ndjson(payload)
     assert matrix_from_table(features_from_ndjson(body)).to_bytes() == canonical(payload)

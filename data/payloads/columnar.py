@@ -16,6 +16,7 @@ that never sees one.
 from __future__ import annotations
 
 import os
+import re
 from itertools import chain
 from operator import itemgetter
 
@@ -43,6 +44,7 @@ _NDJSON_LINES = 4096
 # Repeated (image, feature) pairs are found with a byte per possible pair up to this many pairs;
 # beyond it (a million images x 480 features) by sorting the pairs' keys.
 _PAIR_MAP_MAX = 1 << 27
+_PANDAS_INDEX = re.compile(r"__index_level_\d+__")
 
 
 # ------------------------------------------------------------------------------------ Parquet
@@ -64,7 +66,8 @@ def features_from_parquet(source: bytes | str | os.PathLike) -> FeatureTable:
         raise MalformedBody("bad_parquet", f"The body is not a readable Parquet file ({exc}). "
                             "Nothing was stored; send the file as written, with "
                             "Content-Type: application/vnd.apache.parquet.") from None
-    names = schema.names
+    # pandas writes a DataFrame's index as such a column unless told index=False: not data.
+    names = [n for n in schema.names if not _PANDAS_INDEX.fullmatch(n)]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         details = [{"column": n, "times": names.count(n)} for n in repeated[:MAX_OFFENDERS]]
@@ -78,7 +81,7 @@ def features_from_parquet(source: bytes | str | os.PathLike) -> FeatureTable:
     try:
         if set(names) == {"image", "feature", "value"} and _is_text(schema.field("feature").type):
             return _long_table(open_file(read_dictionary=["image", "feature"]), schema)
-        return _wide_table(open_file(read_dictionary=["image"]), schema)
+        return _wide_table(open_file(read_dictionary=["image"]), schema, names)
     except (pa.ArrowException, OSError) as exc:  # a page that does not decode
         raise MalformedBody("bad_parquet", f"The Parquet file could not be read to its end "
                             f"({exc}). Nothing was stored; send the file as written.") from None
@@ -176,11 +179,11 @@ class _Names:
         return names, codes
 
 
-def _wide_table(pf, schema) -> FeatureTable:
+def _wide_table(pf, schema, columns: list[str]) -> FeatureTable:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    feature_names = [n for n in schema.names if n != "image"]
+    feature_names = [n for n in columns if n != "image"]
     _require_numbers(schema, feature_names)
     _check_name_array(pa.array(feature_names, pa.string()), "feature")
     image = pf.read(columns=["image"]).column("image").combine_chunks()
