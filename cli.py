@@ -1,6 +1,7 @@
 """Command line for data scientists without Jenkins: load files, pull a build from a URL, list.
 
     python cli.py load  --business B --image-source S --features f.json [--metrics m.csv]
+                        (--features f.parquet or f.ndjson: by suffix, docs/ingest-formats.md)
     python cli.py pull  URL --business B --image-source S [--metrics m.csv]
     python cli.py list
     python cli.py demo
@@ -36,7 +37,8 @@ from data.people.embed import sign_embed
 from data.people.grants import grant, list_grants, revoke
 from data.people.tokens import create_token, list_tokens, revoke_token
 from data.storage.db import make_engine, migrate
-from data.storage.loader import load_demo, read_features_bytes, read_metrics_file
+from data.storage.loader import (load_demo, read_features_bytes, read_features_file,
+                                 read_metrics_file)
 from data.domain.errors import DomainError
 from data.stats.quality_gate import QualityGate
 from data.storage.cache import DatasetCache
@@ -86,7 +88,7 @@ def _print(obj: object) -> None:
 def cmd_load(args: argparse.Namespace) -> None:
     store = _store()
     if args.features:
-        matrix = read_features_bytes(Path(args.features).read_bytes())
+        matrix = read_features_file(Path(args.features))
         _print(_put_build(store, args, matrix))
     if args.metrics:
         _print(store.put_metrics(args.business, args.image_source,
@@ -246,7 +248,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("load", help="load a features JSON and/or a metrics CSV/JSON from disk")
     identity(p)
-    p.add_argument("--features", help="features JSON {image: {feature: value}}")
+    p.add_argument("--features", help="features JSON {image: {feature: value}}, or .parquet / "
+                                       ".ndjson (docs/ingest-formats.md)")
     p.add_argument("--metrics", help="metrics .csv (image,impressions,clicks | image,ctr) or .json")
     p.add_argument("--build-id", help="label stored with the build (like Jenkins' Build-Id)")
     p.set_defaults(func=cmd_load)

@@ -10,12 +10,13 @@ from flask import Blueprint, Response, request
 
 from api.access import admit, authorize, services
 from api.errors import ApiError, json_response
-from api.request import (CSV_TYPES, JSON_TYPES, build_arg, build_label, choice_arg,
-                         declared_codec, flag_arg, float_arg, identity, idempotency, metrics_arg,
-                         read_body, require_type, single_arg, storable)
+from api.request import (CSV_TYPES, JSON_TYPES, NDJSON_TYPES, PARQUET_TYPES, build_arg,
+                         build_label, choice_arg, declared_codec, flag_arg, float_arg, identity,
+                         idempotency, metrics_arg, read_body, require_type, single_arg, storable)
 from data.domain.errors import InvalidPayload
 from data.domain.matrix import matrix_from_table
 from data.payloads.charset import decode_text, json_utf8
+from data.payloads.columnar import features_from_ndjson, features_from_parquet
 from data.payloads.duplicates import reject_repeated_keys_exactly
 from data.payloads.features import features_from_json
 from data.payloads.json_body import parse_json
@@ -55,12 +56,21 @@ def put_features():
     principal = authorize()
     business, source = identity()
     admit(principal, business)
-    require_type(JSON_TYPES, "application/json")
+    mt = require_type(JSON_TYPES + PARQUET_TYPES + NDJSON_TYPES,
+                      "application/json, application/vnd.apache.parquet or application/x-ndjson")
     codec = declared_codec()
     label = build_label()
     body = read_body(services().settings)
     idem = idempotency("features", business, source, body, label)
-    matrix = matrix_from_table(features_from_json(json_utf8(body, codec)))
+    if mt in PARQUET_TYPES:
+        table = features_from_parquet(body)
+    elif mt in NDJSON_TYPES:
+        table = features_from_ndjson(json_utf8(body, codec))
+    else:
+        table = features_from_json(json_utf8(body, codec))
+    del body  # a million-image body is hundreds of MB: not kept while the matrix is built
+    matrix = matrix_from_table(table)
+    del table
     settings = services().settings
     gate = QualityGate(settings.quality_limits, settings.reject_on_alarm)
     result = services().store.put_build(business, source, matrix, build_label=label,

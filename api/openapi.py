@@ -101,7 +101,13 @@ def _features() -> dict:
                     _header("Build-Id", "Jenkins build number, stored as the build label.",
                             maxLength=200)],
                 "requestBody": {"required": True, "content": {
-                    "application/json": {"schema": FEATURES_BODY}}},
+                    "application/json": {"schema": FEATURES_BODY},
+                    # docs/ingest-formats.md: long (image, feature, value) or wide Parquet
+                    "application/vnd.apache.parquet": {"schema": {"type": "string",
+                                                                  "format": "binary"}},
+                    "application/x-ndjson": {"schema": {
+                        "type": "string", "description": 'One {"image": name, "features": '
+                                                         '{feature: number or null}} per line.'}}}},
                 "responses": {"200": _json_response("Identical to the current build."),
                               "201": _json_response(
                                   "New build stored and current; `warnings` lists the quality "

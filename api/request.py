@@ -32,6 +32,8 @@ BUSINESS_HEADERS = ("Business", "X-Business")
 SOURCE_HEADERS = ("Image-Source", "X-Image-Source")
 JSON_TYPES = ("application/json",)
 CSV_TYPES = ("text/csv",)
+PARQUET_TYPES = ("application/vnd.apache.parquet",)  # docs/ingest-formats.md
+NDJSON_TYPES = ("application/x-ndjson",)
 
 
 def header_text(name: str) -> str | None:

@@ -42,13 +42,15 @@ VALUE_SHAPES = ("uniform6", "rounded4", "float32", "mostly_ones", "few_distinct"
 
 
 def generate(n_images: int, density: float = 0.10, dense_json: bool = False,
-             seed: int = 20240501, value_shape: str = "uniform6") -> BenchData:
+             seed: int = 20240501, value_shape: str = "uniform6",
+             bodies: bool = True) -> BenchData:
     """A build of `n_images` x 480 features with about `density` of the values non-zero.
 
     Sparse JSON omits zeros (the API allows it); dense JSON lists every feature of every image,
     zeros as 0 and a few as null. Prevalence varies by feature (long tail), mean = `density`.
     About 2% of images get no metrics. `value_shape` (one of VALUE_SHAPES) picks how the
-    non-zero values are spread; the default, "uniform6", has few ties.
+    non-zero values are spread; the default, "uniform6", has few ties. bodies=False leaves
+    both bodies empty (a million images' JSON takes minutes to write and is not always needed).
     """
     rng = np.random.default_rng(seed)
     features = list(FEATURE_NAMES)
@@ -65,7 +67,8 @@ def generate(n_images: int, density: float = 0.10, dense_json: bool = False,
 
     order = np.lexsort((cols, rows))
     rows, cols, values = rows[order], cols[order], values[order]
-    features_body = _features_json(image_names, features, rows, cols, values, n_images, dense_json, rng)
+    features_body = (_features_json(image_names, features, rows, cols, values, n_images,
+                                    dense_json, rng) if bodies else b"")
 
     log_ctr = np.log(0.015) + rng.normal(0.0, 0.3, size=n_images)
     for name, effect in PLANTED.items():
@@ -78,7 +81,8 @@ def generate(n_images: int, density: float = 0.10, dense_json: bool = False,
     clicks[missing] = -1
     metrics_body = orjson.dumps({
         name: {"impressions": imp, "clicks": clk}
-        for name, imp, clk in zip(image_names, impressions.tolist(), clicks.tolist()) if imp >= 0})
+        for name, imp, clk in zip(image_names, impressions.tolist(), clicks.tolist())
+        if imp >= 0}) if bodies else b""
     return BenchData(n_images, n_features, image_names, features, rows, cols, values,
                      impressions, clicks, features_body, metrics_body)
 

@@ -124,13 +124,23 @@ def uses_database(item) -> bool:
     return "new_database" in vars(module) if module is not None else True
 
 
+def runs_here(item) -> bool:
+    """Whether the test belongs in this backend's run. On PostgreSQL only the tests that touch
+    a database run: the others (statistics, figures, body decoding, ...) do not depend on the
+    backend and ran on SQLite already. A test marked backend("x") runs only in x's run."""
+    backend = backend_name()
+    marker = item.get_closest_marker("backend")
+    if marker is not None and marker.args[0] != backend:
+        return False
+    if backend != "postgresql" or os.environ.get("TEST_ALL_ON_POSTGRESQL") == "1":
+        return True
+    return uses_database(item)
+
+
 def pytest_collection_modifyitems(config, items):
-    """On PostgreSQL only the tests that touch a database run: the others (statistics, figures,
-    body decoding, ...) do not depend on the backend and ran on SQLite already. They are
-    deselected, not skipped, and the run says how many."""
-    if backend_name() != "postgresql" or os.environ.get("TEST_ALL_ON_POSTGRESQL") == "1":
-        return
-    keep = [item for item in items if uses_database(item)]
+    """Tests that do not belong in this run are deselected, not skipped (the run says how
+    many)."""
+    keep = [item for item in items if runs_here(item)]
     if len(keep) != len(items):
-        config.hook.pytest_deselected(items=[i for i in items if not uses_database(i)])
+        config.hook.pytest_deselected(items=[i for i in items if not runs_here(i)])
         items[:] = keep

@@ -76,26 +76,30 @@ def validate_features(obj: object) -> FeatureTable:
 
 
 def _check_names(image_names: list[str], feature_names: list[str]) -> None:
-    """InvalidPayload listing names that cannot be stored: a NUL character (bad_name), or longer
-    than the limit of their kind (name_too_long, data/domain/names.py), first offenders shown."""
-    for label, names in (("image", image_names), ("feature", feature_names)):
-        if "\x00" in "".join(names):
-            bad = [n for n in names if "\x00" in n]
-            details = [{label: shown_name(n), "problem": f"the {label} name {NUL_PROBLEM}"}
-                       for n in bad[:MAX_OFFENDERS]]
-            raise InvalidPayload("bad_name", offender_message(
-                f"{len(bad)} {label} name(s) contain a NUL character, which cannot be stored",
-                details, len(bad)), details)
-    for label, names in (("feature", feature_names), ("image", image_names)):
-        limit = name_limit(label)
-        if max(map(len, names), default=0) <= limit:
-            continue  # the common case, checked without a call per name
-        long = [n for n in names if len(n) > limit]
-        details = [{label: shown_name(n), "problem": name_problem(label, n),
-                    "length": len(n), "limit": limit} for n in long[:MAX_OFFENDERS]]
-        raise InvalidPayload("name_too_long", offender_message(
-            f"{len(long)} {label} name(s) are longer than {limit} characters, the limit for "
-            f"{label} names; shorten them where they are made", details, len(long)), details)
+    check_label_names("image", image_names)
+    check_label_names("feature", feature_names)
+
+
+def check_label_names(label: str, names: list[str]) -> None:
+    """InvalidPayload listing `label` ("image" or "feature") names that cannot be stored: a NUL
+    character (bad_name), or longer than the limit of their kind (name_too_long,
+    data/domain/names.py), first offenders shown. Every body format calls it."""
+    if "\x00" in "".join(names):
+        bad = [n for n in names if "\x00" in n]
+        details = [{label: shown_name(n), "problem": f"the {label} name {NUL_PROBLEM}"}
+                   for n in bad[:MAX_OFFENDERS]]
+        raise InvalidPayload("bad_name", offender_message(
+            f"{len(bad)} {label} name(s) contain a NUL character, which cannot be stored",
+            details, len(bad)), details)
+    limit = name_limit(label)
+    if max(map(len, names), default=0) <= limit:
+        return  # the common case, checked without a call per name
+    long = [n for n in names if len(n) > limit]
+    details = [{label: shown_name(n), "problem": name_problem(label, n),
+                "length": len(n), "limit": limit} for n in long[:MAX_OFFENDERS]]
+    raise InvalidPayload("name_too_long", offender_message(
+        f"{len(long)} {label} name(s) are longer than {limit} characters, the limit for "
+        f"{label} names; shorten them where they are made", details, len(long)), details)
 
 
 # Images per slice of the payload converted at once: small enough that the second pass over a

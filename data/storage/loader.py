@@ -9,6 +9,7 @@ from data.demo_judgements import generate_judgements
 from data.domain.matrix import matrix_from_table
 from data.demo_fixes import generate_fixes
 from data.payloads.charset import decode_text
+from data.payloads.columnar import features_from_ndjson, features_from_parquet
 from data.payloads.features import features_from_json, validate_features
 from data.payloads.fixes import FixRow
 from data.payloads.judgements import validate_ratings_json, validate_votes_json
@@ -61,3 +62,14 @@ def read_metrics_file(path: Path) -> list[MetricRow]:
 def read_features_bytes(raw: bytes):
     """A validated, canonical build matrix from a features JSON body."""
     return matrix_from_table(features_from_json(raw))
+
+
+def read_features_file(path: Path):
+    """A validated, canonical build matrix from a features file, by its suffix: .parquet
+    (memory-mapped, docs/ingest-formats.md), .ndjson / .jsonl, or JSON."""
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        return matrix_from_table(features_from_parquet(path))
+    if suffix in (".ndjson", ".jsonl"):
+        return matrix_from_table(features_from_ndjson(path.read_bytes()))
+    return read_features_bytes(path.read_bytes())

@@ -26,6 +26,7 @@ from data.domain.matrix import BuildMatrix
 from data.payloads.metrics import MetricRow
 from data.storage.audit import WriteAudit, record_write
 from data.storage.db import writer
+from data.storage.pg_copy import copy_build_parts
 from data.storage.writable import writes_or_unavailable
 from data.storage.reads import StoreReads
 from data.storage.models import (Build, BuildPart, BuildQuality, Business, IdempotencyRecord,
@@ -106,9 +107,12 @@ class Store(StoreReads):
             s.add(build)
             s.flush()
             self._prepare_blob_write(s)
-            s.execute(BuildPart.__table__.insert(), [
-                {"build_id": build.id, "part": i, "data": blob[off:off + PART_BYTES]}
-                for i, off in enumerate(range(0, max(len(blob), 1), PART_BYTES))])
+            if s.get_bind().dialect.name == "postgresql":  # ~5x faster than INSERT (pg_copy.py)
+                copy_build_parts(s, build.id, blob, PART_BYTES)
+            else:
+                s.execute(BuildPart.__table__.insert(), [
+                    {"build_id": build.id, "part": i, "data": blob[off:off + PART_BYTES]}
+                    for i, off in enumerate(range(0, max(len(blob), 1), PART_BYTES))])
             warnings = []
             if checks is not None:
                 warnings = _alarms(checks)

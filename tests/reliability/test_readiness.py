@@ -92,12 +92,10 @@ def _read_only_mount(directory: Path) -> list[str] | None:
 
 
 @pytest.fixture
-def read_only_directory(tmp_path, database_backend):
+def read_only_directory(tmp_path):
     """(directory, command prefix): the directory the database file lives in, read-only for
     commands run with the prefix. As root (the tests' usual user) chmod does not stop writes,
     so a read-only bind mount in a private namespace is used; otherwise chmod 555."""
-    if database_backend != "sqlite":
-        pytest.skip("a SQLite file's directory; the SQLite run covers it")
     directory = tmp_path / "data"
     directory.mkdir()
     if os.geteuid() != 0:
@@ -119,6 +117,7 @@ def _gunicorn(port: int) -> list[str]:
 
 # `python app.py` goes through the same start-up as gunicorn's app:server (app.py __getattr__).
 @pytest.mark.parametrize("command", ["gunicorn", "cli.py list"])
+@pytest.mark.backend("sqlite")  # a SQLite file's directory
 def test_a_read_only_file_system_at_start_is_one_line_and_a_non_zero_exit(read_only_directory,
                                                                           command):
     directory, prefix = read_only_directory
