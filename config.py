@@ -83,6 +83,9 @@ class Settings:
     trusted_user_header: str | None = env("TRUSTED_USER_HEADER", _optional, default=None)
     # addresses or CIDRs of the proxies in front of the app, comma-separated
     trusted_proxies: tuple = env("TRUSTED_PROXIES", _networks, default=_networks("127.0.0.1/8,::1"))
+    # where builds' arrays are written once and memory-mapped by every worker (docs/scaling.md);
+    # empty: next to the SQLite file, or instance/build-files; "off": each worker keeps its own
+    build_files_dir: str = env("BUILD_FILES_DIR", _text, default="")
 
     @classmethod
     def from_env(cls, environ: os._Environ | dict | None = None) -> "Settings":
@@ -94,6 +97,20 @@ class Settings:
             if raw is not None and raw.strip() != "":
                 values[f.name] = f.metadata["parse"](raw)
         return cls(**values)
+
+    def build_files_path(self) -> Path | None:
+        """The directory of the memory-mapped build files (None: keep builds in memory)."""
+        if self.build_files_dir.lower() == "off":
+            return None
+        if self.build_files_dir:
+            return Path(self.build_files_dir)
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.database_url)
+        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+            db = Path(url.database)
+            return db.with_name(db.name + ".builds")
+        return ROOT / "instance" / "build-files"
 
     @classmethod
     def variables(cls) -> tuple[str, ...]:

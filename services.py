@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from config import Settings
 from data.people.ratelimit import RateLimiter
+from data.storage.build_files import BuildFiles
 from data.storage.cache import DatasetCache
 from data.storage.store import Store
 
@@ -27,4 +28,5 @@ class Services:
     @classmethod
     def build(cls, settings: Settings, store: Store) -> "Services":
         """The services over `store`, with a fresh cache."""
-        return cls(settings, store, DatasetCache(store))
+        return cls(settings, store,
+                   DatasetCache(store, files=BuildFiles(settings.build_files_path())))

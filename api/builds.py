@@ -51,8 +51,16 @@ def put_features():
     body = read_body(services().settings)
     idem = idempotency("features", business, source, body, label)
     matrix = matrix_from_table(validate_features(parse_json(body)))
-    result = services().store.put_build(business, source, matrix, build_label=label,
-                                        idempotency=idem, actor=principal.name)
+    # The build's files are written beside the database write, before it commits: every worker
+    # that sees the new build maps them instead of decoding it from the database.
+    files = threading.Thread(target=services().cache.files.save_matrix,
+                             args=(matrix, matrix.content_hash()), name="build-files")
+    files.start()
+    try:
+        result = services().store.put_build(business, source, matrix, build_label=label,
+                                            idempotency=idem, actor=principal.name)
+    finally:
+        files.join()
     if result.created:
         _warm(business, source)
     return json_response(result.body, _status(result.created))

@@ -26,6 +26,7 @@ class SourceRef:
     url_template: str | None
     is_demo: bool
     current_build_id: int | None
+    metrics_key: str | None = None  # changes with every metrics delivery; None: no metrics yet
 
 
 @dataclass(frozen=True)

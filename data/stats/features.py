@@ -55,22 +55,23 @@ class FeatureStats:
         return len(self.feature)
 
     def records(self) -> list[dict]:
-        """One dict per feature with the API's field names; NaN becomes None."""
-        cols = {name: getattr(self, name) for name in STAT_COLUMNS}
-        out = []
-        for i in range(len(self.feature)):
-            rec = {}
-            for name, arr in cols.items():
-                v = arr[i]
-                if name == "feature":
-                    rec[name] = str(v)
-                elif name in ("n_with", "n_without"):
-                    rec[name] = int(v)
-                else:
-                    v = float(v)
-                    rec[name] = None if v != v else v
-            out.append(rec)
-        return out
+        """One dict per feature with the API's field names; NaN becomes None. Built column by
+        column from the arrays (one `tolist` per column), not field by field."""
+        columns = [self.feature.tolist(), self.n_with.tolist(), self.n_without.tolist()]
+        for name in STAT_COLUMNS[3:]:
+            arr = np.asarray(getattr(self, name), dtype=np.float64)
+            nan = np.isnan(arr)
+            if nan.any():
+                values = arr.astype(object)
+                values[nan] = None
+                columns.append(values.tolist())
+            else:
+                columns.append(arr.tolist())
+        # A dict display with literal keys builds ~2.5x faster than dict(zip(names, row)).
+        return [{"feature": f, "n_with": nw, "n_without": no, "prevalence_pct": pp,
+                 "ctr_with": cw, "ctr_without": co, "impact": im, "ci_low": lo, "ci_high": hi,
+                 "p_value": p, "q_value": q}
+                for f, nw, no, pp, cw, co, im, lo, hi, p, q in zip(*columns)]
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,10 @@ class FeatureIndex:
     z2_sum: float
     n_images: int  # images with an outcome
     max_value: float  # largest value in the build (for the threshold slider)
+    # Thresholds in one search: the ascending distinct entry values, and per entry
+    # feature * len(distinct_values) + rank of its value (int64, ascending over all entries).
+    distinct_values: np.ndarray
+    entry_key: np.ndarray
 
     @property
     def n_features(self) -> int:
@@ -100,16 +105,14 @@ class FeatureIndex:
         return self.col_ptr[1:] - starts
 
     def _suffix_starts(self, threshold: float) -> np.ndarray:
+        """Per feature, the first entry whose value is >= `threshold` (np.searchsorted
+        side="left" within each feature), for every feature in one search over `entry_key`."""
         # Only positive values are stored, so t <= 0 keeps every entry (presence needs v > 0).
-        ptr = self.col_ptr
-        if threshold <= 0:
-            return ptr[:-1].copy()
-        vals = self.values
-        starts = np.empty(len(ptr) - 1, dtype=np.int64)
-        for f in range(len(starts)):
-            lo, hi = ptr[f], ptr[f + 1]
-            starts[f] = lo + np.searchsorted(vals[lo:hi], threshold, side="left")
-        return starts
+        if threshold <= 0 or len(self.values) == 0:
+            return self.col_ptr[:-1].copy()
+        rank = np.searchsorted(self.distinct_values, threshold, side="left")
+        base = np.arange(self.n_features, dtype=np.int64) * len(self.distinct_values)
+        return np.searchsorted(self.entry_key, base + rank, side="left")
 
     def present_entries(self, threshold: float, features: np.ndarray) -> list[slice]:
         """For each feature index given, the slice of entries present at `threshold`."""
@@ -140,6 +143,8 @@ def build_index(matrix: BuildMatrix, y: np.ndarray) -> FeatureIndex:
     cum_z2 = np.zeros(len(rows) + 1)
     np.cumsum(zr * zr, out=cum_z2[1:])
     zy = z[has_y]
+    distinct, rank = np.unique(values, return_inverse=True)
+    entry_key = cols * np.int64(max(len(distinct), 1)) + rank
     return FeatureIndex(
         feature_names=tuple(matrix.feature_names),
         col_ptr=col_ptr,
@@ -153,6 +158,8 @@ def build_index(matrix: BuildMatrix, y: np.ndarray) -> FeatureIndex:
         z2_sum=float((zy * zy).sum()),
         n_images=n,
         max_value=float(matrix.values.max()) if len(matrix.values) else 0.0,
+        distinct_values=distinct,
+        entry_key=entry_key,
     )
 
 

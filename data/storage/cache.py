@@ -3,26 +3,74 @@
 Every read asks the database one cheap question — the image source's version and current build —
 so a build or metrics delivery accepted by any worker (or machine) is seen by every worker on its
 next request, without reloading anything that has not changed.
+
+Swap, never block (docs/scaling.md): a dataset is loaded without holding the cache's lock. A
+reader that finds a newer version than the one it was served last starts (or joins) the load of
+the new one and waits at most `swap_wait` seconds after that load began; past that it is served
+the previous dataset, and the new one replaces it in one step when it is complete. Only a reader
+with nothing to fall back on (a build nobody here has loaded yet) waits for its own dataset's
+load — never for another dataset's.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections import OrderedDict
+from dataclasses import dataclass, field
+
 from data.domain.dataset import Dataset, SourceRef
 from data.domain.errors import MissingDataset, NoBuild, UnknownBuild, UnknownDataset
-from data.domain.matrix import BuildMatrix
 from data.stats.features import build_index
-from data.storage.reads import StoreReads, outcomes_for
+from data.storage.build_files import BuildFiles
+from data.storage.reads import StoreReads, outcome_arrays
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Load:
+    """One dataset being loaded: its start time, and its outcome once done."""
+
+    started: float
+    done: threading.Event = field(default_factory=threading.Event)
+    dataset: Dataset | None = None
+    error: BaseException | None = None
+
+    def result(self, timeout: float | None = None) -> Dataset | None:
+        """The dataset (None when `timeout` passed first); re-raises the load's error."""
+        if not self.done.wait(timeout):
+            return None
+        if self.error is not None:
+            raise self.error
+        return self.dataset
+
+
+@dataclass
+class _Entry:
+    dataset: Dataset
+    last_used: float
 
 
 class DatasetCache:
-    def __init__(self, store: StoreReads, max_datasets: int = 4):
+    """Datasets by (image source id, build id, source version), at most `max_datasets`, each
+    dropped after `idle_seconds` without a reader. The arrays of a dataset live in `files`
+    (memory-mapped, shared by the workers of the machine)."""
+
+    def __init__(self, store: StoreReads, max_datasets: int = 4, *, files: BuildFiles | None = None,
+                 swap_wait: float = 0.2, idle_seconds: float = 900.0, clock=time.monotonic):
         self.store = store
         self.max_datasets = max_datasets
-        self._datasets: OrderedDict[tuple, Dataset] = OrderedDict()
-        self._matrices: OrderedDict[int, BuildMatrix] = OrderedDict()
-        self._lock = threading.Lock()
+        self.files = files or BuildFiles(None)
+        self.swap_wait = swap_wait
+        self.idle_seconds = idle_seconds
+        self.clock = clock
+        self._entries: OrderedDict[tuple, _Entry] = OrderedDict()
+        self._loads: dict[tuple, _Load] = {}
+        # (source id, requested build or None for current) -> key of the dataset served last
+        self._served: dict[tuple, tuple] = {}
+        self._lock = threading.Lock()  # guards the dicts above; never held during a load
 
     def get(self, business: str | None, image_source: str | None,
             build_id: int | None = None) -> Dataset:
@@ -30,32 +78,77 @@ class DatasetCache:
         MissingDataset, UnknownDataset, NoBuild or UnknownBuild, each saying what to do."""
         if not business or not image_source:
             raise MissingDataset("missing_dataset",
-                               "Say which dataset: give both `business` and `image_source`.")
+                                 "Say which dataset: give both `business` and `image_source`.")
         ref = self.store.locate(business, image_source)
         if ref is None:
             raise UnknownDataset("unknown_dataset",
-                               f"No image source {image_source!r} for business {business!r}. "
-                               "GET /api/v1/datasets lists what exists.")
-        if build_id is None:
-            build_id = ref.current_build_id
-            if build_id is None:
-                raise NoBuild("no_build",
-                                   f"{business!r} / {image_source!r} has no build yet: PUT one to "
-                                   "/api/v1/features.")
-        key = (ref.id, build_id, ref.version)
+                                 f"No image source {image_source!r} for business {business!r}. "
+                                 "GET /api/v1/datasets lists what exists.")
+        wanted = build_id if build_id is not None else ref.current_build_id
+        if wanted is None:
+            raise NoBuild("no_build",
+                          f"{business!r} / {image_source!r} has no build yet: PUT one to "
+                          "/api/v1/features.")
+        key = (ref.id, wanted, ref.version)
+        view = (ref.id, build_id)
+        now = self.clock()
         with self._lock:
-            hit = self._datasets.get(key)
-            if hit is not None:
-                self._datasets.move_to_end(key)
-                return hit
+            entry = self._entries.get(key)
+            if entry is not None:
+                entry.last_used = now
+                self._entries.move_to_end(key)
+                self._served[view] = key
+                return entry.dataset
+            load = self._loads.get(key)
+            starting = load is None
+            if starting:
+                load = self._loads[key] = _Load(now)
+            previous = self._entries.get(self._served.get(view))
+        if starting:
+            if previous is None:  # nothing to show meanwhile: this reader loads it
+                self._run(load, key, view, ref, wanted)
+            else:
+                threading.Thread(target=self._run, args=(load, key, view, ref, wanted),
+                                 daemon=True, name="dataset-load").start()
+        if previous is None:
+            return load.result()
+        ready = load.result(max(0.0, load.started + self.swap_wait - self.clock()))
+        return ready if ready is not None else previous.dataset
+
+    def _run(self, load: _Load, key: tuple, view: tuple, ref: SourceRef, build_id: int) -> None:
+        """Load the dataset of `key`, then publish it in one step (or record the error)."""
+        try:
             dataset = self._load(ref, build_id)
-            self._datasets[key] = dataset
-            # Older versions of the same source are stale now: drop them at once.
-            for k in [k for k in self._datasets if k[0] == ref.id and k[2] != ref.version]:
-                del self._datasets[k]
-            while len(self._datasets) > self.max_datasets:
-                self._datasets.popitem(last=False)
-            return dataset
+        except BaseException as exc:  # handed to every reader waiting on this load
+            with self._lock:
+                self._loads.pop(key, None)
+            load.error = exc
+            load.done.set()
+            if not isinstance(exc, UnknownBuild):
+                log.exception("Loading build %s of image source %s failed", build_id, ref.id)
+            return
+        now = self.clock()
+        with self._lock:
+            self._loads.pop(key, None)
+            # Older versions of the same source are stale from now on.
+            for k in [k for k in self._entries if k[0] == key[0] and k[2] < key[2]]:
+                del self._entries[k]
+            self._entries[key] = _Entry(dataset, now)
+            self._served[view] = key
+            self._forget(now)
+        load.dataset = dataset
+        load.done.set()
+
+    def _forget(self, now: float) -> None:
+        """Drop datasets nobody read for `idle_seconds`, then the least recently used beyond
+        `max_datasets` (their mapped files are released with the last reference)."""
+        for k in [k for k, e in self._entries.items() if now - e.last_used > self.idle_seconds]:
+            del self._entries[k]
+        while len(self._entries) > self.max_datasets:
+            self._entries.popitem(last=False)
+        live = set(self._entries)
+        for view in [v for v, k in self._served.items() if k not in live]:
+            del self._served[view]
 
     def _load(self, ref: SourceRef, build_id: int) -> Dataset:
         info = self.store.build_info(ref.id, build_id)
@@ -63,15 +156,13 @@ class DatasetCache:
             raise UnknownBuild("unknown_build",
                                f"Build {build_id} does not belong to {ref.business!r} / "
                                f"{ref.name!r}. GET /api/v1/datasets lists its builds.")
-        matrix = self._matrices.get(build_id)
-        if matrix is None:
-            matrix = self.store.load_matrix(build_id)
-            self._matrices[build_id] = matrix
-            while len(self._matrices) > self.max_datasets:
-                self._matrices.popitem(last=False)
-        else:
-            self._matrices.move_to_end(build_id)
-        outcomes = self.store.load_outcomes(ref.id)
-        y, impressions, clicks = outcomes_for(matrix.image_names, outcomes)
-        return Dataset(ref, info, matrix, build_index(matrix, y), impressions, clicks)
+        matrix = self.files.matrix(info.content_hash, lambda: self.store.load_matrix(build_id))
 
+        def build():
+            y, impressions, clicks = outcome_arrays(matrix.image_names,
+                                                    self.store.load_outcome_columns(ref.id))
+            return build_index(matrix, y), impressions, clicks
+
+        index, impressions, clicks = self.files.index(info.content_hash,
+                                                      ref.metrics_key or "no-metrics", build)
+        return Dataset(ref, info, matrix, index, impressions, clicks)

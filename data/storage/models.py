@@ -35,6 +35,9 @@ class ImageSource(Base):
     # Bumped by every accepted write (build or metrics): the cheap check that tells every worker
     # its cached frame is stale.
     version: Mapped[int] = mapped_column(Integer, default=0)
+    # A new random value at every metrics delivery (None: no metrics yet): names the memory-
+    # mapped index of a build under these metrics (data/storage/build_files.py).
+    metrics_key: Mapped[str | None] = mapped_column(String(32), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import uuid
 from dataclasses import dataclass
 
 import orjson
@@ -136,6 +137,7 @@ class Store(StoreReads):
             for i in range(0, len(values), 20000):
                 s.execute(stmt, values[i:i + 20000])
             src.version += 1
+            src.metrics_key = uuid.uuid4().hex
             current = s.scalar(select(Build).where(Build.image_source_id == src.id,
                                                    Build.is_current.is_(True)))
             body = {"business": business, "image_source": image_source,
