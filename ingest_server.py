@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from api.builds import builds
 from api.errors import domain_error_response, error_response
+from api.images import images
 from api.service import service
 from config import API_PREFIX
 from data.domain.errors import DomainError
@@ -24,7 +25,7 @@ from services import Services
 
 log = logging.getLogger(__name__)
 
-BLUEPRINTS = (builds, service)
+BLUEPRINTS = (builds, images, service)
 
 
 def register(server: Flask, svc: Services) -> None:

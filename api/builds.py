@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 
-from flask import Blueprint
+import orjson
+from flask import Blueprint, Response
 
 from api.access import admit, authorize, services
 from api.errors import ApiError, json_response
@@ -126,11 +127,17 @@ def get_features():
         raise ApiError(400, "bad_parameter", f"min_pct ({min_pct}) is above max_pct ({max_pct}).")
     build_id = build_arg()
     ds = services().cache.get(business, source, build_id)
-    stats = feature_stats(ds.index, threshold, min_pct, max_pct)
-    return json_response({
-        "business": business, "image_source": source, "build": ds.build.id,
-        "build_label": ds.build.build_label, "threshold": threshold,
-        "min_pct": min_pct, "max_pct": max_pct,
-        "images": ds.index.n_images, "images_without_ctr": ds.images_without_ctr,
-        "features": stats.records(),
-    })
+
+    def body() -> bytes:
+        stats = feature_stats(ds.index, threshold, min_pct, max_pct)
+        return orjson.dumps({
+            "business": business, "image_source": source, "build": ds.build.id,
+            "build_label": ds.build.build_label, "threshold": threshold,
+            "min_pct": min_pct, "max_pct": max_pct,
+            "images": ds.index.n_images, "images_without_ctr": ds.images_without_ctr,
+            "features": stats.records(),
+        })
+
+    # A dataset never changes: the same query on it has the same answer.
+    return Response(ds.recent(("features", threshold, min_pct, max_pct), body),
+                    mimetype="application/json")

@@ -138,6 +138,18 @@ def _image_source() -> dict:
     }
 
 
+def _images() -> dict:
+    return {"get": {"summary": "Every image of a build: names and CTRs, in the build's order.",
+                    "parameters": IDENTITY + [
+                        _query("build", "Build id or 'current'.", {"type": "string"}),
+                        _query("key", "The table's key from an earlier answer: when it is "
+                                      "still current the answer may be cached for good.",
+                               {"type": "string"})],
+                    "responses": {"200": _json_response("Image names and CTRs."),
+                                  "304": {"description": "Not modified (If-None-Match)."},
+                                  **READ_ERRORS}}}
+
+
 def _datasets() -> dict:
     return {"get": {"summary": "Every business, its image sources and builds.",
                     "responses": {"200": _json_response("Datasets.")}}}
@@ -174,6 +186,7 @@ PATHS = {
     "/features": _features,
     "/metrics": _metrics,
     "/image-source": _image_source,
+    "/images": _images,
     "/datasets": _datasets,
     "/audit": _audit,
     "/health": _health,

@@ -12,6 +12,7 @@ from data.domain.filters import normalize_filters
 from data.stats.features import feature_stats
 from figures.dashboard.view import render_view, select_features, take
 from tests.support.datasets import dataset
+from tests.support.scatter import markers as scatter_markers
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +35,7 @@ def test_table_rows_are_the_api_rows_of_the_features_the_charts_show(demo, filte
     positions, hidden = select_features(stats, f)
     assert placed["table_rows"] == take(stats, positions).records()
     assert [r["feature"] for r in placed["table_rows"]] == view["features"]
-    assert list(placed["scatter"]["data"][0]["x"]) and placed["bar_with"]["data"]
+    assert list(scatter_markers(placed["scatter"], demo)["x"]) and placed["bar_with"]["data"]
     assert placed["table_note"].startswith(f"{len(positions)} shown")
     assert ("hidden by the top-K cut" in placed["table_note"]) == (hidden > 0)
 

@@ -20,7 +20,8 @@ NO_DATA_TEXT = ("No data yet.\nSend a featurizer build and its metrics to this s
                 "(below), or drop files on “Upload data”. The page shows them within seconds.")
 
 OUTPUTS = {
-    "scatter": Output(ids.SCATTER, "figure"),
+    # compact: assets/scatter.js expands it into ids.SCATTER's figure (callbacks/points.py)
+    "scatter": Output(ids.SCATTER_DATA, "data"),
     "bar_with": Output(ids.BAR_WITH, "figure"),
     "bar_impact": Output(ids.BAR_IMPACT, "figure"),
     "bar_without": Output(ids.BAR_WITHOUT, "figure"),

@@ -6,6 +6,7 @@ The storage layer fills these (data/storage/cache.py); the API, figures and call
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -56,7 +57,14 @@ class Dataset:
     impressions: np.ndarray  # float64 per image (NaN when unknown)
     clicks: np.ndarray
     _derived: dict = field(default_factory=dict, repr=False, compare=False)
+    _recent: OrderedDict = field(default_factory=OrderedDict, repr=False, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    @property
+    def image_table_key(self) -> str:
+        """Names this dataset's image table (names and CTRs, GET /api/v1/images): its build
+        and the metrics it was loaded with."""
+        return f"{self.build.id}-{self.source.metrics_key or 'none'}"
 
     @property
     def images_without_ctr(self) -> int:
@@ -72,3 +80,18 @@ class Dataset:
                 if hit is None:
                     hit = self._derived[key] = compute(self)
         return hit
+
+    def recent(self, key, compute: Callable[[], object], keep: int = 64):
+        """`compute()`, remembered for the `keep` most recently asked keys of this dataset (for
+        answers to repeated queries: a dataset never changes, so neither do they)."""
+        with self._lock:
+            hit = self._recent.get(key)
+            if hit is not None:
+                self._recent.move_to_end(key)
+                return hit
+        value = compute()
+        with self._lock:
+            self._recent[key] = value
+            while len(self._recent) > keep:
+                self._recent.popitem(last=False)
+        return value

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from data.stats.features import FeatureIndex
-from figures.base import base_layout, category_axis, value_axis
+from figures.base import base_layout, category_axis, index_dtype, typed_array, value_axis
 
 POINT_CAP = 20_000
 MIN_POINTS_PER_FEATURE = 50
@@ -103,32 +103,37 @@ def _smallest(priority: np.ndarray, k: int) -> np.ndarray:
     return candidates.astype(np.int64)
 
 
-def _text_array(labels: np.ndarray) -> np.ndarray:
-    """Object array of str as a numpy unicode array when that stays small: the JSON encoder
-    turns unicode arrays into lists in one call, object arrays element by element (10x slower)."""
-    longest = max(map(len, labels.tolist()), default=0)
-    return labels.astype(str) if longest <= 256 else labels
-
-
 def scatter_figure(index: FeatureIndex, points: ScatterPoints, categories: list[str],
-                   image_labels: np.ndarray, *, uirevision: str) -> dict:
-    """The WebGL scatter. `categories` are the escaped feature names in x order and
-    `image_labels` the escaped name of every image of the build.
+                   images: dict, *, uirevision: str) -> dict:
+    """The WebGL scatter, compact: per point only what the browser cannot derive.
 
-    One trace: the markers, with customdata = image index (the hover line and the detail panel
-    read it). The hover line is a layout shape the browser draws (callbacks/hover.py).
+    `categories` are the escaped feature names in x order; `images` names the build's image
+    table ({"business", "image_source", "build", "key"}: GET /api/v1/images, every image's name
+    and CTR), which the browser fetches once per build. The figure's "points" hold, feature by
+    feature (`counts` points each, images ascending within a feature):
+    * the image of each point, as its step from the feature's previous point ("image_step",
+      the first point of feature f: `image_first[f]`), a typed array of 1-2 bytes a point;
+    * its confidence ("confidence", float32: the marker colour).
+    assets/scatter.js expands them into the trace plotly.js draws: x (the category), y (the
+    image's CTR), text (its name, escaped), customdata (the image index: the hover line and the
+    detail panel read it) and marker.color. tests/support/scatter.py does the same in Python.
     """
-    rows = index.rows[points.entries]
+    counts = np.bincount(points.feature_pos, minlength=len(categories))
+    rows = index.rows[points.entries].astype(np.int64)
+    order = np.lexsort((rows, points.feature_pos))  # within a feature by image, for small steps
+    rows = rows[order]
+    confidence = index.values[points.entries][order]
+    first = np.zeros(len(categories), dtype=np.int64)
+    starts = np.cumsum(counts) - counts
+    present = counts > 0
+    first[present] = rows[starts[present]]
+    step = np.diff(rows, prepend=0)
+    step[starts[present]] = 0
     markers = {
         "type": "scattergl",
         "mode": "markers",
         "name": "images",
-        "x": _text_array(np.asarray(categories, dtype=object)[points.feature_pos]),
-        "y": index.y[rows],
-        "customdata": rows,
-        "text": _text_array(image_labels[rows]),
         "marker": {
-            "color": index.values[points.entries],
             "colorscale": "Viridis",
             "cmin": 0.0,
             "cmax": max(index.max_value, 1e-12),
@@ -154,4 +159,8 @@ def scatter_figure(index: FeatureIndex, points: ScatterPoints, categories: list[
         dragmode="zoom",
         shapes=[],  # the hover line (callbacks/hover.py)
     )
-    return {"data": [markers], "layout": layout}
+    return {"data": [markers], "layout": layout, "points": {
+        "categories": categories, "counts": counts.tolist(), "images": images,
+        "image_first": first.tolist(),
+        "image_step": typed_array(step, index_dtype(int(step.max()) if len(step) else 0)),
+        "confidence": typed_array(confidence, "f4")}}

@@ -96,7 +96,7 @@ def render_view(dataset: Dataset, filters: dict, *, point_cap: int = POINT_CAP) 
     status.update(points_total=points.total, points_shown=len(points.entries),
                   sampled=points.sampled)
     return {
-        "scatter": scatter_figure(index, points, categories, image_labels(dataset),
+        "scatter": scatter_figure(index, points, categories, image_table_ref(dataset),
                                   uirevision=uirevision),
         "bar_with": mean_ctr_figure(shown, categories, group="with", uirevision=uirevision),
         "bar_impact": impact_figure(shown, categories, uirevision=uirevision),
@@ -169,8 +169,8 @@ def render_message(text: str) -> dict:
     return _message_figures(text)
 
 
-def image_labels(dataset: Dataset) -> np.ndarray:
-    """Escaped image names of the dataset's build as an object array, indexable by image index;
-    computed once per dataset (they are the bulk of the hover text)."""
-    return dataset.derived("image_labels", lambda ds: np.array(
-        [label(n) for n in ds.matrix.image_names] or [""], dtype=object))
+def image_table_ref(dataset: Dataset) -> dict:
+    """Which per-build image table (GET /api/v1/images: names and CTRs) the browser needs for
+    the scatter's y values and hover names; `key` changes whenever the CTRs may have."""
+    return {"business": dataset.source.business, "image_source": dataset.source.name,
+            "build": dataset.build.id, "key": dataset.image_table_key}
