@@ -105,5 +105,6 @@ def table_note(shown: int, hidden: int, excluded: int) -> str:
 
 
 def _api_url(prefix: str) -> str:
-    """The API base as the browser reaches this server (the callback request's own host)."""
-    return request.host_url.rstrip("/") + prefix + API_PREFIX
+    """The API base as the browser reaches this server: the callback request's scheme, host and
+    path prefix, as a trusted proxy forwards them (api/proxy.py)."""
+    return request.root_url.rstrip("/") + prefix + API_PREFIX
