@@ -112,7 +112,10 @@ class DatasetCache:
                                  daemon=True, name="dataset-load").start()
         if previous is None:
             return load.result()
-        ready = load.result(max(0.0, load.started + self.swap_wait - self.clock()))
+        try:
+            ready = load.result(max(0.0, load.started + self.swap_wait - self.clock()))
+        except Exception:  # logged by the load; the next reader tries again
+            ready = None
         return ready if ready is not None else previous.dataset
 
     def _run(self, load: _Load, key: tuple, view: tuple, ref: SourceRef, build_id: int) -> None:
