@@ -38,12 +38,12 @@ class BenchData:
 
 
 def generate(n_images: int, density: float = 0.10, dense_json: bool = False,
-             seed: int = 20240501) -> BenchData:
+             seed: int = 20240501, decimals: int = 6) -> BenchData:
     """A build of `n_images` x 480 features with about `density` of the values non-zero.
 
     Sparse JSON omits zeros (the API allows it); dense JSON lists every feature of every image,
     zeros as 0 and a few as null. Prevalence varies by feature (long tail), mean = `density`.
-    About 2% of images get no metrics.
+    About 2% of images get no metrics. Values are rounded to `decimals` places.
     """
     rng = np.random.default_rng(seed)
     features = list(FEATURE_NAMES)
@@ -53,7 +53,8 @@ def generate(n_images: int, density: float = 0.10, dense_json: bool = False,
     counts = rng.binomial(n_images, prevalence)
     rows = np.concatenate([rng.choice(n_images, size=k, replace=False) for k in counts.tolist()])
     cols = np.repeat(np.arange(n_features), counts)
-    values = np.clip(np.round(rng.beta(1.2, 1.5, size=len(rows)), 6), 1e-6, 1.0)
+    values = np.clip(np.round(rng.beta(1.2, 1.5, size=len(rows)), decimals), 10.0 ** -decimals,
+                     1.0)
 
     # Names in a shuffled order, so the server's canonical sort has real work to do.
     image_names = [f"campaign/img_{i:07d}.jpg" for i in rng.permutation(n_images).tolist()]
