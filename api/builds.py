@@ -6,7 +6,7 @@ import logging
 import threading
 
 import orjson
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 
 from api.access import admit, authorize, services
 from api.errors import ApiError, json_response
@@ -18,6 +18,7 @@ from data.payloads.features import validate_features
 from data.payloads.json_body import parse_json
 from data.payloads.metrics import validate_metrics_csv, validate_metrics_json
 from data.stats.features import feature_stats
+from data.storage.heap import release_free_memory
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,21 @@ def _warm(business: str, source: str) -> None:
     threading.Thread(target=run, daemon=True, name="cache-warm").start()
 
 
+def _prepare(cache, matrix, business: str, source: str) -> None:
+    try:
+        cache.prepare(matrix, business, source)
+    except Exception:  # only a head start: the first reader of the build computes it instead
+        log.exception("Writing the files of a new build of %r / %r failed", business, source)
+
+
+@builds.after_request
+def _return_memory(resp):
+    """A delivery's parsed body is freed with the request; hand that heap back to the OS."""
+    if request.method == "PUT":
+        resp.call_on_close(release_free_memory)
+    return resp
+
+
 @builds.route("/features", methods=["PUT"], strict_slashes=False)
 def put_features():
     """Store a featurizer build; it becomes current. 201 new, 200 identical to current."""
@@ -53,9 +69,9 @@ def put_features():
     idem = idempotency("features", business, source, body, label)
     matrix = matrix_from_table(validate_features(parse_json(body)))
     # The build's files are written beside the database write, before it commits: every worker
-    # that sees the new build maps them instead of decoding it from the database.
-    files = threading.Thread(target=services().cache.files.save_matrix,
-                             args=(matrix, matrix.content_hash()), name="build-files")
+    # that sees the new build maps them instead of decoding and indexing it.
+    files = threading.Thread(target=_prepare, args=(services().cache, matrix, business, source),
+                             name="build-files")
     files.start()
     try:
         result = services().store.put_build(business, source, matrix, build_label=label,

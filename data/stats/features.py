@@ -90,9 +90,9 @@ class FeatureIndex:
     z2_sum: float
     n_images: int  # images with an outcome
     max_value: float  # largest value in the build (for the threshold slider)
-    # Thresholds in one search: the ascending distinct entry values, and per entry
-    # feature * len(distinct_values) + rank of its value (int64, ascending over all entries).
-    distinct_values: np.ndarray
+    # Thresholds for every feature in one search: per entry, feature + 1j * value (complex128).
+    # numpy orders complex numbers by real part, then imaginary part, so the keys ascend over
+    # all entries (features in order, values ascending within each) and compare exactly.
     entry_key: np.ndarray
 
     @property
@@ -110,9 +110,8 @@ class FeatureIndex:
         # Only positive values are stored, so t <= 0 keeps every entry (presence needs v > 0).
         if threshold <= 0 or len(self.values) == 0:
             return self.col_ptr[:-1].copy()
-        rank = np.searchsorted(self.distinct_values, threshold, side="left")
-        base = np.arange(self.n_features, dtype=np.int64) * len(self.distinct_values)
-        return np.searchsorted(self.entry_key, base + rank, side="left")
+        wanted = np.arange(self.n_features, dtype=np.float64) + 1j * float(threshold)
+        return np.searchsorted(self.entry_key, wanted, side="left")
 
     def present_entries(self, threshold: float, features: np.ndarray) -> list[slice]:
         """For each feature index given, the slice of entries present at `threshold`."""
@@ -143,8 +142,9 @@ def build_index(matrix: BuildMatrix, y: np.ndarray) -> FeatureIndex:
     cum_z2 = np.zeros(len(rows) + 1)
     np.cumsum(zr * zr, out=cum_z2[1:])
     zy = z[has_y]
-    distinct, rank = np.unique(values, return_inverse=True)
-    entry_key = cols * np.int64(max(len(distinct), 1)) + rank
+    entry_key = np.empty(len(values), dtype=np.complex128)
+    entry_key.real = cols
+    entry_key.imag = values
     return FeatureIndex(
         feature_names=tuple(matrix.feature_names),
         col_ptr=col_ptr,
@@ -158,7 +158,6 @@ def build_index(matrix: BuildMatrix, y: np.ndarray) -> FeatureIndex:
         z2_sum=float((zy * zy).sum()),
         n_images=n,
         max_value=float(matrix.values.max()) if len(matrix.values) else 0.0,
-        distinct_values=distinct,
         entry_key=entry_key,
     )
 

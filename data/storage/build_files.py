@@ -5,9 +5,9 @@ and the image source's metrics) are written once per machine under BUILD_FILES_D
 by every worker, so N workers hold one copy in the operating system's page cache instead of N
 copies in their own memory, and only the pages a query touches are read at all.
 
-    <dir>/m-<build content hash>/                 the canonical matrix (docs/scaling.md)
+    <dir>/m2-<build content hash>/                the canonical matrix (docs/scaling.md)
         meta.json (image and feature names), col_ptr.npy, rows.npy, values.npy
-    <dir>/i-<build content hash>-<metrics key>/   its FeatureIndex under one set of metrics
+    <dir>/i2-<build content hash>-<metrics key>/  its FeatureIndex under one set of metrics
         meta.json (scalars, feature names), one .npy per array, impressions.npy, clicks.npy
 
 Sets are content-addressed (the build's content hash, and a hash of the metrics fingerprint),
@@ -25,6 +25,7 @@ import fcntl
 import hashlib
 import logging
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -38,12 +39,12 @@ from data.stats.features import FeatureIndex
 
 log = logging.getLogger(__name__)
 
-_FORMAT = 1
+_FORMAT = 2
 _MATRIX_ARRAYS = ("col_ptr", "rows", "values")
-_INDEX_ARRAYS = ("col_ptr", "values", "rows", "cum_z", "cum_z2", "y", "distinct_values",
-                 "entry_key")
+_INDEX_ARRAYS = ("col_ptr", "values", "rows", "cum_z", "cum_z2", "y", "entry_key")
 _INDEX_SCALARS = ("y_mean", "z_sum", "z2_sum", "n_images", "max_value")
 _RECENT_SECONDS = 600  # a set used this recently is never deleted
+_SET_NAME = re.compile(r"^[mi]\d*-")  # m<format>-<hash>, i<format>-<hash>-<metrics>
 
 
 class BuildFiles:
@@ -68,7 +69,7 @@ class BuildFiles:
         database) is written first, once per machine. None when missing and no `load`."""
         if self.directory is None:
             return load() if load is not None else None
-        name = f"m-{_safe(content_hash)}"
+        name = f"m{_FORMAT}-{_safe(content_hash)}"
         found = self._map_matrix(name)
         if found is not None or load is None:
             return found
@@ -86,7 +87,7 @@ class BuildFiles:
         find the files when they first see the build)."""
         if self.directory is None:
             return
-        name = f"m-{_safe(content_hash)}"
+        name = f"m{_FORMAT}-{_safe(content_hash)}"
         if (self.directory / name / "meta.json").exists():
             self._touch(name)
             return
@@ -109,7 +110,7 @@ class BuildFiles:
         files; `build()` computes them when missing (once per machine)."""
         if self.directory is None:
             return build()
-        name = f"i-{_safe(content_hash)[:32]}-{hashlib.sha256(metrics_key.encode()).hexdigest()[:24]}"
+        name = f"i{_FORMAT}-{_safe(content_hash)[:32]}-{hashlib.sha256(metrics_key.encode()).hexdigest()[:24]}"
         found = self._map_index(name)
         if found is not None:
             return found
@@ -199,7 +200,7 @@ class BuildFiles:
         minutes), and their lock files."""
         try:
             sets = [(p.stat().st_mtime, p) for p in self.directory.iterdir()
-                    if p.is_dir() and p.name[:2] in ("m-", "i-")]
+                    if p.is_dir() and _SET_NAME.match(p.name)]
         except OSError:
             return
         sets.sort(reverse=True)

@@ -24,6 +24,7 @@ from data.domain.dataset import Dataset, SourceRef
 from data.domain.errors import MissingDataset, NoBuild, UnknownBuild, UnknownDataset
 from data.stats.features import build_index
 from data.storage.build_files import BuildFiles
+from data.storage.heap import release_free_memory
 from data.storage.reads import StoreReads, outcome_arrays
 
 log = logging.getLogger(__name__)
@@ -141,6 +142,7 @@ class DatasetCache:
             self._forget(now)
         load.dataset = dataset
         load.done.set()
+        release_free_memory()  # what building its files allocated
 
     def _forget(self, now: float) -> None:
         """Drop datasets nobody read for `idle_seconds`, then the least recently used beyond
@@ -152,6 +154,26 @@ class DatasetCache:
         live = set(self._entries)
         for view in [v for v, k in self._served.items() if k not in live]:
             del self._served[view]
+
+    def prepare(self, matrix, business: str, image_source: str) -> None:
+        """Write a new build's files before it is committed: its matrix, and its index under the
+        image source's current metrics. Every worker then maps them when it first sees the
+        build (in milliseconds) instead of computing them while its readers wait or are served
+        the previous build."""
+        content_hash = matrix.content_hash()
+        self.files.save_matrix(matrix, content_hash)
+        if self.files.directory is None:
+            return
+        ref = self.store.locate(business, image_source)
+
+        def build():
+            columns = (self.store.load_outcome_columns(ref.id) if ref is not None
+                       else ([], [], [], []))
+            y, impressions, clicks = outcome_arrays(matrix.image_names, columns)
+            return build_index(matrix, y), impressions, clicks
+
+        metrics_key = (ref.metrics_key if ref is not None else None) or "no-metrics"
+        self.files.index(content_hash, metrics_key, build)
 
     def _load(self, ref: SourceRef, build_id: int) -> Dataset:
         info = self.store.build_info(ref.id, build_id)
