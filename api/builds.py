@@ -12,7 +12,7 @@ from api.access import admit, authorize, services
 from api.errors import ApiError, json_response
 from api.request import (CSV_TYPES, JSON_TYPES, build_arg, build_label, float_arg, identity,
                          idempotency, read_body, require_type)
-from data.domain.errors import InvalidPayload, MalformedBody
+from data.domain.errors import DomainError, InvalidPayload, MalformedBody
 from data.domain.matrix import matrix_from_table
 from data.payloads.features import validate_features
 from data.payloads.json_body import parse_json
@@ -55,6 +55,18 @@ def _return_memory(resp):
     if request.method == "PUT":
         resp.call_on_close(release_free_memory)
     return resp
+
+
+def _index_now(business: str, source: str) -> None:
+    """Index the current build under the metrics just stored before answering: every worker
+    then maps that index when it next reads, so the answers after this PUT carry the new CTRs
+    (until then readers are served the previous dataset, never kept waiting)."""
+    try:
+        services().cache.get(business, source, wait=True)
+    except DomainError:
+        pass  # no build yet: nothing to index
+    except Exception:  # the first reader indexes it instead
+        log.exception("Indexing %r / %r after new metrics failed", business, source)
 
 
 @builds.route("/features", methods=["PUT"], strict_slashes=False)
@@ -103,7 +115,7 @@ def put_metrics():
         rows = validate_metrics_json(parse_json(body))
     result = services().store.put_metrics(business, source, rows, idempotency=idem,
                                           actor=principal.name)
-    _warm(business, source)
+    _index_now(business, source)
     return json_response(result.body, _status(result.created))
 
 

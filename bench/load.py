@@ -26,7 +26,8 @@ What it does (wrk from Debian, `apt-get install -y wrk`, drives the HTTP load):
 5. Memory of each worker once both builds have been read from both: RSS and PSS
    (/proc/<pid>/smaps_rollup) and peak RSS (VmHWM), and the sum of the PSS.
 6. With --nginx: a second page view as a browser makes it (fingerprinted files not asked for
-   again, the rest revalidated with the ETag nginx sent) and the bytes it downloads.
+   again, the rest revalidated with the ETag nginx sent) and the bytes it downloads. With
+   --browser: the page's first render in headless Chromium (bench/browser.py), through nginx.
 7. Unless --no-python-app: `python app.py` (the default server, SQLite) with build A, GET
    features varied at concurrency 1, 4, 16.
 
@@ -329,10 +330,25 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--nginx", action="store_true", help="put nginx (docs/deploy.md) in front")
     p.add_argument("--duration", type=float, default=10.0, help="seconds per wrk run")
     p.add_argument("--no-python-app", action="store_true", help="skip the python app.py part")
+    p.add_argument("--browser", action="store_true",
+                   help="also time the page's first render in headless Chromium (through nginx "
+                        "with --nginx): a new browser, then the median of 3 reloads")
     p.add_argument("--seed", type=int, default=20240501)
     p.add_argument("--markdown", help="also write the results as Markdown to this file")
     p.add_argument("--json", help="also write the raw results as JSON to this file")
     return p.parse_args(argv)
+
+
+def wait_for_metrics(url: str, timeout: float = 300.0) -> float:
+    """Seconds until reads answer with the metrics just delivered (until then a reader is
+    served the dataset without them, while the new one is indexed: swap, never block)."""
+    start = time.time()
+    while time.time() - start < timeout:
+        answer = requests.get(url, timeout=120).json()
+        if answer["images"] > 0:
+            return time.time() - start
+        time.sleep(0.2)
+    raise RuntimeError("the metrics never showed up in the answers")
 
 
 def put(base: str, route: str, body: bytes) -> dict:
@@ -390,11 +406,12 @@ def run_gunicorn(args, build_a, build_b, work: Path, res: dict) -> None:
             t = time.time()
             put(base, "metrics", build_a.metrics_body)
             res["metrics_s"] = time.time() - t
-            log(f"build A = {a}: ingest {res['ingest_a_s']:.1f} s, metrics {res['metrics_s']:.1f} s")
-            for _ in range(20):  # every worker loads it
-                requests.get(target.base[:target.base.index("/", 8)] + target.features_path(),
-                             timeout=120).raise_for_status()
             origin = base[:base.index("/", 8)]
+            res["metrics_visible_s"] = wait_for_metrics(origin + target.features_path())
+            log(f"build A = {a}: ingest {res['ingest_a_s']:.1f} s, metrics {res['metrics_s']:.1f} s"
+                f", answered with them {res['metrics_visible_s']:.1f} s later")
+            for _ in range(20):  # every worker loads it
+                requests.get(origin + target.features_path(), timeout=120).raise_for_status()
             res["features"] = {}
             for label, paths in (("same", [target.features_path()]),
                                  ("varied", [target.features_path(t) for t in THRESHOLDS])):
@@ -441,6 +458,11 @@ def run_gunicorn(args, build_a, build_b, work: Path, res: dict) -> None:
             if proxy is not None:
                 res["second_view"] = second_page_view(base)
                 log(f"second page view: {res['second_view']}")
+            if args.browser:
+                from bench.browser import first_render
+                cold, warm = first_render(base, BUSINESS, SOURCE)
+                res["first_render"] = {"cold_s": cold, "warm_s": warm, "load": uptime()}
+                log(f"first render: {res['first_render']}")
         finally:
             if proxy is not None:
                 proxy.stop()
@@ -456,6 +478,7 @@ def run_python_app(args, build_a, work: Path, res: dict) -> None:
         put(base, "metrics", build_a.metrics_body)
         target = Target(base)
         origin = base[:base.index("/", 8)]
+        res["python_app_metrics_visible_s"] = wait_for_metrics(origin + target.features_path())
         for _ in range(5):
             requests.get(origin + target.features_path(), timeout=120).raise_for_status()
         pids = [srv.pid] + children(srv.pid)
@@ -473,7 +496,10 @@ def render_markdown(res: dict) -> str:
            + (", behind nginx (docs/deploy.md: /tools/images/, gzip)" if res["nginx"] else ""),
            "", f"Load at start: `{res['uptime_start']}`  ", f"Load at end: `{res['uptime_end']}`",
            "", f"Ingest of build A: {res.get('ingest_a_s', float('nan')):.1f} s; "
-               f"its metrics: {res.get('metrics_s', float('nan')):.1f} s.", ""]
+               f"its metrics: {res.get('metrics_s', float('nan')):.1f} s, in the answers "
+               f"{res.get('metrics_visible_s', float('nan')):.1f} s after that PUT returned "
+               f"(python app.py: {res.get('python_app_metrics_visible_s', float('nan')):.1f} s).",
+           ""]
 
     def table(title: str, rows: dict, cpu_label: str) -> list[str]:
         lines = [f"| {title} | req/s | p50 ms | p99 ms | max ms | errors | {cpu_label} |",
@@ -505,6 +531,11 @@ def render_markdown(res: dict) -> str:
         out += [f"Second page view through nginx: {s['files']} files on the page "
                 f"({s['first_kb']:.0f} KB the first time, gzipped); the second view asks for "
                 f"{s['revalidated']} of them again and downloads {s['second_kb']:.0f} KB.", ""]
+    if "first_render" in res:
+        f = res["first_render"]
+        out += [f"First render (page asked for until the scatter is drawn, headless Chromium"
+                f"{', through nginx' if res['nginx'] else ''}): {f['cold_s']:.1f} s in a new "
+                f"browser, {f['warm_s']:.1f} s reloaded (median of 3); `{f['load']}`.", ""]
     if "python_app" in res:
         out += table("python app.py (SQLite), GET features varied", res["python_app"],
                      "CPU ms/request")

@@ -197,3 +197,14 @@ def test_old_file_sets_beyond_the_limit_are_deleted(tmp_path):
     files.save_matrix(_matrix(9), "hash9")
     left = sorted(p.name for p in (tmp_path / "files").glob("m*-*"))
     assert len(left) == 2 and any(name.endswith("-hash9") for name in left)
+
+
+def test_a_writer_that_waits_gets_the_new_build_never_the_previous(tmp_path):
+    store = FakeStore()
+    cache = _cache(store, tmp_path)
+    cache.get("b", "s")
+    store.version, store.current = 2, 2
+    store.gates[2] = threading.Event()
+    threading.Timer(0.3, store.gates[2].set).start()
+    assert cache.get("b", "s", wait=True).build.id == 2
+    assert cache.get("b", "s").build.id == 2  # and every reader after it

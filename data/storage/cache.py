@@ -74,9 +74,11 @@ class DatasetCache:
         self._lock = threading.Lock()  # guards the dicts above; never held during a load
 
     def get(self, business: str | None, image_source: str | None,
-            build_id: int | None = None) -> Dataset:
+            build_id: int | None = None, *, wait: bool = False) -> Dataset:
         """The dataset for the names given (current build unless `build_id`). Raises
-        MissingDataset, UnknownDataset, NoBuild or UnknownBuild, each saying what to do."""
+        MissingDataset, UnknownDataset, NoBuild or UnknownBuild, each saying what to do.
+        `wait`: never the previous dataset, wait for the new one's load (for a writer that
+        wants the data it delivered in place before it answers)."""
         if not business or not image_source:
             raise MissingDataset("missing_dataset",
                                  "Say which dataset: give both `business` and `image_source`.")
@@ -104,7 +106,7 @@ class DatasetCache:
             starting = load is None
             if starting:
                 load = self._loads[key] = _Load(now)
-            previous = self._entries.get(self._served.get(view))
+            previous = None if wait else self._entries.get(self._served.get(view))
         if starting:
             if previous is None:  # nothing to show meanwhile: this reader loads it
                 self._run(load, key, view, ref, wanted)
