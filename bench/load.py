@@ -400,6 +400,8 @@ def run_gunicorn(args, build_a, build_b, work: Path, res: dict) -> None:
             base = proxy.url(prefix) if proxy else srv.base_url
             target = Target(base)
             workers = srv.worker_pids()
+            requests.get(base + "api/v1/datasets", timeout=60)
+            res["memory_idle"] = [memory(pid) for pid in workers]
             t = time.time()
             a = put(base, "features", build_a.features_body)["build"]
             res["ingest_a_s"] = time.time() - t
@@ -526,6 +528,10 @@ def render_markdown(res: dict) -> str:
     out += [f"| {m['pid']} | {m['rss_mb']:.0f} | {m['pss_mb']:.0f} | {m['hwm_mb']:.0f} |"
             for m in res["memory"]]
     out += [f"| **both workers (PSS)** | | **{res['memory_pss_total_mb']:.0f}** | |", ""]
+    idle = res.get("memory_idle") or []
+    if idle:
+        out += ["Before any build: " + ", ".join(f"{m['rss_mb']:.0f} MB RSS / {m['pss_mb']:.0f} "
+                                                  f"MB PSS" for m in idle) + " per worker.", ""]
     if "second_view" in res:
         s = res["second_view"]
         out += [f"Second page view through nginx: {s['files']} files on the page "
