@@ -49,7 +49,7 @@
           return resp.json();
         })
         .then(function (body) {
-          return {labels: body.images.map(escapeLabel), ctr: decode(body.ctr)};
+          return {names: body.images, labels: {}, ctr: decode(body.ctr)};
         });
       tables[key].catch(function () { forget(key); });
       order.push(key);
@@ -93,7 +93,8 @@
           rows[i] = image;
           x[i] = category;
           y[i] = images.ctr[image];
-          text[i] = images.labels[image];
+          text[i] = images.labels[image] ||
+            (images.labels[image] = escapeLabel(images.names[image]));  // escaped once, when drawn
         }
       });
       trace.x = x;
