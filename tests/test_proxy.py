@@ -12,6 +12,7 @@ from api.proxy import TrustedProxies
 from app import create_app
 from config import Settings, _networks
 from layouts.dashboard.ids import ids
+from tests.support.dash_requests import callback_body, server_callbacks
 
 STRANGER = "203.0.113.9"
 NGINX = "127.0.0.1"
@@ -59,13 +60,10 @@ def test_forwarded_headers_from_an_untrusted_peer_are_ignored(settings):
 
 def _guide_text(client, headers: dict, peer: str = NGINX, prefix: str = "/") -> str:
     """The empty page's guide (with its curl commands) as the render callback answers it."""
-    deps = client.get(prefix + "_dash-dependencies").get_json()
+    deps = server_callbacks(client.get(prefix + "_dash-dependencies").get_json())
     render = next(d for d in deps if ids.GUIDE in d["output"]
-                  and [i["id"] for i in d["inputs"]] == [ids.FILTERS])
-    outputs = [dict(zip(("id", "property"), p.rsplit(".", 1)))
-               for p in render["output"].strip(".").split("...")]
-    body = {"output": render["output"], "outputs": outputs, "changedPropIds": [], "state": [],
-            "inputs": [{"id": ids.FILTERS, "property": "data", "value": {}}]}
+                  and ids.FILTERS in [i["id"] for i in d["inputs"]])
+    body = callback_body(render, {(ids.FILTERS, "data"): {}}, changed=(ids.FILTERS, "data"))
     answer = client.post(prefix + "_dash-update-component", json=body, headers=headers,
                          environ_base={"REMOTE_ADDR": peer})
     assert answer.status_code == 200

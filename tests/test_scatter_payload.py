@@ -3,10 +3,15 @@ no per-point strings, and exactly the points, images and confidences the page dr
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import orjson
 
+from data.domain.labels import LabelView
 from data.domain.matrix import BuildMatrix
+from data.stats.features import build_index
+from data.storage.label_cache import fixed_dataset
 from figures.dashboard.scatter import POINT_CAP
 from figures.dashboard.view import render_view
 from tests.support.datasets import dataset_of
@@ -57,3 +62,34 @@ def test_the_compact_points_are_the_images_and_confidences_of_the_view():
     assert drawn["y"] == [float(index.y[r]) for r in drawn["customdata"]]
     steps = decode(view["scatter"]["points"]["image_step"])
     assert steps.dtype.itemsize <= 2  # images ascending within a feature: small steps
+
+
+def test_people_s_outcome_travels_with_the_figure_and_each_point_shows_its_image_s_value():
+    ds = _large(n_images=2_000, n_features=5, per_feature=300)
+    score = np.full(ds.matrix.n_images, np.nan)
+    score[::7] = np.arange(len(score[::7])) % 10 + 1.0  # people judged every seventh image
+    judged = dataclasses.replace(ds, index=build_index(ds.matrix, score))
+    view = render_view(judged, {"threshold": 0.0, "outcome": "score"})
+    drawn = markers(view["scatter"], ds)  # `ds`: the image table is the CTR one
+    rows = np.asarray(drawn["customdata"])
+    assert len(rows) and (rows % 7 == 0).all()
+    assert np.array_equal(drawn["y"], score[rows])
+    assert "mean score" in drawn["hovertemplate"]
+
+
+def test_with_fixes_applied_a_fixed_pair_keeps_the_model_s_colour():
+    ds = _large(n_images=500, n_features=3, per_feature=200)
+    names = ds.matrix.image_names
+    image = int(ds.index.rows[ds.index.col_ptr[0]])  # a pair the model says is present
+    fx = fixed_dataset(ds, {(names[image], "feature_000"): True}, 1)
+    labels = LabelView(fx.dataset, 0.0, {}, fx, fx.changed(0.0, None))
+    view = render_view(ds, {"threshold": 0.0, "apply_fixes": True}, labels=labels)
+    drawn = markers(view["scatter"], ds)
+    colours = np.asarray(drawn["color"])
+    assert np.isfinite(colours).all()
+    at = [k for k, (r, x) in enumerate(zip(drawn["customdata"], drawn["x"]))
+          if r == image and x == "feature_000"]
+    assert len(at) == 1
+    want = ds.matrix.values[ds.matrix.col_ptr[0]:ds.matrix.col_ptr[1]][
+        ds.matrix.rows[ds.matrix.col_ptr[0]:ds.matrix.col_ptr[1]] == image]
+    assert colours[at[0]] == np.float32(want[0])

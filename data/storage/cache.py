@@ -180,7 +180,14 @@ class DatasetCache:
                                   "/api/v1/metrics-deliveries lists its deliveries.")
         return delivery
 
-    def outcomes(self, ref: SourceRef, delivery_id: int | None):
+    def outcomes(self, ref: SourceRef, metrics: int | None):
+        """(outcomes by image name, the DeliveryInfo they are the set of or None, the newest
+        delivery id of the source): the latest outcome set, or that of delivery `metrics`."""
+        delivery = self.delivery_of(ref, metrics)
+        outcomes = self.outcome_set(ref, delivery.id if delivery is not None else None)
+        return outcomes, delivery, ref.latest_delivery_id
+
+    def outcome_set(self, ref: SourceRef, delivery_id: int | None) -> dict:
         """The outcome set as of `delivery_id` (by image name; {} for None). The latest set is
         read from the current values when no newer delivery landed meanwhile (cheaper than
         rebuilding it from the history)."""
@@ -246,7 +253,7 @@ class DatasetCache:
             return
         delivery_id = ref.latest_delivery_id
         self.files.index(content_hash, _metrics_key(ref, delivery_id),
-                         lambda: _indexed(matrix, self.outcomes(ref, delivery_id)))
+                         lambda: _indexed(matrix, self.outcome_set(ref, delivery_id)))
 
     def _load(self, ref: SourceRef, build_id: int, metrics: int | None) -> Dataset:
         info = self.build(ref, build_id)
@@ -255,7 +262,7 @@ class DatasetCache:
         delivery_id = delivery.id if delivery is not None else None
         index, impressions, clicks = self.files.index(
             info.content_hash, _metrics_key(ref, delivery_id),
-            lambda: _indexed(matrix, self.outcomes(ref, delivery_id)))
+            lambda: _indexed(matrix, self.outcome_set(ref, delivery_id)))
         return Dataset(ref, info, matrix, index, impressions, clicks, delivery,
                        ref.latest_delivery_id)
 

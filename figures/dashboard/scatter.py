@@ -192,7 +192,7 @@ def scatter_figure(index: FeatureIndex, points: ScatterPoints, categories: list[
         "categories": categories, "counts": counts.tolist(), "images": images,
         "image_first": first.tolist(),
         "image_step": typed_array(step, index_dtype(int(step.max()) if len(step) else 0)),
-        "confidence": typed_array(confidence, "f4"),
+        "confidence": typed_array(confidence, _colour_dtype(confidence)),
         "hover_name_chars": HOVER_NAME_CHARS,
     }
     if look.key != "ctr":
@@ -200,3 +200,10 @@ def scatter_figure(index: FeatureIndex, points: ScatterPoints, categories: list[
         spec["y"] = {"images": typed_array(judged, "u4"),
                      "values": typed_array(index.y[judged], "f8")}
     return {"data": [markers], "layout": layout, "points": spec}
+
+
+def _colour_dtype(values: np.ndarray) -> str:
+    """float32 (4 bytes a point) unless a finite value is beyond its range (up to 1.7e308 is
+    accepted): then float64, so no colour turns infinite."""
+    finite = values[np.isfinite(values)]
+    return "f4" if not len(finite) or np.abs(finite).max() <= np.finfo(np.float32).max else "f8"
