@@ -25,7 +25,7 @@ import logging
 
 from dash.exceptions import CallbackException, DependencyException
 from flask import request
-from werkzeug.exceptions import BadRequest, NotFound
+from werkzeug.exceptions import BadRequest, HTTPException, NotFound
 
 from api.errors import error_response
 
@@ -40,7 +40,10 @@ class CallbackRefused(BadRequest):
 
 def on_error(exc: Exception):
     """Dash's app-wide callback error handler (dash.Dash(on_error=...)): log the traceback and
-    answer 400 instead of letting the exception become a 500."""
+    answer 400 instead of letting the exception become a 500. An HTTP answer a callback gives
+    on purpose (api/hosts.py's 403 to a rebinding host) goes out as it is."""
+    if isinstance(exc, HTTPException):
+        raise exc
     log.error("Callback failed on %s", request.get_data(as_text=True)[:300], exc_info=exc)
     raise CallbackRefused(f"{REFUSED}: the callback could not use its inputs "
                           f"({type(exc).__name__}).")
