@@ -14,6 +14,7 @@ import requests
 from layouts.dashboard.ids import ids
 from tests.reliability.builds import build_body
 from tests.support import nginx
+from tests.support.dash_requests import callback_body, server_callbacks
 from tests.support.server import LiveServer
 
 pytestmark = pytest.mark.skipif(not nginx.available(), reason="nginx is not installed")
@@ -56,13 +57,10 @@ def test_a_forwarded_stranger_cannot_write_to_a_tokenless_server_but_a_local_cli
 def test_the_page_shows_commands_for_the_address_the_browser_used(proxied):
     _srv, proxy = proxied
     base = proxy.url(nginx.PREFIX)
-    deps = requests.get(base + "_dash-dependencies", timeout=30).json()
+    deps = server_callbacks(requests.get(base + "_dash-dependencies", timeout=30).json())
     render = next(d for d in deps if ids.GUIDE in d["output"]
-                  and [i["id"] for i in d["inputs"]] == [ids.FILTERS])
-    outputs = [dict(zip(("id", "property"), p.rsplit(".", 1)))
-               for p in render["output"].strip(".").split("...")]
-    body = {"output": render["output"], "outputs": outputs, "changedPropIds": [],
-            "inputs": [{"id": ids.FILTERS, "property": "data", "value": {}}], "state": []}
+                  and ids.FILTERS in [i["id"] for i in d["inputs"]])
+    body = callback_body(render, {(ids.FILTERS, "data"): {}}, changed=(ids.FILTERS, "data"))
     # What a browser on http://portal.example.com:8443 sends.
     answer = requests.post(base + "_dash-update-component", json=body, timeout=30,
                            headers={"Host": "portal.example.com:8443",
