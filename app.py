@@ -14,9 +14,10 @@ from urllib.parse import urlsplit
 import dash
 from flask import has_request_context, request
 
-from api import security
+from api import security, serving
 from api.access import read_scope
 from api.people import current_person
+from api.proxy import TrustedProxies
 from callbacks import envelope
 from callbacks import shell as shell_callbacks
 from config import Settings
@@ -82,6 +83,8 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
                     "tokens and signed embed links still work.")
 
     prefix = settings.url_prefix
+    serving.install(app, lambda path: page_for(path, prefix) is not None)
+    app.server.wsgi_app = TrustedProxies(app.server.wsgi_app, settings.trusted_proxies)
     app.layout = lambda: _first_view(services)
     shell_callbacks.register(app, services, lambda pathname: page_for(pathname, prefix))
     for page in PAGES:
@@ -140,7 +143,40 @@ def __getattr__(name: str):
     raise AttributeError(name)
 
 
+# `python app.py` serves with this many threads in one process: enough for reads to go on while
+# a build is being stored, few enough that 16 concurrent viewers do not fight over the GIL
+# (docs/deploy.md: beyond that, gunicorn with one worker per core).
+SERVER_THREADS = 4
+
+
+def serve(settings: Settings) -> None:
+    """`python app.py`: one process on HOST:PORT. Gunicorn's threaded worker (a fixed pool of
+    SERVER_THREADS; idle keep-alive connections hold no thread) where it exists; Werkzeug's
+    development server with DASH_DEBUG=1 or where gunicorn cannot run (Windows)."""
+    try:
+        from gunicorn.app.base import BaseApplication
+    except ImportError:  # no gunicorn on this platform
+        BaseApplication = None
+    if settings.debug or BaseApplication is None:
+        __getattr__("app").run(host=settings.host, port=settings.port, debug=settings.debug)
+        return
+
+    class OneProcess(BaseApplication):
+        def load_config(self):
+            for name, value in {
+                "bind": f"{settings.host}:{settings.port}", "workers": 1,
+                "worker_class": "gthread", "threads": SERVER_THREADS,
+                "timeout": 600, "graceful_timeout": 10, "accesslog": "-",
+                "control_socket_disable": True,
+            }.items():
+                if name in self.cfg.settings:
+                    self.cfg.set(name, value)
+
+        def load(self):
+            return __getattr__("server")
+
+    OneProcess().run()
+
+
 if __name__ == "__main__":
-    dash_app = __getattr__("app")
-    s = dash_app.server.extensions["image_dashboard"].settings
-    dash_app.run(host=s.host, port=s.port, debug=s.debug)
+    serve(Settings.from_env())

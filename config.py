@@ -136,6 +136,9 @@ class Settings:
     quality_limits: QualityLimits = env("QUALITY_LIMITS", parse_limits, default=QualityLimits())
     # checks whose alarm makes PUT /features a 422 with nothing stored, comma-separated
     reject_on_alarm: frozenset = env("REJECT_ON_ALARM", parse_reject, default=frozenset())
+    # where builds' arrays are written once and memory-mapped by every worker (docs/scaling.md);
+    # empty: next to the SQLite file, or instance/build-files; "off": each worker keeps its own
+    build_files_dir: str = env("BUILD_FILES_DIR", _text, default="")
 
     @classmethod
     def from_env(cls, environ: os._Environ | dict | None = None) -> "Settings":
@@ -147,6 +150,20 @@ class Settings:
             if raw is not None and raw.strip() != "":
                 values[f.name] = f.metadata["parse"](raw)
         return cls(**values)
+
+    def build_files_path(self) -> Path | None:
+        """The directory of the memory-mapped build files (None: keep builds in memory)."""
+        if self.build_files_dir.lower() == "off":
+            return None
+        if self.build_files_dir:
+            return Path(self.build_files_dir)
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.database_url)
+        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+            db = Path(url.database)
+            return db.with_name(db.name + ".builds")
+        return ROOT / "instance" / "build-files"
 
     @classmethod
     def variables(cls) -> tuple[str, ...]:

@@ -1,8 +1,8 @@
 """HTTP in: the API (docs/api.md) mounted on the Dash app's own Flask server.
 
 The routes live in api/ (builds.py: Jenkins' writes and the reads; labels.py: label fixes and
-thresholds; service.py: health, audit,
-OpenAPI, JSON 404/405). This module mounts them under the configured prefix and makes every
+thresholds; images.py: a build's image table for the scatter; service.py: health,
+audit, OpenAPI, JSON 404/405). This module mounts them under the configured prefix and makes every
 error under that prefix a JSON body {"error", "message", "details"} with the right status:
 domain errors from data/ are translated here (api/errors.py), never a stack trace.
 """
@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from api.builds import builds
 from api.labels import labels
 from api.errors import domain_error_response, error_response
+from api.images import images
 from api.judgements import judgements
 from api.over_time import over_time
 from api.service import service
@@ -28,7 +29,7 @@ from services import Services
 
 log = logging.getLogger(__name__)
 
-BLUEPRINTS = (builds, judgements, labels, over_time, service)
+BLUEPRINTS = (builds, images, judgements, labels, over_time, service)
 
 
 def register(server: Flask, svc: Services) -> None:

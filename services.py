@@ -8,6 +8,7 @@ from typing import Callable
 from config import Settings
 from data.people.access import GuardedCache, ReadScope
 from data.people.ratelimit import RateLimiter
+from data.storage.build_files import BuildFiles
 from data.storage.cache import DatasetCache
 from data.storage.judgement_cache import JudgementCache
 from data.storage.judgements import JudgementStore
@@ -60,5 +61,7 @@ class Services:
     @classmethod
     def build(cls, settings: Settings, store: Store,
               scope: Callable[[], ReadScope] = ReadScope.everything) -> "Services":
-        """The services over `store`, with a fresh cache that reads what `scope()` allows."""
-        return cls(settings, store, GuardedCache(DatasetCache(store), store, scope))
+        """The services over `store`, with a fresh cache (its builds' arrays memory-mapped from
+        BUILD_FILES_DIR) that reads what `scope()` allows."""
+        cache = DatasetCache(store, files=BuildFiles(settings.build_files_path()))
+        return cls(settings, store, GuardedCache(cache, store, scope))

@@ -6,6 +6,7 @@ import logging
 import threading
 from urllib.parse import quote
 
+import orjson
 from flask import Blueprint, Response, request
 
 from api.access import admit, authorize, services
@@ -13,7 +14,7 @@ from api.errors import ApiError, json_response
 from api.request import (CSV_TYPES, JSON_TYPES, NDJSON_TYPES, PARQUET_TYPES, build_arg,
                          build_label, choice_arg, declared_codec, flag_arg, float_arg, identity,
                          idempotency, metrics_arg, read_body, require_type, single_arg, storable)
-from data.domain.errors import InvalidPayload
+from data.domain.errors import DomainError, InvalidPayload
 from data.domain.matrix import matrix_from_table
 from data.payloads.charset import decode_text, json_utf8
 from data.payloads.columnar import features_from_ndjson, features_from_parquet
@@ -25,6 +26,7 @@ from data.domain.filters import DEFAULT_OUTCOME, OUTCOMES, WEIGHTS
 from data.stats.table_csv import features_csv, features_csv_filename
 from data.stats.view import adjusted_for, records_with_adjusted, stats_for
 from data.stats.quality_gate import QualityGate
+from data.storage.heap import release_free_memory
 from data.storage.over_time import delivery_body, quality_check
 from data.domain.filters import DEFAULT_THRESHOLD_MODE, THRESHOLD_MODES
 
@@ -50,6 +52,33 @@ def _warm(business: str, source: str) -> None:
     threading.Thread(target=run, daemon=True, name="cache-warm").start()
 
 
+def _prepare(cache, matrix, business: str, source: str) -> None:
+    try:
+        cache.prepare(matrix, business, source)
+    except Exception:  # only a head start: the first reader of the build computes it instead
+        log.exception("Writing the files of a new build of %r / %r failed", business, source)
+
+
+@builds.after_request
+def _return_memory(resp):
+    """A delivery's parsed body is freed with the request; hand that heap back to the OS."""
+    if request.method == "PUT":
+        resp.call_on_close(release_free_memory)
+    return resp
+
+
+def _index_now(business: str, source: str) -> None:
+    """Index the current build under the metrics just stored before answering: every worker
+    then maps that index when it next reads, so the answers after this PUT carry the new CTRs
+    (until then readers are served the previous dataset, never kept waiting)."""
+    try:
+        services().cache.get(business, source, wait=True)
+    except DomainError:
+        pass  # no build yet: nothing to index
+    except Exception:  # the first reader indexes it instead
+        log.exception("Indexing %r / %r after new metrics failed", business, source)
+
+
 @builds.route("/features", methods=["PUT"], strict_slashes=False)
 def put_features():
     """Store a featurizer build; it becomes current. 201 new, 200 identical to current."""
@@ -73,9 +102,17 @@ def put_features():
     del table
     settings = services().settings
     gate = QualityGate(settings.quality_limits, settings.reject_on_alarm)
-    result = services().store.put_build(business, source, matrix, build_label=label,
-                                        idempotency=idem, actor=principal.name,
-                                        check=quality_check(gate, matrix, services().cache))
+    # The build's files are written beside the database write, before it commits: every worker
+    # that sees the new build maps them instead of decoding and indexing it.
+    files = threading.Thread(target=_prepare, args=(services().cache, matrix, business, source),
+                             name="build-files")
+    files.start()
+    try:
+        result = services().store.put_build(business, source, matrix, build_label=label,
+                                            idempotency=idem, actor=principal.name,
+                                            check=quality_check(gate, matrix, services().cache))
+    finally:
+        files.join()
     if result.created:
         _warm(business, source)
     return json_response(result.body, _status(result.created))
@@ -97,7 +134,7 @@ def put_metrics():
         rows = metrics_from_json(json_utf8(body, codec))
     result = services().store.put_metrics(business, source, rows, idempotency=idem,
                                           actor=principal.name)
-    _warm(business, source)
+    _index_now(business, source)
     return json_response(result.body, _status(result.created))
 
 
@@ -170,35 +207,47 @@ def get_features():
         raise ApiError(400, "bad_parameter", "apply_fixes and thresholds=saved go with "
                                              "outcome=ctr only.")
     ds = services().cache.get(business, source, build_id, metrics)
-    judged = services().scores.outcome_dataset(ds, outcome)
-    view = services().fixed.view(judged, threshold, apply=apply,
-                                 saved_thresholds=mode == "saved")
-    per_feature = bool(view.saved)
-    if per_feature and (weight != "images" or adjust):
-        raise ApiError(400, "bad_parameter", "per-feature thresholds (thresholds=saved) go with "
-                                             "weight=images and without adjust.")
-    stats = stats_for(view.dataset, view.threshold, min_pct, max_pct, weight)
+
+    def answer(csv: bool = False):
+        judged = services().scores.outcome_dataset(ds, outcome)
+        view = services().fixed.view(judged, threshold, apply=apply,
+                                     saved_thresholds=mode == "saved")
+        per_feature = bool(view.saved)
+        if per_feature and (weight != "images" or adjust):
+            raise ApiError(400, "bad_parameter", "per-feature thresholds (thresholds=saved) go "
+                                                 "with weight=images and without adjust.")
+        stats = stats_for(view.dataset, view.threshold, min_pct, max_pct, weight)
+        if csv:
+            return features_csv(stats.records())
+        records = (records_with_adjusted(stats, adjusted_for(view.dataset, stats,
+                                                             view.threshold, weight))
+                   if adjust else stats.records())
+        body = {
+            "business": business, "image_source": source, "build": ds.build.id,
+            "build_label": ds.build.build_label, "threshold": threshold,
+            "min_pct": min_pct, "max_pct": max_pct, "outcome": outcome, "weight": weight,
+            "metrics_delivery": delivery_body(ds),
+            "images": stats.n_images, "images_without_outcome": judged.images_without_ctr,
+            "images_without_ctr": ds.images_without_ctr,
+            "features": records,
+        }
+        if view.fixes is not None:
+            body.update(apply_fixes=True, fixes_applied=view.fixes.applied,
+                        fixes_ignored=view.fixes.ignored, fixes_changed=view.changed)
+        if mode != DEFAULT_THRESHOLD_MODE:
+            body.update(thresholds=mode, saved_thresholds=view.saved)
+            for rec, t in zip(records, view.threshold_of(stats.feature_index).tolist()):
+                rec["threshold"] = t
+        return body
+
     if fmt == "csv":  # the page's download names the file the same way (current or build<id>)
         name = features_csv_filename(business, source, build_id, threshold)
-        return Response(features_csv(stats.records()), content_type="text/csv; charset=utf-8",
+        return Response(answer(csv=True), content_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": _attachment(name)})
-    records = (records_with_adjusted(stats, adjusted_for(view.dataset, stats, view.threshold,
-                                                         weight))
-               if adjust else stats.records())
-    body = {
-        "business": business, "image_source": source, "build": ds.build.id,
-        "build_label": ds.build.build_label, "threshold": threshold,
-        "min_pct": min_pct, "max_pct": max_pct, "outcome": outcome, "weight": weight,
-        "metrics_delivery": delivery_body(ds),
-        "images": stats.n_images, "images_without_outcome": judged.images_without_ctr,
-        "images_without_ctr": ds.images_without_ctr,
-        "features": records,
-    }
-    if view.fixes is not None:
-        body.update(apply_fixes=True, fixes_applied=view.fixes.applied,
-                    fixes_ignored=view.fixes.ignored, fixes_changed=view.changed)
-    if mode != DEFAULT_THRESHOLD_MODE:
-        body.update(thresholds=mode, saved_thresholds=view.saved)
-        for rec, t in zip(records, view.threshold_of(stats.feature_index).tolist()):
-            rec["threshold"] = t
-    return json_response(body)
+    if outcome != "ctr" or apply or mode != DEFAULT_THRESHOLD_MODE:
+        return json_response(answer())  # judgements and fixes change without the dataset
+    # Otherwise the answer depends on the dataset and the query only, and a dataset never
+    # changes: the same query on it has the same answer.
+    return Response(ds.recent(("features", threshold, min_pct, max_pct, weight, adjust),
+                              lambda: orjson.dumps(answer(), option=orjson.OPT_SERIALIZE_NUMPY)),
+                    mimetype="application/json")

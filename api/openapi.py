@@ -346,6 +346,20 @@ def _thresholds() -> dict:
     }
 
 
+def _images() -> dict:
+    return {"get": {"summary": "Every image of a build: names and CTRs, in the build's order.",
+                    "parameters": IDENTITY + [
+                        _query("build", "Build id or 'current'.", {"type": "string"}),
+                        _query("metrics", "Metrics delivery id (CTRs as of it) or 'latest'.",
+                               {"type": "string"}),
+                        _query("key", "The table's key from an earlier answer: when it is "
+                                      "still current the answer may be cached for good.",
+                               {"type": "string"})],
+                    "responses": {"200": _json_response("Image names and CTRs."),
+                                  "304": {"description": "Not modified (If-None-Match)."},
+                                  **READ_ERRORS}}}
+
+
 def _datasets() -> dict:
     return {"get": {"summary": "Every business, its image sources and builds (READ_ACCESS="
                                "granted: those the token may read).",
@@ -397,6 +411,7 @@ PATHS = {
     "/preferences": _preferences,
     "/scores": _scores,
     "/similar": _similar,
+    "/images": _images,
     "/datasets": _datasets,
     "/quality": _quality,
     "/compare": _compare,

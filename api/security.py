@@ -56,9 +56,9 @@ def install(app: dash.Dash) -> None:
     callback_path = settings.url_prefix + CALLBACK_ROUTE
     csp = content_security_policy(list(app.csp_hashes()), settings.frame_ancestors)
 
-    @server.before_request
     def _cap_callback_body():
-        # Dash reads the whole body with request.get_json(): refuse a large one unread.
+        # Dash reads the whole body with request.get_json(), and so does the envelope check
+        # (callbacks/envelope.py): refuse a large one unread, before either.
         if request.path != callback_path:
             return None
         limit = settings.max_callback_bytes
@@ -71,6 +71,8 @@ def install(app: dash.Dash) -> None:
         elif request.content_length > limit:
             return callback_too_large(limit)
         return None
+
+    server.before_request_funcs.setdefault(None, []).insert(0, _cap_callback_body)
 
     @server.before_request
     def _writes_name_an_allowed_host():

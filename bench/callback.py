@@ -24,7 +24,7 @@ class FilterCallback:
         deps = self.http.get(base_url + "_dash-dependencies").json()
         spec = next((d for d in deps
                      if [(i["id"], i["property"]) for i in d["inputs"]] == [(ids.FILTERS, "data")]
-                     and f"{ids.SCATTER}.figure" in d["output"]), None)
+                     and f"{ids.SCATTER_DATA}.data" in d["output"]), None)
         if spec is None:
             raise LookupError("no callback takes the filters store and draws the scatter")
         self.output = spec["output"]

@@ -141,7 +141,7 @@ def _guide_text(database_url: str, **settings) -> str:
     app = create_app(Settings(database_url=database_url, load_demo=False, **settings))
     client = app.server.test_client()
     render = next(c for c in server_callbacks(client.get("/_dash-dependencies").json)
-                  if "scatter.figure...bar-with" in c["output"])
+                  if "scatter-points.data...bar-with" in c["output"])
     resp = client.post("/_dash-update-component", json=callback_body(
         render, {("filters-store", "data"): {}}, changed=("filters-store", "data")))
     assert resp.status_code == 200

@@ -12,6 +12,7 @@ from data.domain.filters import normalize_filters
 from data.stats.features import feature_stats
 from figures.dashboard.view import render_view, select_features, take
 from tests.support.datasets import dataset
+from tests.support.scatter import markers as scatter_markers
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +37,7 @@ def test_table_rows_are_the_api_rows_of_the_features_the_charts_show(demo, filte
     assert [{k: r[k] for k in want[0]} for r in placed["table_rows"]] == want
     assert all("adjusted_impact" in r for r in placed["table_rows"])
     assert [r["feature"] for r in placed["table_rows"]] == view["features"]
-    assert list(placed["scatter"]["data"][0]["x"]) and placed["bar_with"]["data"]
+    assert list(scatter_markers(placed["scatter"], demo)["x"]) and placed["bar_with"]["data"]
     assert placed["table_note"].startswith(f"{len(positions)} shown")
     assert ("hidden by the top-K cut" in placed["table_note"]) == (hidden > 0)
 

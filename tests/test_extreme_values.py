@@ -94,8 +94,8 @@ def test_the_whole_page_draws_builds_with_extreme_values(page, source):
     for threshold in (0.0, sliders["max"]):
         filters = {**selection, "threshold": threshold, "top_k": None}
         render = client.post("/_dash-update-component", json=callback_body(
-            _callback(callbacks, "scatter.figure...bar-with"), {("filters-store", "data"): filters},
+            _callback(callbacks, "scatter-points.data...bar-with"), {("filters-store", "data"): filters},
             changed=("filters-store", "data")))
         assert render.status_code == 200, render.text[:300]
         answer = _finite_json(render.text)["response"]
-        assert answer["status"]["children"] and answer["scatter"]["figure"]["layout"]
+        assert answer["status"]["children"] and answer["scatter-points"]["data"]["layout"]

@@ -15,11 +15,12 @@ from data.domain.filters import normalize_filters
 from figures.base import AXIS_NAME_CHARS
 from figures.dashboard.view import FIGURE_KEYS, render_view, select_features
 from tests.support.datasets import dataset, dataset_of
+from tests.support.scatter import markers as scatter_markers
 
 
-def points_of(view: dict) -> set[tuple[str, str]]:
+def points_of(view: dict, ds: Dataset) -> set[tuple[str, str]]:
     """(image label, feature label) of every scatter marker."""
-    markers = view["scatter"]["data"][0]
+    markers = scatter_markers(view["scatter"], ds)
     return set(zip(list(markers["text"]), list(markers["x"])))
 
 
@@ -42,13 +43,14 @@ SMALL_CTR = {"a.jpg": 0.01, "b.jpg": 0.02, "c.jpg": 0.03, "d.jpg": 0.04, "f.jpg"
 
 
 def test_scatter_holds_exactly_the_pairs_present_at_the_threshold_for_images_with_ctr():
-    view = render_view(dataset(SMALL, SMALL_CTR), {"threshold": 0.2, "top_k": None})
+    ds = dataset(SMALL, SMALL_CTR)
+    view = render_view(ds, {"threshold": 0.2, "top_k": None})
     want = {(img, f) for img, row in SMALL.items() for f, v in row.items()
             if img in SMALL_CTR and v > 0 and v >= 0.2}
-    assert points_of(view) == want
+    assert points_of(view, ds) == want
     assert want == {("a.jpg", "text"), ("b.jpg", "text"), ("b.jpg", "girl"), ("c.jpg", "sky"),
                     ("d.jpg", "girl"), ("d.jpg", "sky")}
-    markers = view["scatter"]["data"][0]
+    markers = scatter_markers(view["scatter"], ds)
     names = dataset(SMALL, SMALL_CTR).matrix.image_names
     for image, y, customdata in zip(markers["text"], markers["y"], markers["customdata"]):
         assert names[customdata] == image and y == SMALL_CTR[image]
@@ -62,7 +64,7 @@ def test_categories_are_the_features_with_points_in_impact_order_on_every_figure
     # impacts: sky (0.035 - 0.0267) > girl (0.03 - 0.03) > text (0.015 - 0.04)
     assert want == ["sky", "girl", "text"]
     scatter = view["scatter"]
-    assert list(dict.fromkeys(scatter["data"][0]["x"])) == want  # axis order = trace order
+    assert list(dict.fromkeys(scatter_markers(scatter, ds)["x"])) == want  # axis order = trace order
     for key in ("bar_with", "bar_impact", "bar_without"):
         assert view[key]["data"][0]["x"] == want
     for key in FIGURE_KEYS:
@@ -81,8 +83,9 @@ def test_demo_at_the_seed_threshold_draws_every_present_pair_over_exactly_the_fe
     cols = m.cols_of_entries()
     present = (m.values >= 0.2) & (m.values > 0) & has_ctr[m.rows]
     want = {(m.image_names[r], m.feature_names[c]) for r, c in zip(m.rows[present], cols[present])}
-    assert points_of(view) == want  # demo names hold no < > &, so labels are the names
-    assert set(view["scatter"]["data"][0]["x"]) == {m.feature_names[c] for c in cols[present]}
+    assert points_of(view, demo) == want  # demo names hold no < > &, so labels are the names
+    assert set(scatter_markers(view["scatter"], demo)["x"]) == {m.feature_names[c]
+                                                                for c in cols[present]}
     assert view["status"]["points_shown"] == view["status"]["points_total"] == len(want)
     assert not view["status"]["sampled"]
 
@@ -165,7 +168,7 @@ def test_a_sampled_view_says_so_and_the_bars_still_use_every_image():
     status = view["status"]
     assert status["sampled"] and status["points_shown"] == 500
     assert status["points_total"] == ds.matrix.nnz
-    assert len(view["scatter"]["data"][0]["x"]) == 500
+    assert len(scatter_markers(view["scatter"], ds)["x"]) == 500
     stats = feature_stats(ds.index)
     assert view["bar_with"]["data"][0]["y"] == pytest.approx(list(stats.ctr_with))
 
@@ -208,7 +211,7 @@ def test_names_are_escaped_for_plotly_labels():
     evil = "<img src=x onerror=alert(1)>"
     ds = dataset({evil: {"a&b": 0.9, "<i>": 0.5}, "ok": {"a&b": 0.3}}, {evil: 0.1, "ok": 0.2})
     view = render_view(ds, {"top_k": None})
-    markers = view["scatter"]["data"][0]
+    markers = scatter_markers(view["scatter"], ds)
     assert "&lt;img src=x onerror=alert(1)&gt;" in list(markers["text"])
     assert evil not in list(markers["text"])
     assert set(markers["x"]) == {"a&amp;b", "&lt;i&gt;"}

@@ -22,6 +22,7 @@ from figures.fixes import counts_figure
 from figures.thresholds import (MAX_CURVE_POINTS, curve_figure, histogram_figure, thin,
                                 value_axis_range)
 from tests.support.datasets import dataset
+from tests.support.scatter import markers as scatter_markers
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +54,7 @@ def test_with_fixes_applied_the_table_is_the_fixed_builds_rows_and_markers_keep_
     want = take(stats, positions).records()
     assert [{k: r[k] for k in w} for r, w in zip(view["rows"], want)] == want
     assert view["rows"] != render_view(demo, filters)["rows"]  # the fixes changed something
-    colours = np.asarray(view["scatter"]["data"][0]["marker"]["color"], dtype=float)
+    colours = np.asarray(scatter_markers(view["scatter"], demo)["color"], dtype=float)
     assert np.isfinite(colours).all() and len(colours)
     assert view["status"]["apply_fixes"] and view["status"]["fixes_changed"] == labels.changed
     placed = _placed(view, [])
@@ -76,8 +77,10 @@ def test_per_feature_thresholds_show_in_the_rows_the_hover_and_the_table_columns
     k = bar["x"].index("text")
     assert bar["hovertext"][k] == "threshold 0.8 (saved)" and "%{hovertext}" in \
         bar["hovertemplate"]
-    scatter = view["scatter"]["data"][0]
+    scatter = scatter_markers(view["scatter"], demo)
     assert len(scatter["hovertext"]) == len(scatter["y"])
+    text = [t for t, x in zip(scatter["hovertext"], scatter["x"]) if x == "text"]
+    assert text and set(text) == {"threshold 0.8 (saved)"}
     placed = _placed(view, [])
     assert "threshold" in [c["field"] for c in placed["table_columns"]]
     assert "saved threshold for 3 features" in placed["threshold_note"]

@@ -20,6 +20,7 @@ from figures.base import (AXIS_NAME_CHARS, MAX_FEATURE_OPTIONS, OPTION_NAME_CHAR
 from figures.dashboard.scatter import point_quota
 from figures.dashboard.view import MAX_FEATURES_DRAWN, render_view
 from tests.support.datasets import dataset_of, unchecked_dataset
+from tests.support.scatter import markers as scatter_markers
 
 
 @settings(max_examples=150, deadline=None)
@@ -68,7 +69,7 @@ def test_top_k_all_on_20001_features_renders_with_any_point_cap(wide, point_cap)
     assert s["features_shown"] == MAX_FEATURES_DRAWN == len(view["rows"])
     assert s["features_hidden"] == s["features_in_range"] - MAX_FEATURES_DRAWN
     assert s["points_shown"] == min(point_cap, s["points_total"])
-    assert len(view["scatter"]["data"][0]["x"]) == s["points_shown"]
+    assert len(scatter_markers(view["scatter"], wide)["x"]) == s["points_shown"]
     assert len(view["bar_impact"]["data"][0]["x"]) == MAX_FEATURES_DRAWN
     assert "draw at most 1,000" in top_k_note(s)
     assert "d-none" in _placed(view, [])["show_all_class"]  # "show all" would add nothing
@@ -99,9 +100,10 @@ def test_the_scatter_and_bars_carry_short_labels_and_the_table_whole_names():
                 for n in range(4)}
     ds = unchecked_dataset(features, {name: 0.01 * (i + 1) for i, name in enumerate(features)})
     view = render_view(ds, {"top_k": None})
-    x = list(view["scatter"]["data"][0]["x"])
+    markers = scatter_markers(view["scatter"], ds)
+    x = list(markers["x"])
     assert max(map(len, x)) <= AXIS_NAME_CHARS and len(set(x)) == len(LONG)
-    assert max(map(len, view["scatter"]["data"][0]["text"])) <= 60
+    assert max(map(len, markers["text"])) <= 60
     assert view["bar_impact"]["data"][0]["x"] == view["bar_with"]["data"][0]["x"]
     assert sorted(r["feature"] for r in view["rows"]) == sorted(LONG)
 

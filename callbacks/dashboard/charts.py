@@ -25,7 +25,8 @@ NO_DATA_TEXT = ("No data yet.\nSend a featurizer build and its metrics to this s
                 "(below), or drop files on “Upload data”. The page shows them within seconds.")
 
 OUTPUTS = {
-    "scatter": Output(ids.SCATTER, "figure"),
+    # compact: assets/scatter.js expands it into ids.SCATTER's figure (callbacks/points.py)
+    "scatter": Output(ids.SCATTER_DATA, "data"),
     "bar_with": Output(ids.BAR_WITH, "figure"),
     "bar_impact": Output(ids.BAR_IMPACT, "figure"),
     "bar_without": Output(ids.BAR_WITHOUT, "figure"),
@@ -147,5 +148,6 @@ def table_note(shown: int, hidden: int, excluded: int) -> str:
 
 
 def _api_url(prefix: str) -> str:
-    """The API base as the browser reaches this server (the callback request's own host)."""
-    return request.host_url.rstrip("/") + prefix + API_PREFIX
+    """The API base as the browser reaches this server: the callback request's scheme, host and
+    path prefix, as a trusted proxy forwards them (api/proxy.py)."""
+    return request.root_url.rstrip("/") + prefix + API_PREFIX

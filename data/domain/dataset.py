@@ -5,7 +5,9 @@ The storage layer fills these (data/storage/cache.py); the API, figures and call
 
 from __future__ import annotations
 
+import hashlib
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -30,6 +32,10 @@ class SourceRef:
     # deleted and made again apart (SQLite may reuse the ids of deleted rows), so no cache
     # serves the old one's data.
     created_at: str = ""
+    # The newest metrics delivery of the source (None: no metrics yet): its outcome set is the
+    # current one, so it names a build's memory-mapped index under the latest metrics
+    # (data/storage/build_files.py).
+    latest_delivery_id: int | None = None
 
     @property
     def identity(self) -> tuple[int, str]:
@@ -81,7 +87,17 @@ class Dataset:
     delivery: DeliveryInfo | None = None
     latest_delivery_id: int | None = None
     _derived: dict = field(default_factory=dict, repr=False, compare=False)
+    _recent: OrderedDict = field(default_factory=OrderedDict, repr=False, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    @property
+    def image_table_key(self) -> str:
+        """Names this dataset's image table (names and CTRs, GET /api/v1/images): its image
+        source (as made: SQLite may reuse ids), its build and the metrics delivery it was loaded
+        with, so the key changes whenever the table may have."""
+        delivery = self.delivery.id if self.delivery is not None else "none"
+        return hashlib.sha256(f"{self.source.identity}|{self.build.id}|{self.build.content_hash}|"
+                              f"{delivery}".encode()).hexdigest()[:24]
 
     @property
     def images_without_ctr(self) -> int:
@@ -97,3 +113,18 @@ class Dataset:
                 if hit is None:
                     hit = self._derived[key] = compute(self)
         return hit
+
+    def recent(self, key, compute: Callable[[], object], keep: int = 64):
+        """`compute()`, remembered for the `keep` most recently asked keys of this dataset (for
+        answers to repeated queries: a dataset never changes, so neither do they)."""
+        with self._lock:
+            hit = self._recent.get(key)
+            if hit is not None:
+                self._recent.move_to_end(key)
+                return hit
+        value = compute()
+        with self._lock:
+            self._recent[key] = value
+            while len(self._recent) > keep:
+                self._recent.popitem(last=False)
+        return value

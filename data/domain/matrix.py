@@ -65,11 +65,16 @@ class BuildMatrix:
         return {self.feature_names[c]: float(self.values[k]) for c, k in zip(cols, hits)}
 
     def content_hash(self) -> str:
+        """sha256 of the canonical content (names and arrays); computed once per matrix."""
+        cached = self.__dict__.get("_content_hash")
+        if cached is not None:
+            return cached
         h = hashlib.sha256()
         h.update(orjson.dumps([self.image_names, self.feature_names]))
         for arr in (self.col_ptr, self.rows, self.values):
-            h.update(np.ascontiguousarray(arr).tobytes())
-        return h.hexdigest()
+            h.update(np.ascontiguousarray(arr).data)
+        object.__setattr__(self, "_content_hash", h.hexdigest())  # frozen: a memo, not a field
+        return self.__dict__["_content_hash"]
 
     def to_bytes(self) -> bytes:
         """Serialise (numpy's .npz container, no pickle)."""

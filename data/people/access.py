@@ -89,11 +89,12 @@ class GuardedCache:
         self.scope = scope
 
     def get(self, business: str | None, image_source: str | None,
-            build_id: int | None = None, metrics: int | None = None) -> Dataset:
+            build_id: int | None = None, metrics: int | None = None, *,
+            wait: bool = False) -> Dataset:
         """DatasetCache.get for a dataset the request may read; NotReadable otherwise (before
         anything is looked up, so the answer does not depend on what exists)."""
         self._check(business, image_source)
-        return self.inner.get(business, image_source, build_id, metrics)
+        return self.inner.get(business, image_source, build_id, metrics, wait=wait)
 
     def datasets(self) -> list[dict]:
         """Every business, image source and build the request may read (StoreReads.datasets)."""

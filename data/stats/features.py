@@ -55,22 +55,23 @@ class FeatureStats:
         return len(self.feature)
 
     def records(self) -> list[dict]:
-        """One dict per feature with the API's field names; NaN becomes None."""
-        cols = {name: getattr(self, name) for name in STAT_COLUMNS}
-        out = []
-        for i in range(len(self.feature)):
-            rec = {}
-            for name, arr in cols.items():
-                v = arr[i]
-                if name == "feature":
-                    rec[name] = str(v)
-                elif name in ("n_with", "n_without"):
-                    rec[name] = int(v)
-                else:
-                    v = float(v)
-                    rec[name] = None if v != v else v
-            out.append(rec)
-        return out
+        """One dict per feature with the API's field names; NaN becomes None. Built column by
+        column from the arrays (one `tolist` per column), not field by field."""
+        columns = [self.feature.tolist(), self.n_with.tolist(), self.n_without.tolist()]
+        for name in STAT_COLUMNS[3:]:
+            arr = np.asarray(getattr(self, name), dtype=np.float64)
+            nan = np.isnan(arr)
+            if nan.any():
+                values = arr.astype(object)
+                values[nan] = None
+                columns.append(values.tolist())
+            else:
+                columns.append(arr.tolist())
+        # A dict display with literal keys builds ~2.5x faster than dict(zip(names, row)).
+        return [{"feature": f, "n_with": nw, "n_without": no, "prevalence_pct": pp,
+                 "ctr_with": cw, "ctr_without": co, "impact": im, "ci_low": lo, "ci_high": hi,
+                 "p_value": p, "q_value": q}
+                for f, nw, no, pp, cw, co, im, lo, hi, p, q in zip(*columns)]
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,10 @@ class FeatureIndex:
     z2_sum: float
     n_images: int  # images with an outcome
     max_value: float  # largest finite value in the build (for the threshold slider)
+    # Thresholds for every feature in one search: per entry, feature + 1j * value (complex128).
+    # numpy orders complex numbers by real part, then imaginary part, so the keys ascend over
+    # all entries (features in order, values ascending within each) and compare exactly.
+    entry_key: np.ndarray
 
     @property
     def n_features(self) -> int:
@@ -101,31 +106,26 @@ class FeatureIndex:
         return self.col_ptr[1:] - starts
 
     def _suffix_starts(self, threshold: float | np.ndarray) -> np.ndarray:
-        if np.ndim(threshold):
-            return self._suffix_starts_per_feature(np.asarray(threshold, dtype=np.float64))
+        """Per feature, the first entry whose value is >= its threshold (`threshold`: one
+        number, or one per feature in the order of feature_names; np.searchsorted side="left"
+        within each feature), for every feature in one search over `entry_key`."""
+        per_feature = np.ndim(threshold) > 0
+        if per_feature:
+            thresholds = np.asarray(threshold, dtype=np.float64)
+            if thresholds.shape != (self.n_features,):
+                raise ValueError(f"expected {self.n_features} thresholds (one per feature), "
+                                 f"got shape {thresholds.shape}")
         # Only positive values are stored, so t <= 0 keeps every entry (presence needs v > 0).
-        ptr = self.col_ptr
-        if threshold <= 0:
-            return ptr[:-1].copy()
-        vals = self.values
-        starts = np.empty(len(ptr) - 1, dtype=np.int64)
-        for f in range(len(starts)):
-            lo, hi = ptr[f], ptr[f + 1]
-            starts[f] = lo + np.searchsorted(vals[lo:hi], threshold, side="left")
-        return starts
-
-    def _suffix_starts_per_feature(self, thresholds: np.ndarray) -> np.ndarray:
-        """_suffix_starts with feature f cut at thresholds[f] (one per feature, in the order of
-        feature_names): the same binary search, each in its own feature's run."""
-        if thresholds.shape != (self.n_features,):
-            raise ValueError(f"expected {self.n_features} thresholds (one per feature), "
-                             f"got shape {thresholds.shape}")
-        ptr = self.col_ptr
-        vals = self.values
-        starts = ptr[:-1].copy()
-        for f in np.flatnonzero(thresholds > 0).tolist():
-            lo, hi = ptr[f], ptr[f + 1]
-            starts[f] = lo + np.searchsorted(vals[lo:hi], thresholds[f], side="left")
+        elif threshold <= 0:
+            return self.col_ptr[:-1].copy()
+        if len(self.values) == 0:
+            return self.col_ptr[:-1].copy()
+        wanted = np.empty(self.n_features, dtype=np.complex128)
+        wanted.real = np.arange(self.n_features)
+        wanted.imag = thresholds if per_feature else float(threshold)
+        starts = np.searchsorted(self.entry_key, wanted, side="left")
+        if per_feature:
+            starts = np.where(thresholds > 0, starts, self.col_ptr[:-1])
         return starts
 
     def present_entries(self, threshold: float | np.ndarray,
@@ -159,6 +159,9 @@ def build_index(matrix: BuildMatrix, y: np.ndarray) -> FeatureIndex:
     cum_z2 = np.zeros(len(rows) + 1)
     np.cumsum(zr * zr, out=cum_z2[1:])
     zy = z[has_y]
+    entry_key = np.empty(len(values), dtype=np.complex128)
+    entry_key.real = cols
+    entry_key.imag = values
     return FeatureIndex(
         feature_names=tuple(matrix.feature_names),
         col_ptr=col_ptr,
@@ -172,6 +175,7 @@ def build_index(matrix: BuildMatrix, y: np.ndarray) -> FeatureIndex:
         z2_sum=float((zy * zy).sum()),
         n_images=n,
         max_value=_largest_finite(matrix.values),
+        entry_key=entry_key,
     )
 
 

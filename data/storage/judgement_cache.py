@@ -135,9 +135,10 @@ class JudgementCache:
                 self._datasets.move_to_end(key)
                 return hit
         y = board.values(outcome, ds.matrix.image_names)
-        # The build's derived arrays (labels, norms) depend on the matrix only: shared.
+        # The build's derived arrays (labels, norms) depend on the matrix only: shared; the
+        # remembered answers (Dataset.recent) depend on the outcome: not.
         judged = dataclasses.replace(ds, index=build_index(ds.matrix, y), _derived=ds._derived,
-                                     _lock=ds._lock)
+                                     _recent=OrderedDict(), _lock=ds._lock)
         with self._lock:
             self._datasets[key] = judged
             while len(self._datasets) > self.max_datasets:

@@ -6,16 +6,18 @@ Each public method is one unit of work (one session). Readers see only committed
 from __future__ import annotations
 
 import contextlib
+from datetime import datetime
 
 import numpy as np
 import orjson
-from sqlalchemy import Engine, func, select
+import pandas as pd
+from sqlalchemy import Engine, bindparam, create_engine, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import SingletonThreadPool
 
 from data.domain.clock import iso
 from data.domain.dataset import BuildInfo, DeliveryInfo, SourceRef
 from data.domain.matrix import BuildMatrix
-from data.payloads.metrics import outcome
 from data.storage.models import (Build, BuildPart, BuildQuality, Business, ImageMetric,
                                  ImageSource, MetricsDelivery, MetricsDeliveryValue)
 
@@ -39,11 +41,64 @@ def _with_alarms():
         BuildQuality, BuildQuality.build_id == Build.id)
 
 
+# The image source by names, its version, its current build and its newest metrics delivery
+# (ix_metrics_delivery_source answers that from the index): the question every read asks.
+_LATEST_DELIVERY = (select(func.max(MetricsDelivery.id))
+                    .where(MetricsDelivery.image_source_id == ImageSource.id)
+                    .correlate(ImageSource).scalar_subquery())
+_LOCATE = (
+    select(ImageSource.id, Business.name, ImageSource.name, ImageSource.version,
+           ImageSource.url_template, Business.is_demo, Build.id, ImageSource.created_at,
+           _LATEST_DELIVERY)
+    .join(Business, Business.id == ImageSource.business_id)
+    .outerjoin(Build, (Build.image_source_id == ImageSource.id) & Build.is_current)
+    .where(Business.name == bindparam("business"), ImageSource.name == bindparam("image_source")))
+
+
+class _OneStatement:
+    """One read statement as cheap as it can be, for the question every request asks: compiled
+    once, run on the DBAPI connection directly, in autocommit (no BEGIN/ROLLBACK), on a
+    connection kept per thread (PostgreSQL: no pool checkout, no ping round trip; SQLite's
+    in-process pool costs nothing). A connection the server dropped is replaced once."""
+
+    def __init__(self, engine: Engine, statement):
+        if engine.dialect.name == "sqlite":
+            self.engine = engine
+        else:
+            self.engine = create_engine(engine.url, poolclass=SingletonThreadPool, pool_size=32,
+                                        isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
+        compiled = statement.compile(dialect=self.engine.dialect)
+        self.sql = compiled.string
+        self.positions = compiled.positiontup  # None for named parameter styles
+
+    def first(self, **params) -> tuple | None:
+        args = [params[k] for k in self.positions] if self.positions else params
+        for attempt in (1, 2):
+            conn = self.engine.raw_connection()
+            try:
+                cursor = conn.cursor()
+                try:
+                    cursor.execute(self.sql, args)
+                    return cursor.fetchone()
+                finally:
+                    cursor.close()
+            except self.engine.dialect.loaded_dbapi.OperationalError:
+                conn.invalidate()  # e.g. the database restarted: a new connection, once
+                if attempt == 2:
+                    raise
+            finally:
+                conn.close()
+        return None
+
+
 class StoreReads:
     """Reads of the store; `Store` (data/storage/store.py) adds the writes."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
+        # Reads of one statement need no transaction: no BEGIN / ROLLBACK round trips.
+        self._probe = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._locate = _OneStatement(engine, _LOCATE)
 
     def is_empty(self) -> bool:
         with Session(self.engine) as s:
@@ -54,18 +109,16 @@ class StoreReads:
             conn.exec_driver_sql("SELECT 1")
 
     def locate(self, business: str, image_source: str) -> SourceRef | None:
-        """The image source by names, with its version and current build; None if unknown."""
-        with Session(self.engine) as s:
-            row = s.execute(
-                select(ImageSource, Business, Build.id)
-                .join(Business, Business.id == ImageSource.business_id)
-                .outerjoin(Build, (Build.image_source_id == ImageSource.id) & Build.is_current)
-                .where(Business.name == business, ImageSource.name == image_source)).first()
-            if row is None:
-                return None
-            src, biz, build_id = row
-            return SourceRef(src.id, biz.name, src.name, src.version, src.url_template,
-                             biz.is_demo, build_id, src.created_at.isoformat())
+        """The image source by names, with its version, current build and newest metrics
+        delivery; None if unknown.
+
+        Every read asks this, so it is one indexed query and nothing else (see _OneStatement)."""
+        row = self._locate.first(business=business, image_source=image_source)
+        if row is None:
+            return None
+        created = row[7] if isinstance(row[7], datetime) else datetime.fromisoformat(row[7])
+        return SourceRef(row[0], row[1], row[2], row[3], row[4], bool(row[5]), row[6],
+                         created_at=created.isoformat(), latest_delivery_id=row[8])
 
     def build_info(self, source_id: int, build_id: int) -> BuildInfo | None:
         with Session(self.engine) as s:
@@ -197,25 +250,54 @@ class StoreReads:
 
     def load_outcomes(self, source_id: int) -> dict[str, tuple[int | None, int | None, float | None]]:
         """image name -> (impressions, clicks, ctr) for every image of the source with metrics."""
-        with Session(self.engine) as s:
-            return {name: (imp, clk, ctr) for name, imp, clk, ctr in s.execute(
-                select(ImageMetric.image_name, ImageMetric.impressions, ImageMetric.clicks,
-                       ImageMetric.ctr).where(ImageMetric.image_source_id == source_id))}
+        names, impressions, clicks, ctr = self.load_outcome_columns(source_id)
+        return {n: (i, c, r) for n, i, c, r in zip(names, impressions, clicks, ctr)}
+
+    def load_outcome_columns(self, source_id: int) -> tuple[list, list, list, list]:
+        """(names, impressions, clicks, ctr) of every image of the source with metrics, as
+        columns (None where a value is not given)."""
+        with self._probe.connect() as conn:
+            rows = conn.execute(select(ImageMetric.image_name, ImageMetric.impressions,
+                                       ImageMetric.clicks, ImageMetric.ctr)
+                                .where(ImageMetric.image_source_id == source_id)).all()
+        if not rows:
+            return [], [], [], []
+        names, impressions, clicks, ctr = (list(c) for c in zip(*rows))
+        return names, impressions, clicks, ctr
 
 
 def outcomes_for(image_names: list[str], outcomes: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(CTR, impressions, clicks) per image in `image_names` order, in one pass; NaN where the
     image has no usable outcome / no such count."""
-    y = np.full(len(image_names), np.nan)
-    impressions = np.full(len(image_names), np.nan)
-    clicks = np.full(len(image_names), np.nan)
-    for i, name in enumerate(image_names):
-        m = outcomes.get(name)
-        if m is not None:
-            y[i] = outcome(*m)
-            if m[0] is not None:
-                impressions[i], clicks[i] = m[0], m[1]
-    return y, impressions, clicks
+    names = list(outcomes)
+    columns = [list(c) for c in zip(*outcomes.values())] if outcomes else [[], [], []]
+    return outcome_arrays(image_names, (names, *columns))
+
+
+def outcome_arrays(image_names: list[str], columns: tuple[list, list, list, list]
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(CTR, impressions, clicks) per image in `image_names` order from `load_outcome_columns`
+    (NaN where the image has no usable outcome / no such count), vectorised: the CTR is
+    clicks / impressions when impressions > 0, else the given ctr (docs/statistics.md)."""
+    names, impressions, clicks, ctr = columns
+    n = len(image_names)
+    y = np.full(n, np.nan)
+    imp_out = np.full(n, np.nan)
+    clk_out = np.full(n, np.nan)
+    if not names or not n:
+        return y, imp_out, clk_out
+    position = pd.Index(image_names).get_indexer(names)
+    found = position >= 0
+    pos = position[found]
+    imp = np.array(impressions, dtype=np.float64)[found]  # None -> NaN
+    clk = np.array(clicks, dtype=np.float64)[found]
+    given = np.array(ctr, dtype=np.float64)[found]
+    counted = ~np.isnan(imp)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        y[pos] = np.where(counted & (imp != 0), clk / imp, given)
+    imp_out[pos[counted]] = imp[counted]
+    clk_out[pos[counted]] = clk[counted]
+    return y, imp_out, clk_out
 
 
 @contextlib.contextmanager

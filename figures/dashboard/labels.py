@@ -34,21 +34,20 @@ def label_status(labels: LabelView | None) -> dict:
             "saved_thresholds": len(labels.saved)}
 
 
-def model_colours(scatter: dict, model: BuildMatrix, index: FeatureIndex,
-                  points: ScatterPoints, feature_index: np.ndarray) -> None:
-    """Give the scatter's fixed-present markers (+inf in the fixed build) the model's value."""
-    marker = scatter["data"][0]["marker"]
-    colours = np.asarray(marker["color"], dtype=np.float64)
+def model_confidence(model: BuildMatrix, index: FeatureIndex, points: ScatterPoints,
+                     feature_index: np.ndarray) -> np.ndarray:
+    """The scatter's marker colour per point (in `points` order): the index's value, and for a
+    fixed-present pair (+inf in the fixed build) the model's own value."""
+    colours = index.values[points.entries].astype(np.float64)
     fixed = np.flatnonzero(~np.isfinite(colours))
     if not len(fixed):
-        return
+        return colours
     rows = index.rows[points.entries[fixed]]
     features = feature_index[points.feature_pos[fixed]]
     values = model_values(model, [model.image_names[r] for r in rows.tolist()],
                           [model.feature_names[c] for c in features.tolist()])
-    colours = colours.copy()
     colours[fixed] = np.nan_to_num(values, nan=0.0)
-    marker["color"] = colours
+    return colours
 
 
 def threshold_words(used: np.ndarray, names: np.ndarray, saved: dict[str, float]) -> list[str]:
@@ -66,9 +65,10 @@ def mark_thresholds(figures: dict, used: np.ndarray, names: np.ndarray,
         trace = figures[key]["data"][0]
         trace["hovertext"] = escaped[:len(words)].tolist()
         trace["hovertemplate"] = _with_hovertext(trace["hovertemplate"])
-    trace = figures["scatter"]["data"][0]
-    trace["hovertext"] = escaped[points.feature_pos].astype(str) if len(points.feature_pos) \
-        else []
+    # The compact scatter (scatter.py) gives each point its category's line in the browser.
+    scatter = figures["scatter"]
+    scatter["points"]["category_text"] = escaped[:len(words)].tolist()
+    trace = scatter["data"][0]
     trace["hovertemplate"] = _with_hovertext(trace["hovertemplate"])
 
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from data.stats.features import FeatureIndex
-from figures.base import base_layout, category_axis, value_axis
+from figures.base import (HOVER_NAME_CHARS, base_layout, category_axis, index_dtype, typed_array,
+                          value_axis)
 from figures.dashboard.outcome import OutcomeLook, look as outcome_look
 
 POINT_CAP = 20_000
@@ -115,38 +116,53 @@ def _smallest(priority: np.ndarray, k: int) -> np.ndarray:
     return candidates.astype(np.int64)
 
 
-def _text_array(labels: np.ndarray) -> np.ndarray:
-    """Object array of str as a numpy unicode array when that stays small: the JSON encoder
-    turns unicode arrays into lists in one call, object arrays element by element (10x slower)."""
-    longest = max(map(len, labels.tolist()), default=0)
-    return labels.astype(str) if longest <= 256 else labels
-
-
 def scatter_title(look: OutcomeLook) -> str:
     return f"Image {look.name} by feature present"
 
 
 def scatter_figure(index: FeatureIndex, points: ScatterPoints, categories: list[str],
-                   image_labels: np.ndarray, *, uirevision: str,
-                   look: OutcomeLook | None = None) -> dict:
-    """The WebGL scatter. `categories` are the escaped feature names in x order and
-    `image_labels` the escaped name of every image of the build.
+                   images: dict, *, uirevision: str, look: OutcomeLook | None = None,
+                   confidence: np.ndarray | None = None) -> dict:
+    """The WebGL scatter, compact: per point only what the browser cannot derive.
 
-    One trace: the markers, with customdata = image index (the hover line and the detail panel
-    read it). The hover line is a layout shape the browser draws (callbacks/hover.py).
+    `categories` are the escaped feature names in x order; `images` names the build's image
+    table ({"business", "image_source", "build", "metrics"?, "key"}: GET /api/v1/images, every
+    image's name and CTR), which the browser fetches once per build and metrics delivery.
+    `confidence`: the marker colour per point (in `points` order; default the index's values).
+    The figure's "points" hold, feature by feature (`counts` points each, images ascending
+    within a feature):
+    * the image of each point, as its step from the feature's previous point ("image_step",
+      the first point of feature f: `image_first[f]`), a typed array of 1-2 bytes a point;
+    * its confidence ("confidence", float32: the marker colour);
+    * for an outcome other than the CTR (people's score or strength: not in the image table),
+      "y": the outcome of every image that has one ({"images", "values"} typed arrays);
+    * "hover_name_chars": image names longer than this are shortened in the hover;
+    * "category_text" (render_view adds it with per-feature thresholds): a hover line per
+      category.
+    assets/scatter.js expands them into the trace plotly.js draws: x (the category), y (the
+    image's outcome), text (its name, shortened and escaped), customdata (the image index: the
+    hover line and the detail panel read it), marker.color and hovertext.
+    tests/support/scatter.py does the same in Python.
     """
     look = look or outcome_look(None)
-    rows = index.rows[points.entries]
+    counts = np.bincount(points.feature_pos, minlength=len(categories))
+    rows = index.rows[points.entries].astype(np.int64)
+    order = np.lexsort((rows, points.feature_pos))  # within a feature by image, for small steps
+    rows = rows[order]
+    if confidence is None:
+        confidence = index.values[points.entries]
+    confidence = np.asarray(confidence, dtype=np.float64)[order]
+    first = np.zeros(len(categories), dtype=np.int64)
+    starts = np.cumsum(counts) - counts
+    present = counts > 0
+    first[present] = rows[starts[present]]
+    step = np.diff(rows, prepend=0)
+    step[starts[present]] = 0
     markers = {
         "type": "scattergl",
         "mode": "markers",
         "name": "images",
-        "x": _text_array(np.asarray(categories, dtype=object)[points.feature_pos]),
-        "y": index.y[rows],
-        "customdata": rows,
-        "text": _text_array(image_labels[rows]),
         "marker": {
-            "color": index.values[points.entries],
             "colorscale": "Viridis",
             "cmin": 0.0,
             "cmax": max(index.max_value, 1e-12),
@@ -172,4 +188,22 @@ def scatter_figure(index: FeatureIndex, points: ScatterPoints, categories: list[
         dragmode="zoom",
         shapes=[],  # the hover line (callbacks/hover.py)
     )
-    return {"data": [markers], "layout": layout}
+    spec = {
+        "categories": categories, "counts": counts.tolist(), "images": images,
+        "image_first": first.tolist(),
+        "image_step": typed_array(step, index_dtype(int(step.max()) if len(step) else 0)),
+        "confidence": typed_array(confidence, _colour_dtype(confidence)),
+        "hover_name_chars": HOVER_NAME_CHARS,
+    }
+    if look.key != "ctr":
+        judged = np.flatnonzero(~np.isnan(index.y))
+        spec["y"] = {"images": typed_array(judged, "u4"),
+                     "values": typed_array(index.y[judged], "f8")}
+    return {"data": [markers], "layout": layout, "points": spec}
+
+
+def _colour_dtype(values: np.ndarray) -> str:
+    """float32 (4 bytes a point) unless a finite value is beyond its range (up to 1.7e308 is
+    accepted): then float64, so no colour turns infinite."""
+    finite = values[np.isfinite(values)]
+    return "f4" if not len(finite) or np.abs(finite).max() <= np.finfo(np.float32).max else "f8"

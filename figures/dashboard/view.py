@@ -17,13 +17,12 @@ from data.domain.dataset import Dataset
 from data.domain.filters import FEATURE_KEY_CHARS, feature_key, normalize_filters, query_string
 from figures.dashboard.bars import (BAR_HEIGHT, IMPACT_HEIGHT, impact_figure, impact_title,
                                    mean_ctr_figure, mean_title, shared_ctr_range)
-from figures.base import (HOVER_NAME_CHARS, MARGIN_LEFT, MARGIN_RIGHT, axis_labels, label,
-                          message_figure, shorten)
+from figures.base import MARGIN_LEFT, MARGIN_RIGHT, axis_labels, message_figure
 from figures.dashboard.outcome import OutcomeLook, look as outcome_look
 from figures.dashboard.scatter import (POINT_CAP, SCATTER_HEIGHT, scatter_figure, scatter_points,
                                        scatter_title)
 from data.domain.labels import LabelView
-from figures.dashboard.labels import label_status, mark_thresholds, model_colours
+from figures.dashboard.labels import label_status, mark_thresholds, model_confidence
 
 FIGURE_KEYS = ("scatter", "bar_with", "bar_impact", "bar_without")
 # The most features the charts draw, whatever top_k asks: the table and the CSV follow the
@@ -162,9 +161,13 @@ def render_view(dataset: Dataset, filters: dict, *, point_cap: int = POINT_CAP,
     points = scatter_points(index, threshold, shown.feature_index, point_cap)
     status.update(points_total=points.total, points_shown=len(points.entries),
                   sampled=points.sampled)
+    confidence = None
+    if labels is not None and labels.fixes is not None:
+        confidence = model_confidence(labels.fixes.model, index, points, shown.feature_index)
     figures = {
-        "scatter": scatter_figure(index, points, categories, image_labels(dataset),
-                                  uirevision=uirevision, look=look),
+        "scatter": scatter_figure(index, points, categories,
+                                  image_table_ref(dataset, f["metrics"] is not None),
+                                  uirevision=uirevision, look=look, confidence=confidence),
         "bar_with": mean_ctr_figure(shown, categories, group="with", uirevision=uirevision,
                                     ctr_range=ctr_range, look=look),
         "bar_impact": impact_figure(shown, categories, uirevision=uirevision, adjusted=adjusted,
@@ -175,8 +178,6 @@ def render_view(dataset: Dataset, filters: dict, *, point_cap: int = POINT_CAP,
     }
     _widen(figures, len(categories))
     rows = records_with_adjusted(shown, adjusted) if f["adjust"] else shown.records()
-    if labels is not None and labels.fixes is not None:
-        model_colours(figures["scatter"], labels.fixes.model, index, points, shown.feature_index)
     if per_feature:
         used = labels.threshold_of(shown.feature_index)
         mark_thresholds(figures, used, shown.feature.astype(str), labels.saved, points)
@@ -285,10 +286,12 @@ def render_message(text: str) -> dict:
     return _message_figures(text)
 
 
-def image_labels(dataset: Dataset) -> np.ndarray:
-    """Escaped image names of the dataset's build (shortened to HOVER_NAME_CHARS) as an object
-    array, indexable by image index; computed once per dataset (they are the bulk of the hover
-    text)."""
-    return dataset.derived("image_labels", lambda ds: np.array(
-        [label(shorten(n, HOVER_NAME_CHARS)) for n in ds.matrix.image_names] or [""],
-        dtype=object))
+def image_table_ref(dataset: Dataset, pinned: bool) -> dict:
+    """Which per-build image table (GET /api/v1/images: names and CTRs) the browser needs for
+    the scatter's hover names and CTRs; `key` changes whenever the CTRs may have. `pinned`:
+    the view names its metrics delivery, so the table must be as of that delivery too."""
+    ref = {"business": dataset.source.business, "image_source": dataset.source.name,
+           "build": dataset.build.id, "key": dataset.image_table_key}
+    if pinned and dataset.delivery is not None:
+        ref["metrics"] = dataset.delivery.id
+    return ref

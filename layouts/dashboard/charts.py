@@ -28,6 +28,7 @@ def charts() -> html.Div:
     return html.Div([
         html.Div(id=ids.STATUS, className="status-line mb-2"),
         html.Small(id=ids.SAMPLE_NOTE, className="text-muted d-block mb-1"),
+        dcc.Store(id=ids.SCATTER_DATA),
         dcc.Graph(id=ids.SCATTER, config=GRAPH_CONFIG, figure=_blank(SCATTER_HEIGHT),
                   clear_on_unhover=True,
                   className="chart chart-scatter"),

@@ -48,6 +48,9 @@ class ids:  # noqa: N801 - used as a namespace: ids.SCATTER
     SPARSITY_NOTE = "sparsity-note"
     SAMPLE_NOTE = "scatter-sample-note"
     GUIDE = "empty-guide"
+    # The scatter as the render callback sends it (figures/dashboard/scatter.py: per point
+    # only what the browser cannot derive); assets/scatter.js turns it into ids.SCATTER's figure.
+    SCATTER_DATA = "scatter-points"
     BUILD_NOTICE = "build-notice"
     LIVE_NOTICE = "live-notice"
     LIVE_POLL = "live-poll"

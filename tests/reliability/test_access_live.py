@@ -84,7 +84,7 @@ def filters(business: str, source: str = "pics", **view) -> dict:
 
 def render(srv, business: str, source: str = "pics", headers: dict | None = None, **view):
     """The page's render callback for a crafted view: (status, its outputs or the raw text)."""
-    dep = find_callback(srv.base_url, "scatter.figure")
+    dep = find_callback(srv.base_url, "scatter-points.data")
     resp = post_callback(srv.base_url, dep, filters(business, source, **view), headers)
     return resp.status_code, (resp.json()["response"] if resp.status_code == 200 else resp.text)
 
@@ -179,7 +179,7 @@ def test_a_chunked_callback_body_stops_at_the_cap(laptop):
 
 
 def test_callbacks_under_the_cap_still_work(laptop):
-    dep = find_callback(laptop.base_url, "scatter.figure")
+    dep = find_callback(laptop.base_url, "scatter-points.data")
     resp = post_callback(laptop.base_url, dep, filters("Hosts", pinned=["x" * 1000] * 40))
     assert resp.status_code == 200  # 40 KB of pins: under 64 KB
 
@@ -318,7 +318,7 @@ def test_the_command_line_prints_an_embed_link_the_server_accepts(company):
 
 
 def test_every_response_carries_the_policy_referrer_and_nosniff_headers(laptop):
-    dep = find_callback(laptop.base_url, "scatter.figure")
+    dep = find_callback(laptop.base_url, "scatter-points.data")
     responses = {
         "page": requests.get(laptop.base_url, timeout=30),
         "asset": requests.get(laptop.url("assets/page.js"), timeout=30),

@@ -1,7 +1,7 @@
 """Crafted Dash callback requests, as a browser's page would send them (or an attacker, who
 chooses every input value): the callback is found in the server's own `_dash-dependencies`.
 
-    call = find_callback(base_url, output="scatter.figure")
+    call = find_callback(base_url, output="scatter-points.data")
     resp = post_callback(base_url, call, {"filters-store.data": {...}}, headers={...})
     resp.json()["response"]["status"]["children"]
 """

@@ -1,0 +1,44 @@
+"""The image table of a build: every image's name and CTR, in the build's image order.
+
+The dashboard's scatter sends per point only the image's index; the browser fetches this table
+once per build (and again only when a metrics delivery lands) to show each point's CTR and name
+(assets/scatter.js). It is also a plain read for anyone who wants a build's image list.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import numpy as np
+import orjson
+from flask import Blueprint, Response, request
+
+from api.access import services
+from api.request import build_arg, identity, metrics_arg
+
+images = Blueprint("images", __name__)
+
+
+@images.route("/images", methods=["GET"], strict_slashes=False)
+def get_images():
+    """{"build", "key", "images": [name, ...], "ctr": {"dtype": "f8", "bdata"}} for a build
+    (query: business, image_source, build, metrics: a delivery id for the CTRs as of it;
+    `key` = the table's version, see below)."""
+    business, source = identity()
+    ds = services().cache.get(business, source, build_arg(), metrics_arg())
+    key = ds.image_table_key
+    body = orjson.dumps({
+        "business": business, "image_source": source, "build": ds.build.id, "key": key,
+        "images": ds.matrix.image_names,
+        # CTR per image (NaN: no outcome), as base64 little-endian float64: exact and compact.
+        "ctr": {"dtype": "f8", "bdata": base64.b64encode(
+            np.ascontiguousarray(ds.index.y, dtype="<f8").tobytes()).decode("ascii")},
+    })
+    resp = Response(body, mimetype="application/json")
+    resp.set_etag(key)
+    if request.args.get("key") == key:
+        # The address names this exact table, which never changes: the browser keeps it.
+        resp.headers["Cache-Control"] = "private, max-age=31536000, immutable"
+    else:
+        resp.headers["Cache-Control"] = "no-cache"
+    return resp.make_conditional(request)
