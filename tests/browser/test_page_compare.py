@@ -37,9 +37,14 @@ def test_best_of_four_by_clicks_and_a_pair_by_keys_with_a_broken_picture_replace
         dash_duo.find_element(f"#{ids.SIZE} input[value='4']").click()
         rounds = []
         for _ in range(3):  # the broken picture turns up among the least-compared
-            names = wait_until(lambda: working(dash_duo) if len(shown(dash_duo)) == 4 else None,
-                               timeout=20, message="a best-of-four round with working pictures")
-            assert len(set(names)) == 4 and (not rounds or set(names) != set(rounds[-1]))
+            def next_round():
+                names = working(dash_duo) if len(shown(dash_duo)) == 4 else None
+                return names if names and (not rounds or set(names) != set(rounds[-1])) \
+                    else None
+
+            names = wait_until(next_round, timeout=20,
+                               message="a new best-of-four round with working pictures")
+            assert len(set(names)) == 4
             dash_duo.find_element(f"#{ids.SET} .compare-pick").click()  # the first one wins
             rounds.append(names)
             # The note says "Stored: ..." until the next round shows; when that round holds the
