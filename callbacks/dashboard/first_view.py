@@ -39,7 +39,10 @@ def fill(page, services, search: str) -> None:
     """Run the load-time callbacks on `page` (a component tree, changed in place) for the
     address whose query is `search`. A failure that a callback would have shown (a domain
     error: no such dataset, database down) leaves the rest as the layout had it; the live poll
-    re-resolves the page once data can be read."""
+    re-resolves the page once data can be read. Outside a request (a tool or a test building
+    the tree) nothing is filled: the answers depend on who asks and on which host."""
+    if not has_request_context():
+        return
     by_id = _components(page)
     given = {(ids.URL, "search"): search}
 
