@@ -1,16 +1,19 @@
 """Compressed responses for clients that ask (Accept-Encoding), with flask-compress.
 
-The page's first load is ~8.7 MB of scripts, layout and callback answers; compressed it is
+The page's first load is ~9.1 MB of scripts, layout and callback answers; compressed it is
 ~2.5 MB. Levels were chosen by measuring CPU per response against bytes on the real responses
-(docs/benchmarks.md, "Compression levels"): brotli at 4 is smaller than gzip at 6 and cheaper
-(the render callback: 2 ms instead of 4; Dash's own brotli default, 11, takes 13 s on
-plotly.min.js), so brotli goes to clients that accept it and gzip 6 to the rest.
+(docs/benchmarks.md, "Compression levels"). Every filter change compresses the render
+callback's answer again, so its CPU counts most: brotli 2 makes it ~30 KB from 124 KB in ~2 ms,
+brotli 4 saves 1 KB more for twice the CPU, brotli 11 (Dash's warning) takes 0.3 s there and
+18 s on plotly.min.js. Brotli 2 goes to clients that accept it (Chromium does, also over plain
+HTTP to localhost); gzip 4 to the rest (gzip 6 saves 3% for 1.5x the CPU).
 
 Fingerprinted files (Dash's component suites, whose URLs name their version, and assets with
 their ?m= stamp) are compressed once per worker and kept; every other response is compressed
-as it leaves. Left alone: responses under MIN_SIZE, errors and redirects, 304s, streamed responses
-(passed through as they are produced; the assets, small files, are read whole first), anything already encoded, and clients that do
-not ask (curl without --compressed, Jenkins, Flask's test client). A strong ETag gets the
+as it leaves. Left alone: responses under MIN_SIZE, errors and redirects, 304s, streamed
+responses (passed through as they are produced; the assets, small files, are read whole
+first), anything already encoded, and clients that do not ask (curl without --compressed,
+Jenkins, Flask's test client). A strong ETag gets the
 encoding appended (":gzip"), so a cache never confuses the two bodies; If-None-Match is still
 answered with 304 (flask-compress evaluates it on the encoded response).
 """
@@ -23,8 +26,8 @@ from flask import Flask, Request, request
 from flask_compress import Compress
 
 ALGORITHMS = ["br", "gzip"]  # the client's preference wins among these (its q-values)
-GZIP_LEVEL = 6
-BROTLI_LEVEL = 4
+GZIP_LEVEL = 4
+BROTLI_LEVEL = 2
 MIN_SIZE = 1024  # bytes: below this the headers weigh as much as what compression saves
 CACHED_FILES_MAX_BYTES = 32 * 1024 * 1024  # compressed files kept per worker
 

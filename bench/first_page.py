@@ -1,10 +1,11 @@
 """The first page as a first visitor gets it, and a slider release, in headless Chromium.
 
-    python bench/first_page.py [--runs 5] [--no-compare] [--markdown]
+    python bench/first_page.py [--runs 5] [--no-compare] [--verbose]
 
 Starts the real server twice on the demo data (gunicorn, 1 worker, 4 threads, SQLite in a temp
-dir, LOAD_DEMO=1): once with COMPRESS=0 and once with COMPRESS=1 (the default). For each, --runs
-fresh Chromium processes (no cache, no cookies) open the page and the bench reads Chromium's
+dir, LOAD_DEMO=1): one with COMPRESS=0 and one with COMPRESS=1 (the default). --runs times, in
+turn on each server (so both see the same drift of the machine's load), a fresh Chromium
+process (no cache, no cookies) opens the page and the bench reads Chromium's
 performance log (the DevTools network events) until the scatter has drawn. Per server it prints
 the median over the runs of:
 
@@ -35,6 +36,7 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -215,27 +217,35 @@ def callback_floor(base_url: str, business: str, image_source: str, runs: int) -
     return statistics.median(times[1:])
 
 
-def measure(compress: bool, runs: int, port: int, workdir: Path) -> dict:
-    env = {"LOAD_DEMO": "1", "COMPRESS": "1" if compress else "0"}
-    db = f"sqlite:///{workdir / ('demo_%d.db' % compress)}"
-    with LiveServer(db, port=port, threads=4, env=env, startup_timeout=120) as srv:
-        datasets = srv_json(srv.url("api/v1/datasets"))
-        first = datasets["businesses"][0] if "businesses" in datasets else datasets[0]
-        business = first["business"]
-        image_source = first["image_sources"][0]["image_source"]
-        from urllib.parse import urlencode
-        url = srv.base_url + "?" + urlencode({"business": business, "image_source": image_source})
-        loads, releases = [], []
-        for i in range(runs):
+def measure(servers: dict[str, LiveServer], runs: int) -> dict[str, dict]:
+    """Page loads on every server, interleaved run by run (the machine's load drifts; each
+    server sees the same drift), then slider releases and the render callback floor."""
+    pages = {name: page_url(srv) for name, srv in servers.items()}
+    loads: dict[str, list] = {name: [] for name in servers}
+    releases: dict[str, list] = {name: [] for name in servers}
+    for i in range(runs):
+        for name, srv in servers.items():
             driver = new_browser()
             try:
-                loads.append(load_page(driver, url))
+                loads[name].append(load_page(driver, pages[name][0]))
                 if i == runs - 1:
-                    releases = slider_releases(driver, srv.base_url, runs)
+                    releases[name] = slider_releases(driver, srv.base_url, runs)
             finally:
                 driver.quit()
-        floor = callback_floor(srv.base_url, business, image_source, runs)
-    return summarize(loads, releases, floor)
+    return {name: summarize(loads[name], releases[name],
+                            callback_floor(srv.base_url, *pages[name][1:], runs))
+            for name, srv in servers.items()}
+
+
+def page_url(srv: LiveServer) -> tuple[str, str, str]:
+    """(the page's URL for the first image source, its business, its image source)."""
+    from urllib.parse import urlencode
+
+    datasets = srv_json(srv.url("api/v1/datasets"))
+    first = datasets["businesses"][0]
+    business, image_source = first["business"], first["image_sources"][0]["image_source"]
+    query = urlencode({"business": business, "image_source": image_source})
+    return srv.base_url + "?" + query, business, image_source
 
 
 def srv_json(url: str):
@@ -279,16 +289,19 @@ def main(argv=None) -> int:
                    help="measure the compressed server only")
     p.add_argument("--verbose", action="store_true", help="timelines of the median run")
     args = p.parse_args(argv)
-    results = {}
-    with tempfile.TemporaryDirectory(prefix="bench-first-page-") as tmp:
-        for port, compress in ((BASE_PORT, False), (BASE_PORT + 1, True)):
-            if compress is False and args.no_compare:
-                continue
-            name = "compressed" if compress else "uncompressed"
-            results[name] = measure(compress, args.runs, port, Path(tmp))
-            print(f"[{name}] charts {results[name]['all_charts_s']} waves "
-                  f"{results[name]['all_waves']} release {results[name]['all_release_s']}",
-                  file=sys.stderr, flush=True)
+    kinds = [("compressed", True)] if args.no_compare else [("uncompressed", False),
+                                                             ("compressed", True)]
+    with tempfile.TemporaryDirectory(prefix="bench-first-page-") as tmp, ExitStack() as stack:
+        servers = {}
+        for port, (name, compress) in enumerate(kinds, start=BASE_PORT):
+            env = {"LOAD_DEMO": "1", "COMPRESS": "1" if compress else "0"}
+            db = f"sqlite:///{Path(tmp) / (name + '.db')}"
+            servers[name] = stack.enter_context(
+                LiveServer(db, port=port, threads=4, env=env, startup_timeout=120))
+        results = measure(servers, args.runs)
+    for name, r in results.items():
+        print(f"[{name}] charts {r['all_charts_s']} waves {r['all_waves']} "
+              f"release {r['all_release_s']}", file=sys.stderr, flush=True)
     print(f"load average (1/5/15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "
           f"{os.cpu_count()} CPUs; median of {args.runs} fresh Chromium runs")
     print(table(results))
