@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import dash
 from flask import has_request_context, request
 
-from api import security, serving
+from api import compression, security, serving
 from api.access import read_scope
 from api.people import current_person
 from api.proxy import TrustedProxies
@@ -76,6 +76,8 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         index_string=INDEX_STRING,
         on_error=envelope.on_error,  # a callback that raises answers 400, not 500
     )
+    if settings.compress:  # first: its hook runs after every other one (Flask runs them last-in)
+        compression.install(app.server, settings.url_prefix)
     register(app.server, services)
     if settings.read_access == "granted" and not settings.trusted_user_header:
         log.warning("READ_ACCESS=granted without TRUSTED_USER_HEADER: pages show nobody "

@@ -99,6 +99,8 @@ class Settings:
     # features/metrics bodies, after gunzip
     max_ingest_bytes: int = env("MAX_INGEST_BYTES", int, default=1024 * 1024 * 1024)
     debug: bool = env("DASH_DEBUG", _flag, default=False)
+    # compress responses for clients that ask (api/compression.py); 0 behind a proxy that does
+    compress: bool = env("COMPRESS", _flag, default=True)
     live_poll_ms: int = env("LIVE_POLL_MS", int, default=DEFAULT_LIVE_POLL_MS)
     # every other request body (e.g. PUT image-source)
     max_body_bytes: int = env("MAX_BODY_BYTES", int, default=64 * 1024)

@@ -30,11 +30,13 @@ class FilterCallback:
         self.output = spec["output"]
         self.outputs = [dict(zip(("id", "property"), part.rsplit(".", 1)))
                         for part in spec["output"].strip(".").split("...")]
+        # The page sends its states too (the callback envelope refuses a request without them).
+        self.state = [{"id": s["id"], "property": s["property"]} for s in spec.get("state", [])]
 
     def __call__(self, filters: dict) -> tuple[float, int]:
         body = {"output": self.output, "outputs": self.outputs,
                 "inputs": [{"id": ids.FILTERS, "property": "data", "value": filters}],
-                "changedPropIds": [f"{ids.FILTERS}.data"], "state": []}
+                "changedPropIds": [f"{ids.FILTERS}.data"], "state": self.state}
         t0 = time.perf_counter()
         r = self.http.post(self.base_url + "_dash-update-component", json=body)
         elapsed = time.perf_counter() - t0

@@ -44,41 +44,50 @@ OUTPUTS = {
 }
 
 
+INPUTS = {"filters": Input(ids.FILTERS, "data"), "columns": State(ids.TABLE, "columnDefs")}
+
+
 def register(app, services) -> None:
-    @app.callback(output=OUTPUTS, inputs={"filters": Input(ids.FILTERS, "data"),
-                                          "columns": State(ids.TABLE, "columnDefs")})
-    def render(filters, columns=None):
-        # An embed link's fixed filters win; a crafted request gets defaults, never a 500.
-        f = normalize_filters(locked_filters(filters))
-        api = _api_url(services.settings.url_prefix)
-        business, image_source = f["business"], f["image_source"]
-        if not business:
-            return _message(NO_DATA_TEXT, charts.guide(
-                "no_data", NO_DATA_TEXT,
-                commands("no_data", api, None, None, needs_token(services))),
-                "Choose a business and an image source.")
-        try:
-            ds = services.cache.get(business, image_source, f["build"], f["metrics"])
-        except DomainError as exc:
-            kind = exc.code if exc.code in ("no_build", "not_readable") else "unknown"
-            return _message(exc.message, charts.guide(
-                kind, exc.message, commands(kind, api, business, image_source,
-                                            needs_token(services))), exc.message)
-        judged = services.scores.outcome_dataset(ds, f["outcome"])
-        labels = None
-        if f["outcome"] == "ctr" and (f["apply_fixes"] or f["thresholds"] == "saved"):
-            labels = services.fixed.view(judged, f["threshold"], apply=f["apply_fixes"],
-                                         saved_thresholds=f["thresholds"] == "saved")
-        view = render_view(judged, f, labels=labels)
-        guide = view["guide"]
-        guide_children = charts.guide(
-            guide["kind"], guide["text"],
-            commands(guide["kind"], api, ds.source.business, ds.source.name,
-                     needs_token(services))) if guide else []
-        placed = _placed(view, guide_children, services.settings.url_prefix)
-        if placed["table_columns"] == columns:  # unchanged: the grid keeps its sort and widths
-            placed["table_columns"] = no_update
-        return placed
+    # Not called on load: the layout holds the first view's answer (callbacks/dashboard/
+    # first_view.py), so the charts draw without a callback round.
+    @app.callback(output=OUTPUTS, inputs=INPUTS, prevent_initial_call=True)
+    def render_callback(filters, columns=None):
+        return render(services, filters, columns)
+
+
+def render(services, filters, columns=None) -> dict:
+    """OUTPUTS' values for the view in `filters` (ids.FILTERS)."""
+    # An embed link's fixed filters win; a crafted request gets defaults, never a 500.
+    f = normalize_filters(locked_filters(filters))
+    api = _api_url(services.settings.url_prefix)
+    business, image_source = f["business"], f["image_source"]
+    if not business:
+        return _message(NO_DATA_TEXT, charts.guide(
+            "no_data", NO_DATA_TEXT,
+            commands("no_data", api, None, None, needs_token(services))),
+            "Choose a business and an image source.")
+    try:
+        ds = services.cache.get(business, image_source, f["build"], f["metrics"])
+    except DomainError as exc:
+        kind = exc.code if exc.code in ("no_build", "not_readable") else "unknown"
+        return _message(exc.message, charts.guide(
+            kind, exc.message, commands(kind, api, business, image_source,
+                                        needs_token(services))), exc.message)
+    judged = services.scores.outcome_dataset(ds, f["outcome"])
+    labels = None
+    if f["outcome"] == "ctr" and (f["apply_fixes"] or f["thresholds"] == "saved"):
+        labels = services.fixed.view(judged, f["threshold"], apply=f["apply_fixes"],
+                                     saved_thresholds=f["thresholds"] == "saved")
+    view = render_view(judged, f, labels=labels)
+    guide = view["guide"]
+    guide_children = charts.guide(
+        guide["kind"], guide["text"],
+        commands(guide["kind"], api, ds.source.business, ds.source.name,
+                 needs_token(services))) if guide else []
+    placed = _placed(view, guide_children, services.settings.url_prefix)
+    if placed["table_columns"] == columns:  # unchanged: the grid keeps its sort and widths
+        placed["table_columns"] = no_update
+    return placed
 
 
 def needs_token(services) -> bool:

@@ -55,92 +55,108 @@ CONTROL_OUTPUTS = {
 }
 
 
-def register(app, services) -> None:
-    @app.callback(output=CONTROL_OUTPUTS, inputs={
-        "selection": Input(ids.SELECTION, "data"), "search": State(ids.URL, "search"),
-        "restored": State(ids.URL_RESTORED, "data"), "pinned": State(ids.PINNED, "value"),
-        "excluded": State(ids.EXCLUDED, "value")})
-    def fit_controls(selection, search, restored, pinned, excluded):
-        """Slider range and feature lists for the build on screen; values from the URL the
-        first time, afterwards the user's (filters are kept across builds)."""
-        out = {key: no_update for key in CONTROL_OUTPUTS}
-        names: list[str] = []
-        counts = None
-        sel = normalize_selection(selection)
-        if sel is not None and sel["business"]:
-            try:
-                ds = services.cache.get(sel["business"], sel["image_source"], sel["build"],
-                                        sel["metrics"])
-                names = list(ds.matrix.feature_names)
-                counts = ds.index.counts_at(0.0)
-                out["threshold_max"], out["threshold_step"], out["threshold_marks"] = \
-                    threshold_scale(ds.index.max_value)
-            except DomainError:
-                pass
-        if not restored:  # the URL names features in full or by key; the lists hold keys
-            asked = locked_filters(parse_query(text_or_none(search)))  # an embed link's wins
-            pinned, excluded = asked["pinned"], asked["excluded"]
-        pinned = [feature_key(p) for p in feature_list(pinned)]
-        excluded = [feature_key(e) for e in feature_list(excluded)]
-        options = feature_options(names, counts, pinned + excluded)
-        out.update(pinned_options=options, excluded_options=options)
-        if not restored:
-            out.update(threshold=asked["threshold"], sparsity=[asked["min_pct"], asked["max_pct"]],
-                       top_k_options=top_k_options(asked["top_k"]),
-                       top_k=ALL_FEATURES if asked["top_k"] is None else asked["top_k"],
-                       sort=asked["sort"], pinned=pinned, excluded=excluded,
-                       rank=asked["rank"], min_group=asked["min_group"],
-                       adjust=asked["adjust"], weight=asked["weight"],
-                       outcome=asked["outcome"], apply_fixes=asked["apply_fixes"],
-                       threshold_mode=asked["thresholds"] != DEFAULT_THRESHOLD_MODE,
-                       restored=True)
-        elif names:
-            known = {o["value"] for o in options}
-            out.update(pinned=[p for p in pinned if p in known],
-                       excluded=[e for e in excluded if e in known])
-        return out
+CONTROL_INPUTS = {
+    "selection": Input(ids.SELECTION, "data"), "search": State(ids.URL, "search"),
+    "restored": State(ids.URL_RESTORED, "data"), "pinned": State(ids.PINNED, "value"),
+    "excluded": State(ids.EXCLUDED, "value")}
 
-    @app.callback(
-        output={"filters": Output(ids.FILTERS, "data"), "search": Output(ids.URL, "search")},
-        inputs={"selection": Input(ids.SELECTION, "data"),
-                "threshold": Input(ids.CONFIDENCE, "value"),
-                "sparsity": Input(ids.SPARSITY, "value"), "top_k": Input(ids.TOP_K, "value"),
-                "sort": Input(ids.SORT, "value"), "pinned": Input(ids.PINNED, "value"),
-                "excluded": Input(ids.EXCLUDED, "value"), "rank": Input(ids.RANK, "value"),
-                "min_group": Input(ids.MIN_GROUP, "value"),
-                "adjust": Input(ids.ADJUST, "value"), "weight": Input(ids.WEIGHT, "value"),
-                "outcome": Input(ids.OUTCOME, "value"),
-                "apply_fixes": Input(ids.APPLY_FIXES, "value"),
-                "per_feature": Input(ids.THRESHOLD_MODE, "value"),
-                "fixes": Input(ids.FIXES_VERSION, "data"),
-                "restored": State(ids.URL_RESTORED, "data"),
-                "previous": State(ids.FILTERS, "data"), "search": State(ids.URL, "search")},
-    )
-    def fold_filters(selection, threshold, sparsity, top_k, sort, pinned, excluded, rank,
-                     min_group, adjust, weight, outcome, apply_fixes, per_feature, fixes,
-                     restored, previous, search):
-        """One dict with the whole view (ids.FILTERS); the URL mirrors it."""
-        sel = normalize_selection(selection)
-        if not restored or sel is None:
-            return {"filters": no_update, "search": no_update}
-        lo, hi = sparsity_bounds(sparsity)
-        filters = normalize_filters({
-            "business": sel["business"], "image_source": sel["image_source"],
-            "build": sel["build"], "metrics": sel["metrics"], "version": sel["version"],
-            "threshold": threshold, "min_pct": lo, "max_pct": hi,
-            "top_k": top_k, "sort": sort, "pinned": pinned, "excluded": excluded,
-            "rank": rank, "min_group": min_group, "adjust": bool(adjust), "weight": weight,
-            "outcome": outcome, "apply_fixes": bool(apply_fixes),
-            "thresholds": "saved" if per_feature else DEFAULT_THRESHOLD_MODE,
-            "fixes_version": fixes.get("version") if isinstance(fixes, dict) else None,
-        })
-        if filters == previous:
-            return {"filters": no_update, "search": no_update}
-        search = text_or_none(search)
-        query = query_string(filters, search)
-        return {"filters": filters, "search": query if query != search else no_update}
+FILTER_OUTPUTS = {"filters": Output(ids.FILTERS, "data"), "search": Output(ids.URL, "search")}
+FILTER_INPUTS = {
+    "selection": Input(ids.SELECTION, "data"),
+    "threshold": Input(ids.CONFIDENCE, "value"),
+    "sparsity": Input(ids.SPARSITY, "value"), "top_k": Input(ids.TOP_K, "value"),
+    "sort": Input(ids.SORT, "value"), "pinned": Input(ids.PINNED, "value"),
+    "excluded": Input(ids.EXCLUDED, "value"), "rank": Input(ids.RANK, "value"),
+    "min_group": Input(ids.MIN_GROUP, "value"),
+    "adjust": Input(ids.ADJUST, "value"), "weight": Input(ids.WEIGHT, "value"),
+    "outcome": Input(ids.OUTCOME, "value"),
+    "apply_fixes": Input(ids.APPLY_FIXES, "value"),
+    "per_feature": Input(ids.THRESHOLD_MODE, "value"),
+    "fixes": Input(ids.FIXES_VERSION, "data"),
+    "restored": State(ids.URL_RESTORED, "data"),
+    "previous": State(ids.FILTERS, "data"), "search": State(ids.URL, "search")}
+
+
+def register(app, services) -> None:
+    # Not called on load: the layout holds its answer already (callbacks/dashboard/first_view).
+    @app.callback(output=CONTROL_OUTPUTS, inputs=CONTROL_INPUTS, prevent_initial_call=True)
+    def fit_controls_callback(**values):
+        return fit_controls(services, **values)
+
+    # Called on load, only to write the view's canonical query into the browser's address
+    # (the layout already holds ids.FILTERS; the server cannot rewrite the address itself).
+    @app.callback(output=FILTER_OUTPUTS, inputs=FILTER_INPUTS)
+    def fold_filters_callback(**values):
+        return fold_filters(**values)
 
     @app.callback(Output(ids.TOP_K, "value", allow_duplicate=True),
                   Input(ids.SHOW_ALL, "n_clicks"), prevent_initial_call=True)
     def show_all(_clicks):
         return ALL_FEATURES
+
+
+def fit_controls(services, selection, search, restored, pinned, excluded) -> dict:
+    """Slider range and feature lists for the build on screen; values from the URL the
+    first time, afterwards the user's (filters are kept across builds)."""
+    out = {key: no_update for key in CONTROL_OUTPUTS}
+    names: list[str] = []
+    counts = None
+    sel = normalize_selection(selection)
+    if sel is not None and sel["business"]:
+        try:
+            ds = services.cache.get(sel["business"], sel["image_source"], sel["build"],
+                                    sel["metrics"])
+            names = list(ds.matrix.feature_names)
+            counts = ds.index.counts_at(0.0)
+            out["threshold_max"], out["threshold_step"], out["threshold_marks"] = \
+                threshold_scale(ds.index.max_value)
+        except DomainError:
+            pass
+    if not restored:  # the URL names features in full or by key; the lists hold keys
+        asked = locked_filters(parse_query(text_or_none(search)))  # an embed link's wins
+        pinned, excluded = asked["pinned"], asked["excluded"]
+    pinned = [feature_key(p) for p in feature_list(pinned)]
+    excluded = [feature_key(e) for e in feature_list(excluded)]
+    options = feature_options(names, counts, pinned + excluded)
+    out.update(pinned_options=options, excluded_options=options)
+    if not restored:
+        out.update(threshold=asked["threshold"], sparsity=[asked["min_pct"], asked["max_pct"]],
+                   top_k_options=top_k_options(asked["top_k"]),
+                   top_k=ALL_FEATURES if asked["top_k"] is None else asked["top_k"],
+                   sort=asked["sort"], pinned=pinned, excluded=excluded,
+                   rank=asked["rank"], min_group=asked["min_group"],
+                   adjust=asked["adjust"], weight=asked["weight"],
+                   outcome=asked["outcome"], apply_fixes=asked["apply_fixes"],
+                   threshold_mode=asked["thresholds"] != DEFAULT_THRESHOLD_MODE,
+                   restored=True)
+    elif names:
+        known = {o["value"] for o in options}
+        out.update(pinned=[p for p in pinned if p in known],
+                   excluded=[e for e in excluded if e in known])
+    return out
+
+
+def fold_filters(selection, threshold, sparsity, top_k, sort, pinned, excluded, rank,
+                 min_group, adjust, weight, outcome, apply_fixes, per_feature, fixes,
+                 restored, previous, search) -> dict:
+    """One dict with the whole view (ids.FILTERS); the URL mirrors it."""
+    sel = normalize_selection(selection)
+    if not restored or sel is None:
+        return {"filters": no_update, "search": no_update}
+    lo, hi = sparsity_bounds(sparsity)
+    filters = normalize_filters({
+        "business": sel["business"], "image_source": sel["image_source"],
+        "build": sel["build"], "metrics": sel["metrics"], "version": sel["version"],
+        "threshold": threshold, "min_pct": lo, "max_pct": hi,
+        "top_k": top_k, "sort": sort, "pinned": pinned, "excluded": excluded,
+        "rank": rank, "min_group": min_group, "adjust": bool(adjust), "weight": weight,
+        "outcome": outcome, "apply_fixes": bool(apply_fixes),
+        "thresholds": "saved" if per_feature else DEFAULT_THRESHOLD_MODE,
+        "fixes_version": fixes.get("version") if isinstance(fixes, dict) else None,
+    })
+    search = text_or_none(search)
+    query = query_string(filters, search)
+    # Unchanged filters (the first view's, on load) still put their canonical query in the
+    # browser's address.
+    return {"filters": filters if filters != previous else no_update,
+            "search": query if query != search else no_update}

@@ -1,10 +1,10 @@
 """Business → image source → build: one callback keeps the three selectors consistent with the
 database and resolves them into ids.SELECTION, which the rest of the page follows.
 
-It runs on first load (the URL asks), on a user's change, when the live poll sees the server
-change (ids.LIVE_VERSION) and after an upload (ids.UPLOAD_DONE). Until it has resolved once
-(ids.SELECTION empty) it reads the URL whatever fired it: Dash drops the answer of a call still in
-flight when the same callback fires again, so the initial call's answer may never land.
+The page's first view is resolved in the layout (callbacks/dashboard/first_view.py, the URL
+asks); afterwards it runs on a user's change, when the live poll sees the server change
+(ids.LIVE_VERSION) and after an upload (ids.UPLOAD_DONE). Until it has resolved once
+(ids.SELECTION empty) it reads the URL whatever fired it.
 """
 
 from __future__ import annotations
@@ -84,55 +84,69 @@ def _build_options(builds: list[dict]) -> list[dict]:
     return [{"label": f"current: {build_text(current)}", "value": CURRENT}] + build_options(builds)
 
 
+SELECTOR_OUTPUTS = {
+    "business_options": Output(ids.BUSINESS, "options"), "business": Output(ids.BUSINESS, "value"),
+    "source_options": Output(ids.IMAGE_SOURCE, "options"),
+    "image_source": Output(ids.IMAGE_SOURCE, "value"),
+    "build_options": Output(ids.BUILD, "options"), "build": Output(ids.BUILD, "value"),
+    "selection": Output(ids.SELECTION, "data"),
+}
+SELECTOR_INPUTS = {
+    "business": Input(ids.BUSINESS, "value"), "image_source": Input(ids.IMAGE_SOURCE, "value"),
+    "build": Input(ids.BUILD, "value"), "live": Input(ids.LIVE_VERSION, "data"),
+    "uploaded": Input(ids.UPLOAD_DONE, "data"),
+    "search": State(ids.URL, "search"), "previous": State(ids.SELECTION, "data"),
+}
+
+
 def register(app, services) -> None:
-    @app.callback(
-        Output(ids.BUSINESS, "options"), Output(ids.BUSINESS, "value"),
-        Output(ids.IMAGE_SOURCE, "options"), Output(ids.IMAGE_SOURCE, "value"),
-        Output(ids.BUILD, "options"), Output(ids.BUILD, "value"),
-        Output(ids.SELECTION, "data"),
-        Input(ids.BUSINESS, "value"), Input(ids.IMAGE_SOURCE, "value"), Input(ids.BUILD, "value"),
-        Input(ids.LIVE_VERSION, "data"), Input(ids.UPLOAD_DONE, "data"),
-        State(ids.URL, "search"), State(ids.SELECTION, "data"),
-    )
-    def sync_selectors(business, image_source, build, _live, uploaded, search, previous):
-        trigger = ctx.triggered_id
-        # What a crafted request could put here (lists, dicts, ids past 2^31) is read as
-        # "nothing chosen", so resolve_selection falls back to what exists.
-        business, image_source = dataset_name_or_none(business), dataset_name_or_none(image_source)
-        build = CURRENT if build_id(build) is None else build_id(build)
-        uploaded = uploaded if isinstance(uploaded, dict) else None
-        first = previous is None  # nothing resolved on this page yet
-        # A pinned metrics delivery (metrics=<id> in the URL) belongs to its image source: kept
-        # while the page stays on that source.
-        metrics = (previous or {}).get("metrics")
-        if first:  # the URL says what to show
-            # Not only on the initial call (trigger None): the Build dropdown clears its
-            # layout value "current" as it mounts without options (Dash 4 Dropdown), and a
-            # live tick can come early; either re-runs this callback, which supersedes the
-            # initial call still in flight, with every selector still empty.
-            asked = parse_query(search)
-            business, image_source = asked["business"], asked["image_source"]
-            build = asked["build"] if asked["build"] is not None else CURRENT
-            metrics = asked["metrics"]
-        elif trigger == ids.BUSINESS:
-            build = CURRENT  # image source kept when the new business has one of that name
-        elif trigger == ids.IMAGE_SOURCE:
-            build = CURRENT
-        shown = (business, image_source, build)  # what the selectors hold now
-        if trigger == ids.UPLOAD_DONE and uploaded:
-            business = dataset_name_or_none(uploaded.get("business"))
-            image_source = dataset_name_or_none(uploaded.get("image_source"))
-            build = CURRENT
-        # services.cache.datasets(): only what this request may read (granted, embed).
-        sel = resolve_selection(services.cache.datasets(), business, image_source, build)
-        if not first and (sel.business, sel.image_source) != (
-                previous.get("business"), previous.get("image_source")):
-            metrics = None
-        selection = {**sel.selection, "metrics": metrics}
-        return (sel.business_options, _changed(sel.business, shown[0], first),
-                sel.source_options, _changed(sel.image_source, shown[1], first),
-                sel.build_options, _changed(sel.build, shown[2], first),
-                selection if selection != previous else no_update)
+    # Not called on load: the layout holds its answer already (callbacks/dashboard/first_view).
+    @app.callback(output=SELECTOR_OUTPUTS, inputs=SELECTOR_INPUTS, prevent_initial_call=True)
+    def sync_selectors_callback(**values):
+        return sync_selectors(services, ctx.triggered_id, **values)
+
+
+def sync_selectors(services, trigger, business, image_source, build, live, uploaded, search,
+                   previous) -> dict:
+    """SELECTOR_OUTPUTS' values after `trigger` (a component id; None on the page's first
+    view) changed: the selectors' options and values and the resolved ids.SELECTION."""
+    # What a crafted request could put here (lists, dicts, ids past 2^31) is read as
+    # "nothing chosen", so resolve_selection falls back to what exists.
+    business, image_source = dataset_name_or_none(business), dataset_name_or_none(image_source)
+    build = CURRENT if build_id(build) is None else build_id(build)
+    uploaded = uploaded if isinstance(uploaded, dict) else None
+    first = previous is None  # nothing resolved on this page yet
+    # A pinned metrics delivery (metrics=<id> in the URL) belongs to its image source: kept
+    # while the page stays on that source.
+    metrics = (previous or {}).get("metrics")
+    if first:  # the URL says what to show
+        # Not only on the first view: a live tick or an upload can come before a page that
+        # was served without its first view (no Referer) has resolved anything.
+        asked = parse_query(search)
+        business, image_source = asked["business"], asked["image_source"]
+        build = asked["build"] if asked["build"] is not None else CURRENT
+        metrics = asked["metrics"]
+    elif trigger == ids.BUSINESS:
+        build = CURRENT  # image source kept when the new business has one of that name
+    elif trigger == ids.IMAGE_SOURCE:
+        build = CURRENT
+    shown = (business, image_source, build)  # what the selectors hold now
+    if trigger == ids.UPLOAD_DONE and uploaded:
+        business = dataset_name_or_none(uploaded.get("business"))
+        image_source = dataset_name_or_none(uploaded.get("image_source"))
+        build = CURRENT
+    # services.cache.datasets(): only what this request may read (granted, embed).
+    sel = resolve_selection(services.cache.datasets(), business, image_source, build)
+    if not first and (sel.business, sel.image_source) != (
+            previous.get("business"), previous.get("image_source")):
+        metrics = None
+    selection = {**sel.selection, "metrics": metrics}
+    return {"business_options": sel.business_options,
+            "business": _changed(sel.business, shown[0], first),
+            "source_options": sel.source_options,
+            "image_source": _changed(sel.image_source, shown[1], first),
+            "build_options": sel.build_options, "build": _changed(sel.build, shown[2], first),
+            "selection": selection if selection != previous else no_update}
 
 
 def _changed(new, old, first: bool):

@@ -28,7 +28,7 @@ def register(app, services) -> None:
     @app.callback(Output(ids.UPLOAD_BUSINESS_LIST, "children"),
                   Output(ids.UPLOAD_SOURCE_LIST, "children"),
                   Input(ids.UPLOAD, "is_open"), Input(ids.UPLOAD_BUSINESS, "value"),
-                  Input(ids.UPLOAD_DONE, "data"))
+                  Input(ids.UPLOAD_DONE, "data"), prevent_initial_call=True)  # closed on load
     def suggest_names(is_open, business, _done):
         if not is_open:
             return no_update, no_update

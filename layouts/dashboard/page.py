@@ -10,13 +10,21 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from callbacks.dashboard import first_view
 from layouts.dashboard import charts, controls, detail, table, upload
 from layouts.dashboard.ids import ids
 
 
 def layout(services, locks: dict | None = None):
-    """The dashboard page (at '/' under URL_PREFIX). `locks` (filter -> value) is given for a
-    signed embed link: no header, no selectors, the locked filters fixed."""
+    """The dashboard page (at '/' under URL_PREFIX) with its first view filled in for the
+    address the browser is on (callbacks/dashboard/first_view.py). `locks` (filter -> value) is
+    given for a signed embed link: no header, no selectors, the locked filters fixed."""
+    page = _page(services, locks)
+    first_view.fill(page, services, first_view.page_search())
+    return page
+
+
+def _page(services, locks: dict | None):
     embed = locks is not None
     header = html.Header([
         html.Div([

@@ -80,8 +80,10 @@ def test_an_empty_server_shows_the_curl_line_then_asks_for_ctr_then_draws(
     base = dash_duo.server_url
     guide = wait_until(lambda: dash_duo.find_element(f"#{ids.GUIDE}").text, message="guide")
     assert "No data yet" in guide and "curl -X PUT" in guide and "/api/v1/features" in guide
-    for graph in FIGURES:
-        assert any("No data yet" in a for a in figure(dash_duo, graph)["layout"]["annotations"])
+    for graph in FIGURES:  # the guide comes with the layout, the figures once plotly.js runs
+        wait_until(lambda: any("No data yet" in a for a in
+                               (figure(dash_duo, graph) or {"layout": {"annotations": []}})
+                               ["layout"]["annotations"]), message=f"{graph} says no data")
 
     headers = {"Business": "Acme", "Image-Source": "spring"}
     features, metrics = generate_demo(120, seed=3)

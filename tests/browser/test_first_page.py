@@ -1,0 +1,68 @@
+"""The first page is quick: its charts draw after at most two serial rounds of callback requests
+(the layout carries the first view, callbacks/dashboard/first_view.py), its scripts arrive
+compressed, and the view is the one the URL asks for."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlencode, urlparse
+
+from data.demo import DEMO_BUSINESS, DEMO_IMAGE_SOURCE
+from layouts.dashboard.ids import ids
+from tests.browser.dashboard import api_features, bar_impact_matches, wait_until
+
+# performance.now() once the scatter has drawn points (plotly.js computed its trace), else null.
+DRAWN_AT = """
+var gd = document.querySelector('#%s .js-plotly-plot');
+var drawn = gd && gd.calcdata && gd.calcdata.length && gd._fullLayout &&
+  gd.data.some(function (t) { return t.x && t.x.length > 0; });
+return drawn ? performance.now() : null;
+""" % ids.SCATTER
+
+# The page's callback requests and scripts as the browser timed them (Resource Timing).
+REQUESTS = """
+return performance.getEntriesByType('resource').map(function (e) {
+  return {name: e.name, start: e.startTime, end: e.responseEnd,
+          encoded: e.encodedBodySize, decoded: e.decodedBodySize};
+});
+"""
+
+
+def callback_waves(entries: list[dict], before: float) -> list[list[dict]]:
+    """Callback requests sent before `before` (ms), in serial rounds: a request sent after a
+    response of the current round arrived starts the next round (it may have waited for it)."""
+    calls = sorted((e for e in entries if "_dash-update-component" in e["name"]
+                    and e["start"] <= before), key=lambda e: e["start"])
+    waves: list[list[dict]] = []
+    for call in calls:
+        if waves and call["start"] < min(c["end"] for c in waves[-1]):
+            waves[-1].append(call)
+        else:
+            waves.append([call])
+    return waves
+
+
+def test_the_charts_draw_after_at_most_two_callback_waves(dash_duo, dashboard_app, page_port):
+    app = dashboard_app(live_poll_ms=600_000)
+    dash_duo.start_server(app, navigate=False, port=page_port)
+    base = dash_duo.server.url.rstrip("/")
+    query = {"business": DEMO_BUSINESS, "image_source": DEMO_IMAGE_SOURCE, "threshold": 0.25,
+             "min_pct": 2, "top_k": "all"}
+    dash_duo.driver.get(base + "/?" + urlencode(query))
+
+    drawn = wait_until(lambda: dash_duo.driver.execute_script(DRAWN_AT),
+                       message="the scatter draws")
+    entries = dash_duo.driver.execute_script(REQUESTS)
+    waves = callback_waves(entries, drawn)
+    assert len(waves) <= 2, f"callback requests per wave: {[len(w) for w in waves]}"
+
+    # What drew is the view the URL asks for, and the address holds its canonical query.
+    api = api_features(base, business=DEMO_BUSINESS, image_source=DEMO_IMAGE_SOURCE,
+                       threshold=0.25, min_pct=2)
+    wait_until(lambda: bar_impact_matches(dash_duo, api), message="the asked view")
+    wait_until(lambda: parse_qs(urlparse(dash_duo.driver.current_url).query).get("max_pct")
+               == ["100"], message="the canonical query in the address")
+
+    # The large scripts crossed the wire compressed.
+    plotly = next(e for e in entries if "plotly" in e["name"] and e["name"].endswith(".js"))
+    assert 0 < plotly["encoded"] < plotly["decoded"] / 2
+    assert dash_duo.get_logs() == []
