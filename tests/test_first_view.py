@@ -52,7 +52,7 @@ def test_the_layout_holds_the_view_the_address_asks_for(client):
     api = client.get("/api/v1/features", query_string={**query, "top_k": None}).get_json()
     bars = props[ids.BAR_IMPACT]["figure"]["data"][0]
     assert list(bars["x"]) == [f["feature"] for f in api["features"]]
-    assert props[ids.SCATTER]["figure"]["data"]
+    assert props[ids.SCATTER_DATA]["data"]  # the compact points; the browser expands them
     assert props[ids.TABLE]["rowData"]
 
 
@@ -69,6 +69,9 @@ def test_the_callbacks_the_layout_answered_skip_their_initial_call(client):
         return not spec.get("prevent_initial_call")
 
     for answered in (f"{ids.SELECTION}.data", f"{ids.CONFIDENCE}.value",
-                     f"{ids.SCATTER}.figure"):
+                     f"{ids.SCATTER_DATA}.data"):
         assert not initial(answered), answered
     assert initial(f"{ids.FILTERS}.data")  # writes the canonical query into the address
+    # The compact points in the layout are expanded in the browser on load (no server round).
+    expand = next(d for d in deps if d["output"] == f"{ids.SCATTER}.figure")
+    assert expand.get("clientside_function") and not expand.get("prevent_initial_call")
