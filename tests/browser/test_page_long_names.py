@@ -49,7 +49,8 @@ def test_long_names_draw_at_once_shortened_on_axes_and_whole_in_the_table(
     assert len(categories) == len(FEATURES) == len(set(categories))
     assert max(map(len, categories)) <= AXIS_NAME_CHARS
     assert max(len(t) for t in scatter["data"][0]["text"]) <= HOVER_NAME_CHARS
-    assert figure(dash_duo, ids.BAR_IMPACT)["layout"]["categories"] == categories
+    bars = wait_until(lambda: figure(dash_duo, ids.BAR_IMPACT), message="the bars drawn")
+    assert bars["layout"]["categories"] == categories
 
     rows = wait_until(lambda: dash_duo.driver.execute_script(
         "const api = window.dash_ag_grid.getApi(arguments[0]); const rows = [];"

@@ -28,8 +28,11 @@ METRICS_CSV = "image,impressions,clicks\na.png,1000,12\nb.png,500,3\nc.png,800,2
 def open_page(dash_duo, database_url: str, tokens: tuple[str, ...] = (),
               url_prefix: str = "/") -> None:
     """The real page, with the demo data, on a server that accepts writes from the browser."""
+    # The live poll is slowed down: these tests are about the upload. (Under a CI machine's
+    # load, the page once stayed on the demo business after an upload; an overlapping poll is
+    # the suspect - docs/dashboard.md, "Known issues".)
     app = create_app(Settings(database_url=database_url, load_demo=True, ingest_tokens=tokens,
-                              url_prefix=url_prefix))
+                              url_prefix=url_prefix, live_poll_ms=600_000))
     # start_server waits for the root page, which is elsewhere under a prefix.
     dash_duo.start_server(app, port=free_port(), navigate=url_prefix == "/")
     if url_prefix != "/":
