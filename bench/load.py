@@ -189,17 +189,20 @@ class Target:
         return f"{self.prefix}api/v1/features?{q}"
 
 
-def render_callback(base: str) -> tuple[str, list[dict]]:
+def render_callback(base: str) -> tuple[str, list[dict], list[dict]]:
+    """(output, outputs, state) of the render callback's request, as the page sends it (the
+    callback envelope refuses a request without the callback's states)."""
     deps = requests.get(base + "_dash-dependencies", timeout=60).json()
     spec = next(d for d in deps if [i["id"] for i in d["inputs"]] == [ids.FILTERS]
                 and ids.STATUS in d["output"])
     outputs = [dict(zip(("id", "property"), part.rsplit(".", 1)))
                for part in spec["output"].strip(".").split("...")]
-    return spec["output"], outputs
+    state = [{"id": s["id"], "property": s["property"]} for s in spec.get("state", [])]
+    return spec["output"], outputs, state
 
 
 def callback_bodies(base: str) -> list[str]:
-    output, outputs = render_callback(base)
+    output, outputs, state = render_callback(base)
     bodies = []
     for t in THRESHOLDS[::8]:
         filters = {"business": BUSINESS, "image_source": SOURCE, "build": None, "threshold": t,
@@ -208,7 +211,7 @@ def callback_bodies(base: str) -> list[str]:
         bodies.append(json.dumps({"output": output, "outputs": outputs,
                                   "inputs": [{"id": ids.FILTERS, "property": "data",
                                               "value": filters}],
-                                  "changedPropIds": [f"{ids.FILTERS}.data"], "state": []}))
+                                  "changedPropIds": [f"{ids.FILTERS}.data"], "state": state}))
     return bodies
 
 
