@@ -3,18 +3,16 @@ text; the picture falls back to a placeholder."""
 
 from __future__ import annotations
 
-import time
 from urllib.parse import quote, urlencode
 
 import requests
-from selenium.common.exceptions import NoAlertPresentException, TimeoutException
-from selenium.webdriver.common.action_chains import ActionChains
+from selenium.common.exceptions import NoAlertPresentException
 
 from app import create_app
 from config import Settings
 from figures.dashboard.detail import picture_url
 from layouts.dashboard.ids import ids
-from tests.browser.dashboard import wait_until
+from tests.browser.dashboard import click_point, wait_until
 from tests.support.ports import free_port
 
 BUSINESS = "Büro <Design> & Co"
@@ -57,40 +55,10 @@ def open_page(dash_duo, database_url: str, url_template: str | None = None) -> N
 
 
 def click_image(dash_duo, name: str) -> None:
-    """Click, with the mouse, a point of image `name` on the WebGL scatter, once the chart has
-    stopped moving (the page may still be settling its view)."""
-    index = sorted(IMAGES).index(name)  # a build's image_names are sorted
-    graph = dash_duo.wait_for_element(f"#{ids.SCATTER} .js-plotly-plot", timeout=30)
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'start'})", graph)
-    deadline = time.monotonic() + 30  # generous: a loaded 2-core machine renders slowly
-    last = None
-    while True:
-        assert time.monotonic() < deadline, f"could not click a point of {name!r}"
-        where = dash_duo.driver.execute_script("""
-            const gd = arguments[0], t = gd._fullData && gd._fullData[0];
-            if (!t || !t.customdata) { return null; }
-            const j = Array.from(t.customdata).indexOf(arguments[1]);
-            if (j < 0) { return null; }
-            const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
-            const box = gd.getBoundingClientRect();
-            return [Math.round(box.left + xa._offset + xa.c2p(xa.d2c(t.x[j]))),
-                    Math.round(box.top + ya._offset + ya.c2p(t.y[j]))];""", graph, index)
-        if where is None or where != last:
-            last = where
-            time.sleep(0.3)
-            continue
-        actions = ActionChains(dash_duo.driver)
-        actions.w3c_actions.pointer_action.move_to_location(*where)
-        actions.w3c_actions.pointer_action.click()
-        actions.perform()
-        try:
-            dash_duo.wait_for_element(".image-detail.offcanvas.show", timeout=3)
-            break
-        except TimeoutException:
-            last = None  # the chart moved under the mouse: look again
+    """Click, with the mouse, a point of image `name` on the WebGL scatter (a build's image
+    names are sorted, so its index is its place among IMAGES); waits for the panel."""
+    click_point(dash_duo, sorted(IMAGES).index(name))
     dash_duo.wait_for_element(f"#{ids.DETAIL_BODY} .image-detail-name")
-    # Done sliding in.
-    dash_duo.wait_for_element(".image-detail.offcanvas.show:not(.offcanvas-toggling)")
 
 
 def close_panel(dash_duo) -> None:
