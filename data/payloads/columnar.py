@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import re
-from itertools import chain
 from operator import itemgetter
 
 import numpy as np
@@ -29,7 +28,7 @@ from data.domain.matrix import FeatureTable
 from data.payloads.charset import UTF8_BOM
 from data.payloads.common import (MAX_OFFENDERS, json_type, name_limit, offender_message,
                                   short_repr)
-from data.payloads.features import check_label_names
+from data.payloads.features import check_label_names, fill_columns
 from data.payloads.duplicates import count_byte, repeated_keys
 from data.payloads.json_body import parse_json
 
@@ -453,68 +452,15 @@ def _line_problem(obj: object) -> str | None:
     return None
 
 
-_NONE_TYPE = type(None)
-_IMAGES_PER_SLICE = 256
-
-
 def _batch_columns(per_image: list[dict], n_values: int, codes: dict[str, int],
                    names: list[str], numbers: list[int]) -> tuple[np.ndarray, np.ndarray]:
-    """(feature code of each value, values with null -> NaN) of a batch of feature objects;
-    `codes` numbers feature names across batches in order of first appearance."""
-    cols = np.empty(n_values, dtype=np.int64)
-    values = np.empty(n_values, dtype=np.float64)
-    pos = 0
-    # A slice of images at a time: its values are still in the CPU cache for the second pass.
-    for first in range(0, len(per_image), _IMAGES_PER_SLICE):
-        part = per_image[first:first + _IMAGES_PER_SLICE]
-        vals = list(chain.from_iterable(map(dict.values, part)))
-        if not vals:
-            continue
-        # Counting types in a list (identity compares in C) is ~2x a set lookup per value.
-        types = list(map(type, vals))
-        n_ok = types.count(float)
-        if n_ok != len(types):
-            n_ok += types.count(int) + types.count(_NONE_TYPE)
-        end = pos + len(vals)
-        try:
-            if n_ok != len(types):
-                raise TypeError("a value is not a number or null")
-            values[pos:end] = vals  # None -> NaN
-        except (TypeError, OverflowError):
-            _raise_bad_values(names, per_image, numbers)
-        keys = list(chain.from_iterable(part))
-        pick = itemgetter(*keys) if len(keys) > 1 else (lambda c: [c[keys[0]]])
-        try:
-            cols[pos:end] = pick(codes)
-        except KeyError:  # names not seen before: number them in order of appearance
-            for name in keys:
-                if name not in codes:
-                    codes[name] = len(codes)
-            cols[pos:end] = pick(codes)
-        pos = end
-    return cols, values
-    vals = list(chain.from_iterable(map(dict.values, per_image)))
-    # Counting types in a list (identity compares in C) is ~2x a set lookup per value.
-    types = list(map(type, vals))
-    n_ok = types.count(float)
-    if n_ok != len(types):
-        n_ok += types.count(int) + types.count(_NONE_TYPE)
+    """(feature code of each value, values with null -> NaN) of a batch of feature objects,
+    as a JSON body's (features.fill_columns); `codes` numbers feature names across batches in
+    order of first appearance. A bad value is refused naming its line."""
     try:
-        if n_ok != len(types):
-            raise TypeError("a value is not a number or null")
-        values[:] = vals  # None -> NaN
+        return fill_columns(per_image, n_values, codes)
     except (TypeError, OverflowError):
         _raise_bad_values(names, per_image, numbers)
-    keys = list(chain.from_iterable(per_image))
-    pick = itemgetter(*keys) if len(keys) > 1 else (lambda c: [c[keys[0]]])
-    try:
-        cols[:] = pick(codes)
-    except KeyError:  # names not seen before: number them in order of appearance
-        for name in keys:
-            if name not in codes:
-                codes[name] = len(codes)
-        cols[:] = pick(codes)
-    return cols, values
 
 
 def _raise_bad_values(names: list[str], per_image: list[dict], numbers: list[int]) -> None:

@@ -113,6 +113,17 @@ def _columns(per_image: list[dict], n_values: int) -> tuple[np.ndarray, np.ndarr
     order) of the per-image dicts, in payload order. Raises TypeError on a value that is not a
     number or null (booleans included) and OverflowError on an integer beyond float range."""
     codes: dict[str, int] = {}
+    cols, values = fill_columns(per_image, n_values, codes)
+    return cols, values, list(codes)
+
+
+def fill_columns(per_image: list[dict], n_values: int,
+                 codes: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    """(feature code of each value, values as float64 with null -> NaN) of per-image feature
+    dicts holding `n_values` values in all; `codes` numbers feature names in order of first
+    appearance and is extended in place, so a reader of batches (NDJSON) numbers them across
+    batches. Raises TypeError on a value that is not a number or null (booleans included) and
+    OverflowError on an integer beyond float range."""
     cols = np.empty(n_values, dtype=np.int64)
     values = np.empty(n_values, dtype=np.float64)
     pos = 0
@@ -139,7 +150,7 @@ def _columns(per_image: list[dict], n_values: int) -> tuple[np.ndarray, np.ndarr
                     codes[name] = len(codes)
             cols[pos:end] = itemgetter(*keys)(codes) if len(keys) > 1 else codes[keys[0]]
         pos = end
-    return cols, values, list(codes)
+    return cols, values
 
 
 def _raise_bad_values(image_names: list[str], per_image: list[dict]) -> None:
