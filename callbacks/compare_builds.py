@@ -46,7 +46,7 @@ def register(app, services) -> None:
         elif ctx.triggered_id in (ids.BUSINESS, ids.IMAGE_SOURCE):
             build_a = build_b = metrics = None  # another image source: its last two builds
         view = numbers(threshold, min_pct, max_pct)
-        datasets = services.store.datasets()
+        datasets = services.cache.datasets()
         business, source, entry = pick_source(datasets, business, source)
         builds = entry["builds"] if entry else []  # newest first
         known = [b["id"] for b in builds]

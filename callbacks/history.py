@@ -41,7 +41,7 @@ def register(app, services) -> None:
         elif ctx.triggered_id in (ids.BUSINESS, ids.IMAGE_SOURCE):
             metrics = None  # a delivery belongs to its image source
         threshold = numbers(threshold, 0, 100)["threshold"]
-        datasets = services.store.datasets()
+        datasets = services.cache.datasets()
         business, source, entry = pick_source(datasets, business, source)
         out = {"business_options": name_options(d["business"] for d in datasets),
                "business": business,

@@ -20,7 +20,7 @@ def register(app, services) -> None:
     @app.callback(Output(ids.SOURCE, "options"), Output(ids.SOURCE, "value"),
                   Input(ids.URL, "search"))
     def fill_sources(search):
-        options = source_options(services.store.datasets())
+        options = source_options(services.cache.datasets())
         asked = parse_query(search)
         return options, chosen_source(options, asked["business"], asked["image_source"])
 

@@ -38,7 +38,7 @@ def register(app, services) -> None:
             business, source, build = asked["business"], asked["image_source"], asked["build"]
         elif ctx.triggered_id in (ids.BUSINESS, ids.IMAGE_SOURCE):
             build = None  # another image source: its current build
-        datasets = services.store.datasets()
+        datasets = services.cache.datasets()
         business, source, entry = pick_source(datasets, business, source)
         builds = entry["builds"] if entry else []
         if build not in {b["id"] for b in builds}:

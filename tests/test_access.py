@@ -171,3 +171,29 @@ def test_granted_mode_tells_a_signed_in_person_without_grants_that_nothing_is_sh
     assert "Demo" not in layout
     create_app(Settings(database_url=database_url, load_demo=False, read_access="granted"))
     assert "without TRUSTED_USER_HEADER" in caplog.text
+
+
+def test_every_pages_dataset_list_shows_only_what_the_person_may_read(database_url):
+    """The dataset pickers of every page (Rate, Compare, People, quality, compare builds,
+    history, fixes, thresholds) list businesses through the request's read scope."""
+    from app import create_app
+    from data.demo import DEMO_BUSINESS
+    from tests.support.dash_requests import callback_body, server_callbacks
+
+    app = create_app(Settings(database_url=database_url, load_demo=True, read_access="granted",
+                              trusted_user_header="X-Forwarded-User"))
+    grant(app.server.extensions["image_dashboard"].store.engine, "ada", DEMO_BUSINESS)
+    client = app.server.test_client()
+    pickers = [cb for cb in server_callbacks(client.get("/_dash-dependencies").json)
+               if ".options" in cb["output"]
+               and any(i["property"] == "search" for i in cb.get("inputs", []))]
+    assert len(pickers) >= 5  # rate, compare, people, the builds-over-time pages, the picker
+    for cb in pickers:
+        values = {(i["id"], i["property"]): "" for i in cb.get("inputs", []) + cb.get("state", [])
+                  if i["property"] == "search"}
+        body = callback_body(cb, values)
+        for person, sees in (("carol", False), ("ada", True)):
+            resp = client.post("/_dash-update-component", json=body,
+                               headers={"X-Forwarded-User": person})
+            assert resp.status_code in (200, 204), (cb["output"], resp.status_code)
+            assert (DEMO_BUSINESS in resp.get_data(as_text=True)) is sees, (cb["output"], person)
