@@ -51,3 +51,19 @@ def test_every_output_has_a_value_when_there_is_nothing_to_render():
 def test_table_note_counts_hidden_and_excluded_features():
     assert table_note(3, 0, 0) == "3 shown"
     assert table_note(3, 4, 2) == "3 shown, 4 hidden by the top-K cut, 2 excluded"
+
+
+def test_the_adjusted_impact_is_computed_once_per_dataset_threshold_and_features(
+        demo, monkeypatch):
+    import data.stats.view as stats_view
+    fits = []
+    real = stats_view.adjusted_impact
+    monkeypatch.setattr(stats_view, "adjusted_impact",
+                        lambda *a, **k: fits.append(a[1]) or real(*a, **k))
+    first = render_view(demo, {"threshold": 0.31, "adjust": True})["rows"]
+    again = render_view(demo, {"threshold": 0.31, "adjust": True, "sort": "name"})["rows"]
+    other = render_view(demo, {"threshold": 0.32, "adjust": True})["rows"]
+    assert fits == [0.31, 0.32]  # the same features (in another order) at 0.31: no new fit
+    by_name = {r["feature"]: r["adjusted_impact"] for r in first}
+    assert {r["feature"]: r["adjusted_impact"] for r in again} == by_name
+    assert {r["feature"]: r["adjusted_impact"] for r in other} != by_name

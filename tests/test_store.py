@@ -116,9 +116,10 @@ def test_the_cache_sees_a_new_build_and_new_metrics_at_once(store):
     first = cache.get(BIZ, SRC)
     assert cache.get(BIZ, SRC) is first  # reused while nothing changed
     store.put_metrics(BIZ, SRC, metrics({"b": {"ctr": 0.5}}))
-    assert list(cache.get(BIZ, SRC).index.y) == [0.1, 0.5]
+    # wait: a reader is served the previous dataset while the new one loads (swap, never block)
+    assert list(cache.get(BIZ, SRC, wait=True).index.y) == [0.1, 0.5]
     store.put_build(BIZ, SRC, matrix({"a": {"f": 1}, "b": {}, "c": {"f": 1}}))
-    ds = cache.get(BIZ, SRC)
+    ds = cache.get(BIZ, SRC, wait=True)
     assert ds.matrix.image_names == ["a", "b", "c"] and ds.images_without_ctr == 1
     assert cache.get(BIZ, SRC, first.build.id).build.id == first.build.id
 

@@ -51,6 +51,12 @@ class AdjustedImpact:
     n_columns: int  # k: intercept + features kept in the model
     dof: int  # n - k
 
+    def take(self, order: np.ndarray) -> "AdjustedImpact":
+        """The same model's statistics for the features at `order` (positions in this one)."""
+        arrays = {name: getattr(self, name)[order] for name in ADJUSTED_COLUMNS}
+        return AdjustedImpact(self.feature_index[order], **arrays, n_images=self.n_images,
+                              n_columns=self.n_columns, dof=self.dof)
+
     def records(self) -> list[dict]:
         """One dict per feature with the API's field names; NaN becomes None."""
         out = []

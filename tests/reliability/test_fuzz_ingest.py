@@ -208,7 +208,7 @@ def test_features_json_is_stored_exactly_or_refused_with_its_repeated_keys(fuzz_
         assert _snapshot(svc) == before
         return
     assert resp.status_code in (200, 201), resp.json
-    matrix = svc.cache.get("Fuzz", "bodies").matrix
+    matrix = svc.cache.get("Fuzz", "bodies", wait=True).matrix  # the writer's own read
     stored = {name: matrix.image_features(i) for i, name in enumerate(matrix.image_names)}
     assert stored == build
 
