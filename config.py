@@ -163,8 +163,14 @@ class Settings:
 
         url = make_url(self.database_url)
         if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-            db = Path(url.database)
-            return db.with_name(db.name + ".builds")
+            name = url.database
+            if url.query.get("uri") == "true" and name.startswith("file:"):
+                name = name[len("file:"):]  # sqlite:///file:/path/db?mode=ro&uri=true
+                if name.startswith("//"):  # file://host/path: sqlite takes the path only
+                    name = "/" + name[2:].partition("/")[2]
+            if "mode=memory" not in str(url) and name:
+                db = Path(name)
+                return db.with_name(db.name + ".builds")
         return ROOT / "instance" / "build-files"
 
     @classmethod

@@ -103,3 +103,19 @@ def test_the_image_table_lists_names_and_ctrs_in_build_order_and_caches_by_key(c
     fresh = client.get("/api/v1/images?business=b&image_source=s").get_json()
     assert fresh["key"] != body["key"]
     assert np.frombuffer(base64.b64decode(fresh["ctr"]["bdata"]), dtype="<f8")[1] == 0.5
+
+
+@pytest.mark.parametrize("url, files", [
+    ("sqlite:////srv/dash/db.sqlite3", "/srv/dash/db.sqlite3.builds"),
+    ("sqlite:///file:/srv/dash/db.sqlite3?mode=ro&uri=true", "/srv/dash/db.sqlite3.builds"),
+    ("sqlite:///file://localhost/srv/dash/db.sqlite3?uri=true", "/srv/dash/db.sqlite3.builds"),
+])
+def test_build_files_sit_beside_the_sqlite_file_however_its_url_is_spelled(url, files):
+    # a URI-form URL once put the files under a directory named "file:" in the working directory
+    assert str(Settings(database_url=url).build_files_path()) == files
+
+
+def test_build_files_of_an_in_memory_database_go_to_the_instance_folder():
+    for url in ("sqlite://", "sqlite:///:memory:", "sqlite:///file:x?mode=memory&uri=true"):
+        path = Settings(database_url=url).build_files_path()
+        assert path.parts[-2:] == ("instance", "build-files"), url
