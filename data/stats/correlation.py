@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 # Spearman's rho has a larger sampling variance than Pearson's r: Fieller, Hartley & Pearson
 # (1957) found var(atanh(rho)) ≈ 1.06 / (n − 3).
@@ -32,8 +32,11 @@ def pearson(x, y, level: float = 0.95) -> Correlation:
 def spearman(x, y, level: float = 0.95) -> Correlation:
     """Spearman's rho (Pearson's r of the ranks, ties averaged); interval
     tanh(atanh(rho) ± z·√(1.06/(n−3)))."""
+    from scipy.stats import rankdata  # here: scipy.stats takes a second to import, and a
+    # server or command that never asks for a rank correlation should not wait for it
+
     x, y = _pairs(x, y)
-    return _with_interval("spearman", _r(stats.rankdata(x), stats.rankdata(y)), x.size,
+    return _with_interval("spearman", _r(rankdata(x), rankdata(y)), x.size,
                           SPEARMAN_VARIANCE, level)
 
 
@@ -59,6 +62,6 @@ def _with_interval(method: str, r: float | None, n: int, variance: float,
         return Correlation(method, r, None, None, n)
     if abs(r) == 1.0:
         return Correlation(method, r, r, r, n)
-    half = stats.norm.ppf(0.5 + level / 2) * math.sqrt(variance / (n - 3))
+    half = special.ndtri(0.5 + level / 2) * math.sqrt(variance / (n - 3))
     z = math.atanh(r)
     return Correlation(method, r, math.tanh(z - half), math.tanh(z + half), n)

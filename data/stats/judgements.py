@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from itertools import chain
 
 import numpy as np
-from scipy import sparse, stats
+from scipy import sparse, special
 from scipy.sparse import csgraph, linalg as sparse_linalg
 from scipy.special import expit
 
@@ -74,7 +74,7 @@ def score_summary(n_images: int, image, rater, score, level: float = 0.95) -> Sc
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_dev = np.bincount(image, dev, n_images) / count
         ss = np.bincount(image, (dev - mean_dev[image]) ** 2, n_images)
-        half = stats.t.ppf(0.5 + level / 2, count - 1) * np.sqrt(ss / (count - 1) / count)
+        half = special.stdtrit(count - 1, 0.5 + level / 2) * np.sqrt(ss / (count - 1) / count)
     half[count < 2] = np.nan
     mean = shift + mean_dev
     return ScoreSummary(count, mean, mean - half, mean + half)
@@ -175,7 +175,7 @@ def bradley_terry(n_items: int, winners, losers, vote=None, prior_sd: float = PR
         var = _centred_variance(fit, prior_var)
         if vote is not None:
             var *= _dispersion(used.size, w, l, np.asarray(vote), theta)
-        half = stats.norm.ppf(0.5 + level / 2) * np.sqrt(var)
+        half = special.ndtri(0.5 + level / 2) * np.sqrt(var)
         out[1][used], out[2][used] = theta - half, theta + half
     return Strengths(*out)
 

@@ -10,7 +10,6 @@ from datetime import datetime
 
 import numpy as np
 import orjson
-import pandas as pd
 from sqlalchemy import Engine, bindparam, create_engine, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import SingletonThreadPool
@@ -286,6 +285,9 @@ def outcome_arrays(image_names: list[str], columns: tuple[list, list, list, list
     clk_out = np.full(n, np.nan)
     if not names or not n:
         return y, imp_out, clk_out
+    import pandas as pd  # here, not at the top: pandas takes half a second to import, and
+    # most processes (the command line, a worker that only ingests) never get here
+
     position = pd.Index(image_names).get_indexer(names)
     found = position >= 0
     pos = position[found]

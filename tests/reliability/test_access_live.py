@@ -41,6 +41,11 @@ ALICE = {"X-Forwarded-User": "alice@example.com"}  # granted Alpha
 # ----------------------------------------------------------------------------- servers
 
 
+# The laptop's tests are about hosts, body caps and headers at the HTTP edge: the SQLite run
+# has them (the company's, which read grants and tokens from the database, run on both).
+LAPTOP_RUN = pytest.mark.backend("sqlite")
+
+
 @pytest.fixture(scope="module")
 def laptop(tmp_path_factory):
     """A laptop's server: no tokens (loopback writes), default ALLOWED_HOSTS, a small callback cap."""
@@ -96,6 +101,7 @@ def table_features(outputs: dict) -> list[str]:
 # ----------------------------------------------------------------------------- hosts
 
 
+@LAPTOP_RUN
 def test_a_rebinding_host_cannot_write_to_a_laptop_server_and_its_own_names_can(laptop):
     url = laptop.url("api/v1/features")
     ident = {"Business": "Hosts", "Image-Source": "pics", **JSON}
@@ -116,6 +122,7 @@ def test_a_rebinding_host_cannot_write_to_a_laptop_server_and_its_own_names_can(
         assert resp.status_code in (200, 201), resp.text
 
 
+@LAPTOP_RUN
 def test_a_page_callback_that_writes_refuses_a_rebinding_host_with_a_plain_message(laptop):
     dep = find_callback(laptop.base_url, "who-note.children")
     values = {"who-save.n_clicks": 1, "who-name.value": "Mallory"}
@@ -148,6 +155,7 @@ def _raw_response(sock: socket.socket) -> tuple[int, bytes]:
     return int(data.split(b" ", 2)[1]), data
 
 
+@LAPTOP_RUN
 def test_a_huge_callback_body_is_refused_before_it_is_read(laptop):
     # Content-Length of 150 MB and 1 byte sent: the answer comes without waiting for the rest.
     started = time.monotonic()
@@ -158,6 +166,7 @@ def test_a_huge_callback_body_is_refused_before_it_is_read(laptop):
     assert time.monotonic() - started < 10
 
 
+@LAPTOP_RUN
 def test_a_chunked_callback_body_stops_at_the_cap(laptop):
     # No Content-Length: the server reads up to the cap and answers 413; the client is told
     # long before it has sent 150 MB.
@@ -178,6 +187,7 @@ def test_a_chunked_callback_body_stops_at_the_cap(laptop):
     assert sent < 20 * 1024 * 1024, f"the client sent {sent:,} bytes before the 413"
 
 
+@LAPTOP_RUN
 def test_callbacks_under_the_cap_still_work(laptop):
     dep = find_callback(laptop.base_url, "scatter-points.data")
     resp = post_callback(laptop.base_url, dep, filters("Hosts", pinned=["x" * 1000] * 40))
@@ -317,6 +327,7 @@ def test_the_command_line_prints_an_embed_link_the_server_accepts(company):
 # ----------------------------------------------------------------------------- headers
 
 
+@LAPTOP_RUN
 def test_every_response_carries_the_policy_referrer_and_nosniff_headers(laptop):
     dep = find_callback(laptop.base_url, "scatter-points.data")
     responses = {

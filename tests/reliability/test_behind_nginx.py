@@ -17,7 +17,10 @@ from tests.support import nginx
 from tests.support.dash_requests import callback_body, server_callbacks
 from tests.support.server import LiveServer
 
-pytestmark = pytest.mark.skipif(not nginx.available(), reason="nginx is not installed")
+# About the HTTP edge, not the database (nothing here depends on the backend): runs once,
+# in the SQLite run.
+pytestmark = [pytest.mark.skipif(not nginx.available(), reason="nginx is not installed"),
+              pytest.mark.backend("sqlite")]
 
 JSON = {"Content-Type": "application/json"}
 STRANGER = "203.0.113.9"

@@ -8,6 +8,10 @@ import pytest
 from config import Settings
 from api.openapi import openapi_document
 
+# About the HTTP edge, not the database (nothing here depends on the backend): runs once,
+# in the SQLite run.
+pytestmark = pytest.mark.backend("sqlite")
+
 METHODS = ("GET", "HEAD", "PUT", "POST", "DELETE", "PATCH", "OPTIONS")
 
 

@@ -16,6 +16,10 @@ from data.people.tokens import create_token
 from data.storage.db import make_engine
 from tests.reliability.builds import RawRequest, build_body, identity, serve
 
+# About the HTTP edge, not the database (nothing here depends on the backend): runs once,
+# in the SQLite run.
+pytestmark = pytest.mark.backend("sqlite")
+
 JSON = {"Content-Type": "application/json"}
 CAP = 64 * 1024 * 1024
 

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from data.people.tokens import create_token
 from data.people.ratelimit import RateLimiter
 from tests.reliability.builds import build_body
+
+# About the HTTP edge, not the database (nothing here depends on the backend): runs once,
+# in the SQLite run.
+pytestmark = pytest.mark.backend("sqlite")
 
 HEADERS = {"Business": "B", "Image-Source": "S", "Content-Type": "application/json"}
 

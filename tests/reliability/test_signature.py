@@ -13,6 +13,10 @@ from data.people.signatures import SignedRequest, canonical_string, legacy_signa
 from data.domain.errors import NotAuthenticated
 from tests.reliability.builds import build_body
 
+# About the HTTP edge, not the database (nothing here depends on the backend): runs once,
+# in the SQLite run.
+pytestmark = pytest.mark.backend("sqlite")
+
 HEADERS = {"Business": "B", "Image-Source": "S", "Content-Type": "application/json"}
 SECRET = "shared-signing-secret"
 FEATURES = SignedRequest("PUT", "/api/v1/features", "B", "S")
