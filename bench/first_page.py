@@ -58,14 +58,16 @@ return drawn ? performance.timeOrigin + performance.now() : null;
 
 # Before a slider release: remember each graph's data and listen for its next redraw.
 _ARM = """
-window.__bench = {graphs: %s.map(function (id) {
-  var gd = document.querySelector('#' + id + ' .js-plotly-plot');
+var gds = %s.map(function (id) { return document.querySelector('#' + id + ' .js-plotly-plot'); });
+if (gds.some(function (gd) { return !gd || !gd.data; })) { return false; }  // not all drawn yet
+window.__bench = {graphs: gds.map(function (gd) {
   var entry = {gd: gd, data: gd.data, drawnAt: null};
   gd.on('plotly_afterplot', function () {
     if (gd.data !== entry.data) { entry.drawnAt = performance.timeOrigin + performance.now(); }
   });
   return entry;
 })};
+return true;
 """ % json.dumps(list(GRAPHS))
 
 _RELEASE = """
@@ -187,7 +189,11 @@ def slider_releases(driver, base_url: str, runs: int, timeout_s: float = 30.0) -
     """Seconds from a confidence release to every figure redrawn, for `runs` thresholds."""
     out = []
     for i in range(runs):
-        driver.execute_script(_ARM)
+        armed = time.time()
+        while not driver.execute_script(_ARM):  # every graph drawn once before the release
+            if time.time() - armed > timeout_s:
+                raise RuntimeError("the four graphs were never all drawn")
+            time.sleep(0.01)
         driver.execute_script(_RELEASE, round(0.05 + 0.1 * (i % 6), 2))
         start, took = time.time(), None
         while time.time() - start < timeout_s:

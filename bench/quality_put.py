@@ -48,10 +48,10 @@ def main(argv=None) -> None:
     def timed_quality_check(gate, matrix, cache):
         check = original(gate, matrix, cache)
 
-        def timed(previous_build_id):
+        def timed(previous_build_id, previous_hash):
             start = time.perf_counter()
             try:
-                return check(previous_build_id)
+                return check(previous_build_id, previous_hash)
             finally:
                 check_seconds.append(time.perf_counter() - start)
         return timed

@@ -143,3 +143,15 @@ def test_unknown_names_in_the_settings_stop_the_start():
         Settings.from_env({"QUALITY_LIMITS": "empty_images"})
     with pytest.raises(ValueError, match="QUALITY_LIMITS: quality limit empty_images must be a"):
         Settings.from_env({"QUALITY_LIMITS": "empty_images=lots"})
+
+
+def test_the_checks_map_the_previous_build_instead_of_copying_it_into_the_worker(client):
+    # Each worker used to decode the replaced build into its own memory for the checks (65 MB
+    # at 100k images, kept); its build files, written when it was stored, are mapped instead.
+    cache = client.application.extensions["image_dashboard"].cache
+    assert put(client, random_payload(1)).status_code == 201
+    second = put(client, random_payload(2, image_names(start=30)))
+    assert second.status_code == 201 and second.json["warnings"] == []
+    assert cache.files.directory is not None and cache._matrices == {}
+    quality = client.get("/api/v1/quality", query_string={**QUERY, "build": 1}).json
+    assert quality["build"] == 1 and cache._matrices == {}

@@ -35,10 +35,10 @@ from data.storage.models import (Build, BuildPart, BuildQuality, Business, Idemp
 PART_BYTES = 32 * 1024 * 1024
 log = logging.getLogger(__name__)
 
-# A build's quality checks: called inside the write with the id of the build it will replace
-# (None for the first), returns run_checks' results (stored with the build), or raises a
-# DomainError to refuse the build (nothing is written).
-QualityCheck = Callable[[int | None], list[dict]]
+# A build's quality checks: called inside the write with the id and content hash of the build it
+# will replace (None, None for the first), returns run_checks' results (stored with the build),
+# or raises a DomainError to refuse the build (nothing is written).
+QualityCheck = Callable[[int | None, str | None], list[dict]]
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,8 @@ class Store(StoreReads):
                 return WriteResult(False, self._build_body(
                     src, current, "unchanged", s,
                     _alarms(orjson.loads(stored.checks)) if stored is not None else []))
-            checks = check(current.id if current is not None else None) if check else None
+            checks = (check(current.id, current.content_hash) if current is not None
+                      else check(None, None)) if check else None
             s.execute(update(Build).where(Build.image_source_id == src.id,
                                           Build.is_current.is_(True)).values(is_current=False))
             s.flush()

@@ -19,8 +19,10 @@ API (all that other tests should need):
   ServerFailed with the server's log when it exits or does not answer in time.
 - base_url ("http://127.0.0.1:PORT" + URL_PREFIX, ending in "/"), url(path), port, pid
   (gunicorn master or python), worker_pids() (gunicorn workers; [] for server="python").
-- stop(timeout=10): quick shutdown (SIGINT), SIGKILL after timeout; waits for the process
-  group to go. For a graceful stop, kill(signal.SIGTERM).
+- stop(timeout=10): SIGKILL to the process group, and waits for it to go. A test that stops a
+  server is done with it: a shutdown (gunicorn's, then Python's own teardown of every module:
+  1-3 s, much more on a loaded machine) would only cost time. A test about shutdown sends its
+  own signal with kill(signal.SIGTERM) or kill(signal.SIGINT).
 - kill(sig=SIGKILL, group=True): send sig to the whole process group (master and workers), or
   only to the master with group=False, then wait for the master to exit.
 - restart(): stop if running, start again on the same database and port.
@@ -196,14 +198,11 @@ class LiveServer:
         return False
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Quick stop (SIGINT: gunicorn's quick shutdown, KeyboardInterrupt for app.py), SIGKILL
-        after `timeout`; waits for workers too."""
+        """SIGKILL to the server and its workers (see the module docstring); waits for them."""
         if self._proc is None:
             return
-        self._signal_group(signal.SIGINT)
-        if not self._wait_group_gone(timeout):
-            self._signal_group(signal.SIGKILL)
-            self._wait_group_gone(timeout)
+        self._signal_group(signal.SIGKILL)
+        self._wait_group_gone(timeout)
         self._proc.wait()
         self._proc = None
 
