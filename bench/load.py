@@ -16,7 +16,10 @@ What it does (wrk from Debian, `apt-get install -y wrk`, drives the HTTP load):
    computed afresh). Requests a second, latency p50/p99 (wrk), and the workers' CPU time per
    request (utime + stime from /proc/<pid>/stat, all workers, divided by requests).
 3. The page's render callback (POST _dash-update-component, the filters store as the browser
-   sends it on a slider move, 25 thresholds in turn; the callback remembers nothing) likewise; its response size.
+   sends it on a slider move, 25 thresholds in turn) likewise; its response size. A view's
+   adjusted impact is remembered with its dataset, so the first pass over the 25 thresholds
+   (mostly at c=1) fits each regression and later passes reuse them; the figures, the table
+   and the raw statistics are computed on every call.
 4. Reads during an ingest: 16 readers (4 processes x 4 threads, a new connection per request)
    GET the current build's features without pause; after 2 s build B is PUT; they stop 5 s after
    the PUT returned. Latency p50/p95/p99/max over the reads sent while the PUT ran and in the 5 s
