@@ -137,7 +137,7 @@ class AuditRecord(Base):
 
 
 class Rating(Base):
-    """One score (1–10) a rater gave an image of an image source (SPEC §9). Never edited: a new
+    """One score (1–10) a rater gave an image of an image source (docs/api.md, "Judgements"). Never edited: a new
     score by the same rater for the same image is a new row, and the latest `at` counts."""
 
     __tablename__ = "rating"

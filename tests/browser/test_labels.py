@@ -1,4 +1,4 @@
-"""Label fixes and the threshold advisor in a real browser (SPEC §10): a fix made in the image
+"""Label fixes and the threshold advisor in a real browser (docs/api.md, "Label fixes and thresholds"): a fix made in the image
 panel is kept with the person's name, survives a new build and changes the statistics when
 "Apply label fixes" is on; the advisor's numbers at a threshold are the API's; the new pages pass
 axe-core."""

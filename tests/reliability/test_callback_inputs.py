@@ -152,7 +152,7 @@ def test_the_page_routes_answer_crafted_requests_without_a_5xx(server):
     for path in ("_dash-component-suites/nope/x.js", "_dash-component-suites/dash/nope.js",
                  "_dash-component-suites/dash/%2E%2E/%2E%2E/app.py"):
         assert requests.get(server.url(path), timeout=30).status_code == 404, path
-    for path in ("%00", "x" * 3000):  # no such page (SPEC 13: unknown pages are 404)
+    for path in ("%00", "x" * 3000):  # no such page (unknown pages are 404: docs/deploy.md)
         assert requests.get(server.url(path), timeout=30).status_code == 404, path[:40]
     resp = requests.get(server.url("?business=%00&build=99999999999999999999"), timeout=30)
     assert resp.status_code == 200

@@ -235,3 +235,19 @@ def test_stats_modules_import_no_database_or_web_library():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=root)
     assert out.stdout.strip() == "[]"
+
+
+def test_every_figures_statistics_and_domain_module_imports_without_database_or_web():
+    # The pure layers (README, "Project layout"): every module of figures/, data/stats/ and
+    # data/domain/, imported one after the other, loads no database, server or Dash library.
+    code = ("import sys, pkgutil, importlib, figures, data.stats, data.domain\n"
+            "names = [m.name for p in (figures, data.stats, data.domain)\n"
+            "         for m in pkgutil.walk_packages(p.__path__, p.__name__ + '.')]\n"
+            "for n in names: importlib.import_module(n)\n"
+            "print(len(names), sorted({m.split('.')[0] for m in sys.modules} & "
+            "{'sqlalchemy', 'flask', 'dash', 'werkzeug', 'psycopg', 'alembic'}))")
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=root)
+    count, loaded = out.stdout.strip().split(" ", 1)
+    assert int(count) >= 30 and loaded == "[]"
