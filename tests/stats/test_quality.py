@@ -226,15 +226,18 @@ def test_fingerprints_of_all_vectors_over_a_small_alphabet_are_distinct():
     assert (fingerprints == 0).sum() == 1
 
 
+def _run_in_a_new_python(code: str) -> str:
+    root = Path(__file__).resolve().parents[2]
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=root).stdout.strip()
+
+
 def test_stats_modules_import_no_database_or_web_library():
     code = ("import sys, data.stats.thresholds, data.stats.fixes, data.stats.quality, "
             "data.stats.compare, data.stats.vectors; "
             "print(sorted({m.split('.')[0] for m in sys.modules} & "
             "{'sqlalchemy', 'flask', 'dash', 'werkzeug', 'plotly', 'psycopg', 'alembic'}))")
-    root = Path(__file__).resolve().parents[2]
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=root)
-    assert out.stdout.strip() == "[]"
+    assert _run_in_a_new_python(code) == "[]"
 
 
 def test_every_figures_statistics_and_domain_module_imports_without_database_or_web():
@@ -246,8 +249,5 @@ def test_every_figures_statistics_and_domain_module_imports_without_database_or_
             "for n in names: importlib.import_module(n)\n"
             "print(len(names), sorted({m.split('.')[0] for m in sys.modules} & "
             "{'sqlalchemy', 'flask', 'dash', 'werkzeug', 'psycopg', 'alembic'}))")
-    root = Path(__file__).resolve().parents[2]
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=root)
-    count, loaded = out.stdout.strip().split(" ", 1)
+    count, loaded = _run_in_a_new_python(code).split(" ", 1)
     assert int(count) >= 30 and loaded == "[]"
