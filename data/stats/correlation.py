@@ -32,8 +32,9 @@ def pearson(x, y, level: float = 0.95) -> Correlation:
 def spearman(x, y, level: float = 0.95) -> Correlation:
     """Spearman's rho (Pearson's r of the ranks, ties averaged); interval
     tanh(atanh(rho) ± z·√(1.06/(n−3)))."""
-    from scipy.stats import rankdata  # here: scipy.stats takes a second to import, and a
-    # server or command that never asks for a rank correlation should not wait for it
+    # Imported here: scipy.stats takes a second to import, which a server or command that never
+    # asks for a rank correlation should not wait for.
+    from scipy.stats import rankdata
 
     x, y = _pairs(x, y)
     return _with_interval("spearman", _r(rankdata(x), rankdata(y)), x.size,

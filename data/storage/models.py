@@ -137,8 +137,9 @@ class AuditRecord(Base):
 
 
 class Rating(Base):
-    """One score (1–10) a rater gave an image of an image source (docs/api.md, "Judgements"). Never edited: a new
-    score by the same rater for the same image is a new row, and the latest `at` counts."""
+    """One score (1–10) a rater gave an image of an image source (docs/api.md, "Judgements").
+    Never edited: a new score by the same rater for the same image is a new row, and the latest
+    `at` counts."""
 
     __tablename__ = "rating"
     __table_args__ = (Index("ix_rating_source", "image_source_id", "id"),

@@ -285,8 +285,9 @@ def outcome_arrays(image_names: list[str], columns: tuple[list, list, list, list
     clk_out = np.full(n, np.nan)
     if not names or not n:
         return y, imp_out, clk_out
-    import pandas as pd  # here, not at the top: pandas takes half a second to import, and
-    # most processes (the command line, a worker that only ingests) never get here
+    # Imported here, not at the top: pandas takes half a second to import, which a worker's
+    # start and most command-line runs need not pay.
+    import pandas as pd
 
     position = pd.Index(image_names).get_indexer(names)
     found = position >= 0
