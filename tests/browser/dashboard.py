@@ -52,10 +52,15 @@ def wait_until(check, timeout: float = 30.0, interval: float = 0.1, message: str
     raise AssertionError(f"timed out after {timeout}s: {message} (last: {last!r})")
 
 
-def status_text(dash_duo) -> str:
+def element_text(dash_duo, element_id: str) -> str:
+    """The element's text as shown, '' while it is not on the page."""
     return dash_duo.driver.execute_script(
         "var el = document.getElementById(arguments[0]); return el ? el.innerText : '';",
-        ids.STATUS)
+        element_id)
+
+
+def status_text(dash_duo) -> str:
+    return element_text(dash_duo, ids.STATUS)
 
 
 def api_features(base_url: str, **params) -> dict:

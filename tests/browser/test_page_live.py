@@ -9,8 +9,8 @@ import requests
 
 from data.demo import DEMO_BUSINESS, DEMO_IMAGE_SOURCE, generate_demo
 from layouts.dashboard.ids import ids
-from tests.browser.dashboard import (FIGURES, api_features, bar_impact_matches, figure,
-                                     status_text, wait_until)
+from tests.browser.dashboard import (FIGURES, api_features, bar_impact_matches, element_text,
+                                     figure, status_text, wait_until)
 
 DEMO_HEADERS = {"Business": DEMO_BUSINESS, "Image-Source": DEMO_IMAGE_SOURCE}
 
@@ -42,9 +42,7 @@ def test_a_build_put_while_the_page_is_open_appears_with_the_filters_kept(
     notices = set()
 
     def landed():
-        notices.add(dash_duo.driver.execute_script(
-            "var el = document.getElementById(arguments[0]); return el ? el.innerText : '';",
-            ids.LIVE_NOTICE))
+        notices.add(element_text(dash_duo, ids.LIVE_NOTICE))
         status = status_text(dash_duo)
         return f"#{new['build']}" in status and "jenkins-42" in status \
             and any("New build" in n for n in notices)
