@@ -34,8 +34,10 @@ IDENTITY = [
 WRITE_HEADERS = [
     _header("Idempotency-Key", "Per business and image source. Same key and request: the first "
                                "answer again; another request: 422.", maxLength=200),
-    _header("Content-Encoding", "gzip or identity (decompressed size is capped too).",
-            enum=["gzip", "identity"]),
+    _header("Content-Encoding", "gzip (also x-gzip) or identity, in any case; empty means "
+                                "identity (the decompressed size is capped too).",
+            pattern="^[ \t]*([Gg][Zz][Ii][Pp]|[Xx]-[Gg][Zz][Ii][Pp]|[Ii][Dd][Ee][Nn][Tt][Ii][Tt]"
+                    "[Yy])?[ \t]*$"),
     _header("X-Signature-256", "t=<unix seconds>,v1=<hex HMAC-SHA256 with INGEST_SIGNING_SECRET "
                                "of the lines t, method, path, business, image source, Build-Id, "
                                "then the body as sent> (docs/api.md). Within 5 minutes of the "

@@ -138,7 +138,8 @@ def read_body(settings: Settings, limit: int | None = None) -> bytes:
                             "stored; send it again.",
                             [{"received_bytes": len(raw), "content_length": announced}])
     _check_signature(settings, raw)
-    encoding = (request.headers.get("Content-Encoding") or "identity").strip().lower()
+    # Blanks around it are HTTP's optional whitespace; an empty header means no encoding.
+    encoding = (request.headers.get("Content-Encoding") or "identity").strip(" \t").lower()
     if encoding in ("", "identity"):
         return raw
     if encoding not in ("gzip", "x-gzip"):
