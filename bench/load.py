@@ -300,7 +300,7 @@ def second_page_view(base: str) -> dict:
     http.headers["Accept-Encoding"] = "gzip, deflate"
     page = http.get(base, timeout=60).text
     files = re.findall(r'(?:src|href)="([^"]+\.(?:js|css|ico)[^"]*)"', page)
-    files.append(urlsplit(base).path + "_dash-component-suites/plotly/package_data/plotly.min.js")
+    files.append(urlsplit(base).path + "_dash-component-suites/dash/dcc/async-graph.js")
     origin = base[:base.index("/", 8)]
 
     def fetch(path: str, headers: dict | None = None) -> tuple[int, dict, int]:

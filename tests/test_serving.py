@@ -33,7 +33,7 @@ def test_fingerprinted_files_are_cached_for_a_year_and_never_asked_for_again(cli
         assert resp.headers["Cache-Control"] == "public, max-age=31536000, immutable", path
 
 
-@pytest.mark.parametrize("path", ["/_dash-component-suites/plotly/package_data/plotly.min.js",
+@pytest.mark.parametrize("path", ["/_dash-component-suites/dash/dcc/async-graph.js",
                                   "/_dash-layout", "/_dash-dependencies", "/assets/page.js"])
 def test_unfingerprinted_answers_revalidate_with_304_for_weak_and_strong_etags(client, path):
     first = client.get(path)
