@@ -1,4 +1,4 @@
-"""The page's plotly.js is assets/00-plotly.min.js, built by vendor/plotly/build.js with only the
+"""The page's plotly.js is assets/00-plotly.min.js, built by vendor/js/build.js with only the
 trace types the figures use. It must be the plotly.js version plotly.py writes figures for, and
 hold every trace type any figure of any page asks for (an unregistered type draws nothing)."""
 
@@ -21,7 +21,7 @@ def _banner() -> re.Match:
     with BUNDLE.open(encoding="utf-8") as f:
         first = f.readline()
     found = _BANNER.match(first)
-    assert found, f"{BUNDLE.name} does not start with vendor/plotly/build.js's banner: {first[:120]!r}"
+    assert found, f"{BUNDLE.name} does not start with vendor/js/build.js's banner: {first[:120]!r}"
     return found
 
 
@@ -47,7 +47,7 @@ def _trace_types_used() -> set[str]:
 
 def test_the_bundle_is_the_plotly_js_that_plotly_py_writes_figures_for():
     assert _banner()["version"] == get_plotlyjs_version(), (
-        "plotly.py was upgraded: rebuild the bundle (vendor/plotly/package.json's plotly.js "
+        "plotly.py was upgraded: rebuild the bundle (vendor/js/package.json's plotly.js "
         "version, then `npm ci && npm run build` there)")
 
 
@@ -55,7 +55,7 @@ def test_the_bundle_holds_every_trace_type_the_pages_draw():
     bundled = {t.strip() for t in _banner()["traces"].split(",")}
     used = _trace_types_used()
     assert {"bar", "scatter", "scattergl"} <= used  # the scan finds what we know is drawn
-    assert used <= bundled, f"add {sorted(used - bundled)} to TRACES in vendor/plotly/build.js"
+    assert used <= bundled, f"add {sorted(used - bundled)} to TRACES in vendor/js/build.js"
     assert len(bundled) < len(_all_trace_types()) / 4  # a partial bundle, not the whole library
 
 

@@ -33,6 +33,17 @@ def test_fingerprinted_files_are_cached_for_a_year_and_never_asked_for_again(cli
         assert resp.headers["Cache-Control"] == "public, max-age=31536000, immutable", path
 
 
+def test_the_page_loads_the_regenerator_runtime_instead_of_dashs_polyfill(client):
+    scripts = [f for f in _page_files(client) if ".js" in f]
+    names = [f.split("?")[0].rsplit("/", 1)[-1] for f in scripts]
+    assert not any("polyfill" in n for n in names), names
+    assert names.index("00-regenerator.min.js") < next(
+        i for i, n in enumerate(names) if n.startswith("dash_renderer"))
+    assert names.index("00-plotly.min.js") < next(
+        i for i, n in enumerate(names) if n.startswith("dash_core_components"))
+    assert any(n.startswith("react-dom@") for n in names)  # the rest of Dash's scripts stay
+
+
 @pytest.mark.parametrize("path", ["/_dash-component-suites/dash/dcc/async-graph.js",
                                   "/_dash-layout", "/_dash-dependencies", "/assets/page.js"])
 def test_unfingerprinted_answers_revalidate_with_304_for_weak_and_strong_etags(client, path):
