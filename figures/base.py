@@ -5,7 +5,8 @@ aligned, label escaping for untrusted names, and the message figure that replace
 from __future__ import annotations
 
 import base64
-from html import escape
+import math
+from html import escape, unescape
 
 import numpy as np
 
@@ -71,8 +72,12 @@ def feature_options(names: list[str], counts=None, chosen=()) -> list[dict]:
 
 
 def base_layout(height: int, *, bottom: int = 24, top: int = 36, title: str = "",
-                uirevision: str | None = None) -> dict:
-    """A layout with the shared frame; `title` is plain text (escaped here)."""
+                uirevision: str | None = None, tick_labels: list[str] | None = None) -> dict:
+    """A layout with the shared frame; `title` is plain text (escaped here). With
+    `tick_labels` (the x-axis's escaped names, shown turned) the bottom margin is what they
+    need (tick_label_margin)."""
+    if tick_labels is not None:
+        bottom = tick_label_margin(tick_labels, height, top, bottom)
     layout = {
         "height": height,
         "margin": {"l": MARGIN_LEFT, "r": MARGIN_RIGHT, "t": top, "b": bottom},
@@ -87,6 +92,54 @@ def base_layout(height: int, *, bottom: int = 24, top: int = 36, title: str = ""
     return layout
 
 
+TICK_ANGLE = 50  # degrees the feature names on a category axis are turned
+# automargin leaves a plot area of at least ~57-62 px (plotly.js's layout.minreducedheight, 64,
+# less its rounding; measured at heights 210-440): a reserved margin leaves no less.
+MIN_PLOT_HEIGHT = 56
+# Advance widths (em) of the printable ASCII characters in DejaVu Sans, the font headless
+# Chromium draws `FONT` with here, measured there and rounded up. DejaVu is among the widest
+# sans-serif fonts, so the widths are at or above what most browsers measure; any other
+# character counts a whole em (a CJK character's width).
+_ASCII_EM = (
+    0.32, 0.41, 0.46, 0.84, 0.64, 0.96, 0.78, 0.28, 0.40, 0.40, 0.50, 0.84, 0.32, 0.37, 0.32, 0.34,
+    0.64, 0.64, 0.64, 0.64, 0.64, 0.64, 0.64, 0.64, 0.64, 0.64, 0.34, 0.34, 0.84, 0.84, 0.84, 0.54,
+    1.00, 0.69, 0.69, 0.70, 0.78, 0.64, 0.58, 0.78, 0.76, 0.30, 0.30, 0.66, 0.56, 0.87, 0.75, 0.79,
+    0.61, 0.79, 0.70, 0.64, 0.62, 0.74, 0.69, 0.99, 0.69, 0.62, 0.69, 0.40, 0.34, 0.40, 0.84, 0.50,
+    0.50, 0.62, 0.64, 0.55, 0.64, 0.62, 0.36, 0.64, 0.64, 0.28, 0.28, 0.58, 0.28, 0.98, 0.64, 0.62,
+    0.64, 0.64, 0.42, 0.53, 0.40, 0.64, 0.60, 0.82, 0.60, 0.60, 0.53, 0.64, 0.34, 0.64, 0.84,
+)
+# What plotly.js adds to a turned label's own extent for the dashboard's axes (measured in the
+# page: 18.4-18.6 px), and a little more.
+_TICK_LABEL_PAD = 22
+_MARGIN_STEP = 24
+
+
+def text_width(text: str, size: float = FONT["size"]) -> float:
+    """Pixels `text` (as shown, not escaped) takes at font size `size`, from `_ASCII_EM`."""
+    return size * sum(_ASCII_EM[o - 32] if 32 <= o < 127 else 1.0 for o in map(ord, text))
+
+
+def tick_label_margin(labels: list[str], height: int, top: int, bottom: int) -> int:
+    """The bottom margin a chart of `height` px needs under its turned feature names (`labels`
+    escaped, as the axis carries them), reserved up front; at least `bottom`, at most what
+    leaves MIN_PLOT_HEIGHT of plot.
+
+    With automargin alone plotly.js draws the chart, measures the labels, and when the margin
+    they need differs from the last one, draws the chart again: on every filter change that
+    brings other names (half of a slider release's time in the browser, docs/benchmarks.md).
+    With the margin already there it draws once; automargin stays on for a wider font."""
+    if not labels:
+        return bottom
+    size = FONT["size"]
+    turn = math.radians(TICK_ANGLE)
+    widest = max(text_width(unescape(t), size) for t in labels)
+    needed = widest * math.sin(turn) + size * math.cos(turn) + _TICK_LABEL_PAD
+    # In steps: a margin that moves makes plotly.js lay the whole chart out anew, so a filter
+    # change that brings slightly longer or shorter names keeps the margin it had.
+    stepped = _MARGIN_STEP * math.ceil(needed / _MARGIN_STEP)
+    return max(bottom, min(stepped, height - top - MIN_PLOT_HEIGHT))
+
+
 def category_axis(categories: list[str], *, show_labels: bool) -> dict:
     """The shared x-axis: the escaped feature names in the page's order, nothing else.
 
@@ -98,7 +151,7 @@ def category_axis(categories: list[str], *, show_labels: bool) -> dict:
         "categoryorder": "trace",
         "range": [-0.5, len(categories) - 0.5],
         "showticklabels": show_labels,
-        "tickangle": -50,
+        "tickangle": -TICK_ANGLE,
         "automargin": show_labels,
         "showgrid": False,
         "linecolor": "#adb5bd",

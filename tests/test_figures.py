@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 import numpy as np
 import pytest
 
@@ -12,7 +14,8 @@ from data.stats.features import feature_stats
 from figures.dashboard.scatter import (MIN_POINTS_PER_FEATURE, image_priority, point_quota,
                              scatter_points)
 from data.domain.filters import normalize_filters
-from figures.base import AXIS_NAME_CHARS
+from figures.base import (AXIS_NAME_CHARS, MIN_PLOT_HEIGHT, axis_labels, base_layout,
+                          text_width, tick_label_margin)
 from figures.dashboard.view import FIGURE_KEYS, render_view, select_features
 from tests.support.datasets import dataset, dataset_of
 from tests.support.scatter import markers as scatter_markers
@@ -271,3 +274,36 @@ def test_long_feature_names_are_cut_on_the_axis_and_whole_in_the_data():
     x = list(view["bar_impact"]["data"][0]["x"])
     assert max(map(len, x)) <= AXIS_NAME_CHARS and "short" in x and long not in x
     assert long in view["features"] and long in [row["feature"] for row in view["rows"]]
+
+
+def test_the_margin_under_turned_names_grows_with_the_widest_name_in_steps_and_leaves_a_plot():
+    short = tick_label_margin(["red", "dog"], 440, 36, 8)
+    longer = tick_label_margin(["red", "mediumseagreen"], 440, 36, 8)
+    longest = tick_label_margin(["red", "m" * 40], 440, 36, 8)
+    assert 8 < short < longer < longest == 440 - 36 - MIN_PLOT_HEIGHT  # capped: a plot is left
+    assert tick_label_margin([], 440, 36, 8) == 8
+    assert longer == tick_label_margin(["mediumseagreen", "red", "dog", "cat"], 440, 36, 8)
+    assert short % 24 == 0 and longer % 24 == 0  # steps: similar names keep the margin
+    assert tick_label_margin(["i" * 14], 440, 36, 8) < longer  # narrow letters take less room
+
+
+def test_text_width_measures_names_as_shown_and_counts_other_scripts_a_whole_em():
+    labels = axis_labels(["<b>", "a&b"])  # escaped for plotly.js: "&lt;b&gt;" is wider
+    assert labels[0] == escape("<b>", quote=False) and text_width(labels[0]) > text_width("<b>")
+    assert tick_label_margin(labels, 440, 36, 8) == tick_label_margin(["<b>", "a&b"], 440, 36, 8)
+    assert text_width("中文") == 2 * 12.0
+    assert text_width("mediumseagreen") == pytest.approx(105.0, rel=0.02)  # DejaVu Sans, 12 px
+    assert text_width("WW") > text_width("ii") * 3
+
+
+def test_charts_with_names_under_them_reserve_the_margin_and_the_others_do_not(demo):
+    figures = render_view(demo, normalize_filters({"business": demo.source.business,
+                                                   "image_source": demo.source.name}))
+    names = figures["bar_without"]["layout"]["xaxis"]
+    assert names["showticklabels"] and names["automargin"]  # automargin stays as a safety net
+    for key in ("scatter", "bar_without"):
+        assert figures[key]["layout"]["margin"]["b"] > 40, key
+    for key in ("bar_with", "bar_impact"):
+        assert figures[key]["layout"]["margin"]["b"] == 8, key
+    assert base_layout(210, bottom=8, tick_labels=["red"])["margin"]["b"] == \
+        tick_label_margin(["red"], 210, 36, 8)

@@ -68,7 +68,7 @@ def mean_ctr_figure(stats: FeatureStats, categories: list[str], *, group: str,
                           "<br>images: %{customdata:,}<extra></extra>"),
     }
     layout = base_layout(BAR_HEIGHT, bottom=8, title=mean_title(group, look),
-                         uirevision=uirevision)
+                         uirevision=uirevision, tick_labels=categories if show_labels else None)
     yaxis = value_axis(look.name, look.axis)
     if ctr_range is not None:
         yaxis["range"] = ctr_range
@@ -128,7 +128,8 @@ def impact_figure(stats: FeatureStats, categories: list[str], *, uirevision: str
     title = (f"{impact_title(look)}, 95% CI · {SIGNIFICANT_MARK} q < 0.05"
              + (f" · ◆ adjusted for the other features shown, {FLIP_MARK} sign flips"
                 if adjusted is not None else ""))
-    layout = base_layout(IMPACT_HEIGHT, bottom=8, title=title, uirevision=uirevision)
+    layout = base_layout(IMPACT_HEIGHT, bottom=8, title=title, uirevision=uirevision,
+                         tick_labels=categories if show_labels else None)
     yaxis = value_axis("impact (pp)" if look.key == "ctr" else f"impact on {look.name}",
                        "+.2f" if look.key == "ctr" else look.delta_axis)
     if axis_range is not None:

@@ -175,7 +175,7 @@ def scatter_figure(index: FeatureIndex, points: ScatterPoints, categories: list[
                           f"<br>{look.name}: %{{y:{look.hover}}}<extra></extra>"),
     }
     layout = base_layout(SCATTER_HEIGHT, bottom=8, title=scatter_title(look),
-                         uirevision=uirevision)
+                         uirevision=uirevision, tick_labels=categories)
     layout.update(
         xaxis=category_axis(categories, show_labels=True),
         yaxis=value_axis(f"image {look.name}", look.axis),

@@ -64,6 +64,15 @@ def test_the_charts_draw_after_at_most_two_callback_waves(dash_duo, dashboard_ap
     wait_until(lambda: parse_qs(urlparse(dash_duo.driver.current_url).query).get("max_pct")
                == ["100"], message="the canonical query in the address")
 
+    # The feature names' room under the labelled charts was reserved by the server
+    # (figures/base.py tick_label_margin): plotly.js's automargin found it enough and did not
+    # lay the charts out a second time with a bigger one.
+    for graph in (ids.SCATTER, ids.BAR_WITHOUT):
+        asked, drawn = dash_duo.driver.execute_script(
+            "var gd = document.querySelector('#' + arguments[0] + ' .js-plotly-plot');"
+            "return [gd.layout.margin.b, gd._fullLayout._size.b];", graph)
+        assert asked == drawn and asked > 40, (graph, asked, drawn)
+
     # plotly.js is the page's own partial bundle (vendor/js/build.js), the version plotly.py
     # writes figures for; Dash's whole plotly.min.js is never fetched, nor its polyfill (the
     # lazily loaded components above ran on assets/00-regenerator.min.js). It crossed compressed.
