@@ -29,7 +29,7 @@ def content_security_policy(script_hashes: list[str], frame_ancestors: str) -> s
     start-up and inline clientside callbacks (its `_dash-config` script is JSON data, never
     run); 'unsafe-eval' because plotly.js's WebGL scatter (regl) compiles code with `new
     Function` when the pointer hovers it (without it, hovering the scatter is a CSP violation
-    in plotly.min.js and draws no line). Styles: inline ones
+    in plotly.js and draws no line). Styles: inline ones
     too (plotly.js and the components insert <style> elements). Pictures: any host, since an
     image source's URL template may name any CDN."""
     directives = {
