@@ -1,7 +1,8 @@
 """Compressed responses for clients that ask (Accept-Encoding), with flask-compress.
 
 The page's first load was ~9.1 MB of scripts, layout and callback answers, ~2.6 MB compressed;
-with the page's own plotly.js (only the traces it draws, vendor/js) it is ~1.6 MB compressed. Levels were chosen by measuring CPU per response against bytes on the real responses
+with the page's own plotly.js (only the traces it draws, vendor/js) it is ~5.6 MB, ~1.6 MB
+compressed. Levels were chosen by measuring CPU per response against bytes on the real responses
 (docs/benchmarks.md, "Compression levels"). Every filter change compresses the render
 callback's answer again, so its CPU counts most: brotli 2 makes it ~30 KB from 124 KB in ~2 ms,
 brotli 4 saves 1 KB more for twice the CPU, brotli 11 (Dash's warning) takes 0.3 s there and

@@ -18,8 +18,11 @@ median floor, and checks that every format stored the same content hash.
 
 --million adds the Parquet body (--million-shapes: long, the default, and/or wide) of a
 --million-images x 480 build at --million-density (24M values at 1M x 5%) sent to a fresh
-server per backend: the PUT's time, and the worker's peak RSS (VmHWM) when the PUT answers and
-after the first GET of its statistics (the cached frame; serving memory). It takes minutes and needs ~6 GB free in this process and the server.
+server per backend: the PUT's time and the worker's peak RSS (VmHWM) when the PUT answers, then
+the build's metrics as CSV (time, peak RSS after); then, on a second fresh server over the same
+database (serving alone), the first GET of the statistics, GET /api/v1/features p50/p95 over 25
+filter settings, the page's render callback p50/p95, and that worker's peak RSS (serving
+memory). It takes minutes and needs ~6 GB free in this process and the server.
 
 Timings on a shared machine are noisy: the table carries the load average at start and end.
 """
@@ -168,24 +171,86 @@ def srv_source(name: str, k: int) -> str:
     return f"{name.lower().replace(' ', '-')}-{k}"
 
 
-def bench_million(backend: str, body: bytes, workdir: Path, shape: str) -> dict:
-    with new_database(backend, workdir, f"million_{shape}_{backend}") as url, \
-            LiveServer(url, env=ENV, startup_timeout=120) as srv:
-        worker = srv.worker_pids()[0]
-        idle = peak_rss_mb(worker)
-        elapsed, answer = put(srv, "million", body, PARQUET)
-        at_answer = peak_rss_mb(worker)
-        log(f"[{backend}] 1M Parquet PUT {elapsed:.1f} s, peak RSS {at_answer:.0f} MB")
-        t0 = time.perf_counter()
-        r = requests.get(srv.url("api/v1/features"), timeout=900, params={
-            "business": BUSINESS, "image_source": "million"})
-        first_get = time.perf_counter() - t0
-        if r.status_code != 200:
-            raise RuntimeError(f"GET features: {r.status_code} {r.text[:300]}")
-        return {"put_s": elapsed, "idle_mb": idle, "ingest_peak_mb": at_answer,
-                "first_get_s": first_get, "serve_peak_mb": peak_rss_mb(worker),
-                "serve_rss_mb": peak_rss_mb(worker, "VmRSS"),
-                "values": answer["values"], "images": answer["images"]}
+def metrics_csv(data: BenchData) -> bytes:
+    """The build's ad metrics as the CSV PUT /api/v1/metrics takes (image,impressions,clicks;
+    ~2% of images have none)."""
+    has = data.impressions >= 0
+    names = np.asarray(data.image_names, dtype=object)[has]
+    lines = [f"{n},{i},{c}" for n, i, c in zip(names.tolist(), data.impressions[has].tolist(),
+                                               data.clicks[has].tolist())]
+    return ("image,impressions,clicks\n" + "\n".join(lines) + "\n").encode()
+
+
+def bench_million(backend: str, body: bytes, metrics: bytes, workdir: Path, shape: str) -> dict:
+    """The PUT on a fresh server (its worker's peak RSS when it answers: ingest memory); then a
+    second fresh server on the same database that only reads the stored build (its worker's peak
+    RSS after the first GET and the reads below: serving memory)."""
+    with new_database(backend, workdir, f"million_{shape}_{backend}") as url:
+        with LiveServer(url, env=ENV, startup_timeout=120) as srv:
+            worker = srv.worker_pids()[0]
+            idle = peak_rss_mb(worker)
+            elapsed, answer = put(srv, "million", body, PARQUET)
+            at_answer = peak_rss_mb(worker)
+            log(f"[{backend}] 1M Parquet PUT {elapsed:.1f} s, peak RSS {at_answer:.0f} MB")
+            t0 = time.perf_counter()
+            r = requests.put(srv.url("api/v1/metrics"), data=metrics, timeout=1800, headers={
+                "Authorization": f"Bearer {TOKEN}", "Content-Type": "text/csv"},
+                params={"business": BUSINESS, "image_source": "million"})
+            metrics_s = time.perf_counter() - t0
+            if r.status_code not in (200, 201):
+                raise RuntimeError(f"PUT metrics: {r.status_code} {r.text[:300]}")
+            ingest_peak = peak_rss_mb(worker)
+        log(f"[{backend}] 1M metrics PUT {metrics_s:.1f} s, peak RSS {ingest_peak:.0f} MB")
+        with LiveServer(url, env=ENV, startup_timeout=120) as srv:
+            worker = srv.worker_pids()[0]
+            t0 = time.perf_counter()
+            r = requests.get(srv.url("api/v1/features"), timeout=900, params={
+                "business": BUSINESS, "image_source": "million"})
+            first_get = time.perf_counter() - t0
+            if r.status_code != 200:
+                raise RuntimeError(f"GET features: {r.status_code} {r.text[:300]}")
+            serving = serve_million(srv)
+            log(f"[{backend}] 1M GET p95 {serving['get_p95_ms']:.1f} ms, render callback p95 "
+                f"{serving['callback_p95_ms']:.0f} ms")
+            return {"put_s": elapsed, "idle_mb": idle, "ingest_peak_mb": at_answer,
+                    "metrics_s": metrics_s, "metrics_peak_mb": ingest_peak,
+                    "first_get_s": first_get, "serve_peak_mb": peak_rss_mb(worker),
+                    "serve_rss_mb": peak_rss_mb(worker, "VmRSS"),
+                    "values": answer["values"], "images": answer["images"], **serving}
+
+
+def serve_million(srv: LiveServer, queries: int = 25, rounds: int = 2) -> dict:
+    """Reading the million-image build once it is cached: GET /api/v1/features p50/p95 over
+    `queries` filter settings (bench/run.py's: the seed's 0.2, zero and random thresholds and
+    sparsity ranges), `rounds` times each; then the page's render callback (bench/callback.py)
+    for 12 of them, p50/p95 over HTTP on loopback (an upper bound of its server time)."""
+    from bench.callback import FilterCallback
+    from bench.run import filter_settings, pct
+
+    settings = filter_settings(queries, 1.0, seed=7)
+    http = requests.Session()
+    get_times = []
+    for _ in range(rounds):
+        for t, lo, hi in settings:
+            t0 = time.perf_counter()
+            r = http.get(srv.url("api/v1/features"), timeout=300, params={
+                "business": BUSINESS, "image_source": "million", "threshold": t,
+                "min_pct": lo, "max_pct": hi})
+            get_times.append(time.perf_counter() - t0)
+            r.raise_for_status()
+    call = FilterCallback(srv.base_url)
+    base = {"business": BUSINESS, "image_source": "million", "build": None, "top_k": 30,
+            "sort": "impact", "pinned": [], "excluded": []}
+    call({**base, "threshold": 0.2, "min_pct": 0.0, "max_pct": 100.0})
+    callback_times, sizes = [], []
+    for t, lo, hi in settings[:12]:
+        elapsed, size = call({**base, "threshold": t, "min_pct": lo, "max_pct": hi})
+        callback_times.append(elapsed)
+        sizes.append(size)
+    return {"get_p50_ms": 1e3 * pct(get_times, 50), "get_p95_ms": 1e3 * pct(get_times, 95),
+            "callback_p50_ms": 1e3 * pct(callback_times, 50),
+            "callback_p95_ms": 1e3 * pct(callback_times, 95),
+            "callback_kb_max": max(sizes) / 1e3}
 
 
 def log(msg: str) -> None:
@@ -227,12 +292,14 @@ def main(argv=None) -> int:
         if args.million:
             bodies = None  # free the 100k bodies before the big ones are built
             big = generate(args.million_images, density=args.million_density, bodies=False)
+            metrics = metrics_csv(big)
             writers = {"long": parquet_long, "wide": parquet_wide}
             for shape in args.million_shapes.split(","):
                 body = writers[shape.strip()](big)
                 gc.collect()
                 for backend in backends:
-                    million[shape, backend] = bench_million(backend, body, Path(tmp), shape)
+                    million[shape, backend] = bench_million(backend, body, metrics, Path(tmp),
+                                                            shape)
                     million[shape, backend]["body_mb"] = len(body) / 1e6
                 del body
             del big
@@ -259,13 +326,21 @@ def main(argv=None) -> int:
         print(f"\n{args.million_images:,} images x 480, {args.million_density:.0%} non-zero, "
               f"Parquet, fresh server per backend and shape")
         print(f"{'shape':<5} {'body MB':>7} {'backend':<11} {'PUT s':>7} {'idle MB':>8} "
-              f"{'peak at answer MB':>18} {'first GET s':>12} {'peak after GET MB':>18} "
-              f"{'RSS after GET MB':>17}")
+              f"{'peak at answer MB':>18} {'metrics PUT s':>14} {'peak after MB':>14} "
+              f"{'first GET s':>12} {'GET p50/p95 ms':>15} "
+              f"{'callback p50/p95 ms':>20} {'callback KB':>12} {'peak serving MB':>16} "
+              f"{'RSS at the end MB':>18}")
         for (shape, backend), m in million.items():
             print(f"{shape:<5} {m['body_mb']:>7.0f} {backend:<11} {m['put_s']:>7.1f} "
                   f"{m['idle_mb']:>8.0f} "
-                  f"{m['ingest_peak_mb']:>18.0f} {m['first_get_s']:>12.1f} "
-                  f"{m['serve_peak_mb']:>18.0f} {m['serve_rss_mb']:>17.0f}")
+                  f"{m['ingest_peak_mb']:>18.0f} {m['metrics_s']:>14.1f} "
+                  f"{m['metrics_peak_mb']:>14.0f} {m['first_get_s']:>12.1f} "
+                  f"{m['get_p50_ms']:>7.1f}/{m['get_p95_ms']:<7.1f} "
+                  f"{m['callback_p50_ms']:>9.0f}/{m['callback_p95_ms']:<10.0f} "
+                  f"{m['callback_kb_max']:>12.0f} {m['serve_peak_mb']:>16.0f} "
+                  f"{m['serve_rss_mb']:>18.0f}")
+        print("(peak serving: VmHWM of a second fresh server's worker that only read the stored "
+              "build: the first GET, then the GETs and callbacks timed)")
     print(f"\nload average (1 min) at start {load_start[0]:.2f}, at end {os.getloadavg()[0]:.2f}; "
           f"{os.cpu_count()} CPUs")
     return 0

@@ -25,10 +25,15 @@ def _banner() -> re.Match:
     return found
 
 
+def _bundled() -> set[str]:
+    return {t.strip() for t in _banner()["traces"].split(",")}
+
+
 def _all_trace_types() -> set[str]:
     classes = (getattr(go, name) for name in go.__all__)  # the module imports them lazily
     return {cls().type for cls in classes
-            if isinstance(cls, type) and issubclass(cls, BaseTraceType) and cls is not BaseTraceType}
+            if isinstance(cls, type) and issubclass(cls, BaseTraceType)
+            and cls is not BaseTraceType}
 
 
 def _trace_types_used() -> set[str]:
@@ -52,7 +57,7 @@ def test_the_bundle_is_the_plotly_js_that_plotly_py_writes_figures_for():
 
 
 def test_the_bundle_holds_every_trace_type_the_pages_draw():
-    bundled = {t.strip() for t in _banner()["traces"].split(",")}
+    bundled = _bundled()
     used = _trace_types_used()
     assert {"bar", "scatter", "scattergl"} <= used  # the scan finds what we know is drawn
     assert used <= bundled, f"add {sorted(used - bundled)} to TRACES in vendor/js/build.js"
@@ -62,4 +67,4 @@ def test_the_bundle_holds_every_trace_type_the_pages_draw():
 def test_the_scan_would_notice_a_trace_type_outside_the_bundle():
     assert _TYPE.findall(repr({"type": "heatmap"})) == ["heatmap"]  # a Python figure dict
     assert _TYPE.findall("{type: 'box', x: xs}") == ["box"]  # a trace made in assets/*.js
-    assert {"heatmap", "box"} <= _all_trace_types() - {t.strip() for t in _banner()["traces"].split(",")}
+    assert {"heatmap", "box"} <= _all_trace_types() - _bundled()

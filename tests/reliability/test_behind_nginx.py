@@ -87,7 +87,8 @@ def test_a_second_page_view_through_gzip_downloads_no_unchanged_script(proxied):
     page = http.get(proxy.url(nginx.PREFIX), timeout=30)
     assert page.status_code == 200
     # The graph component's chunk is loaded by the component, not listed in the page.
-    files = _assets_of(page.text) + [nginx.PREFIX + "_dash-component-suites/dash/dcc/async-graph.js"]
+    files = _assets_of(page.text) + [
+        nginx.PREFIX + "_dash-component-suites/dash/dcc/async-graph.js"]
     assert len(files) > 10
     for path in files:
         first = http.get(proxy.url(path), timeout=60)

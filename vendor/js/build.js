@@ -1,9 +1,10 @@
 // Builds the two browser scripts the page takes from npm instead of from Dash:
 //
-// assets/00-plotly.min.js: plotly.js with only the trace types the dashboard's figures use. The full plotly.min.js that Dash would load (4.8 MB, ~0.9 s of a first page's main
-// thread just to evaluate in headless Chromium) carries maps, 3D, tables and forty other traces
-// nobody here draws. Dash's graphs take `window.Plotly` when it exists, so this file, served as
-// an asset (loaded with the page's other scripts), replaces Dash's copy.
+// assets/00-plotly.min.js: plotly.js with only the trace types the dashboard's figures use.
+// The full plotly.min.js that Dash would load (4.8 MB, ~0.9 s of a first page's main thread
+// just to evaluate in headless Chromium) carries maps, 3D, tables and forty other traces nobody
+// here draws. Dash's graphs take `window.Plotly` when it exists, so this file, served as an
+// asset (loaded with the page's other scripts), replaces Dash's copy.
 //
 // assets/00-regenerator.min.js: the regenerator runtime (7 KB), the one part of Dash's
 // @babel/polyfill bundle its components still call (`regeneratorRuntime` in the lazy loader of
@@ -65,7 +66,10 @@ const regenerator = esbuild.build({
     bundle: false,
     minify: true,
     legalComments: 'none',
-    banner: { js: `/*! regenerator-runtime v${regeneratorVersion} (MIT, Facebook, Inc.) | built by vendor/js/build.js */` },
+    banner: {
+        js: `/*! regenerator-runtime v${regeneratorVersion} (MIT, Facebook, Inc.) | ` +
+            'built by vendor/js/build.js */',
+    },
     target: 'es2016',
     logLevel: 'info',
 });
