@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import statsmodels.api as sm
 
+import data.stats.adjusted as adjusted_module
 from data.stats.features import build_index, feature_stats
 from data.domain.matrix import matrix_from_table
 from data.payloads.features import validate_features
@@ -17,6 +18,17 @@ from data.stats.adjusted import (NOTE_LEVERAGE_ONE, NOTE_SMALL_GROUP, NOTE_TOO_F
 from tests.support.reference import random_build
 
 TOL = 1e-6
+MAX_PATTERNS = adjusted_module._MAX_PATTERNS  # as the product runs, before any test changes it
+
+
+@pytest.fixture(params=["patterns", "sparse"], autouse=True)
+def design_path(request, monkeypatch):
+    """Every test runs on both ways of computing the fit: over the images' presence patterns
+    (the usual one for the features a page shows) and over the sparse images x features matrix
+    (taken past 63 features or _MAX_PATTERNS patterns x features)."""
+    if request.param == "sparse":
+        monkeypatch.setattr("data.stats.adjusted._MAX_PATTERNS", 0)
+    return request.param
 
 
 def index_for(features: dict, y: dict):
@@ -203,3 +215,27 @@ def test_answer_does_not_depend_on_how_images_are_split_into_blocks(monkeypatch)
     np.testing.assert_allclose(got.adjusted_impact, want[0], rtol=TOL)
     np.testing.assert_allclose(got.adjusted_ci_low, want[1], rtol=TOL)
     np.testing.assert_allclose(got.adjusted_p_value, want[3], rtol=TOL)
+
+
+def test_the_pattern_and_sparse_paths_agree_and_each_is_taken_where_it_should_be(monkeypatch):
+    adjusted = adjusted_module
+    monkeypatch.setattr(adjusted, "_MAX_PATTERNS", MAX_PATTERNS)  # whichever path the fixture set
+    rng = np.random.default_rng(16)
+    n, p = 5000, 25
+    z = rng.random((n, p)) < rng.uniform(0.01, 0.3, p)
+    y = rng.normal(0.03, 0.01, n) + z[:, :4] @ np.array([0.01, -0.005, 0.002, 0.0])
+    rows = [np.flatnonzero(z[:, j]) for j in range(p)]
+    names = [f"f{j}" for j in range(p)]
+    taken = []
+    for name in ("_ols_hc3_patterns", "_ols_hc3"):
+        real = getattr(adjusted, name)
+        monkeypatch.setattr(adjusted, name,
+                            lambda *a, _real=real, _name=name: taken.append(_name) or _real(*a))
+    by_patterns = adjusted_from_presence(y, rows, names)
+    monkeypatch.setattr(adjusted, "_MAX_PATTERNS", 0)
+    by_matrix = adjusted_from_presence(y, rows, names)
+    assert taken == ["_ols_hc3_patterns", "_ols_hc3"]
+    for column in ("adjusted_impact", "adjusted_ci_low", "adjusted_ci_high", "adjusted_p_value"):
+        np.testing.assert_allclose(getattr(by_patterns, column), getattr(by_matrix, column),
+                                   rtol=1e-9, atol=1e-15)
+    assert adjusted._patterns(rows * 3, n) is None  # 75 features: past one uint64 per image
