@@ -141,6 +141,10 @@ class Settings:
     # where builds' arrays are written once and memory-mapped by every worker (docs/scaling.md);
     # empty: next to the SQLite file, or instance/build-files; "off": each worker keeps its own
     build_files_dir: str = env("BUILD_FILES_DIR", _text, default="")
+    # threads of the BLAS/LAPACK library numpy and scipy call (OpenBLAS); 0 keeps its default
+    # (one per core). One is faster for the page's small products and leaves the other cores
+    # to other requests (docs/statistics.md, adjusted impact)
+    blas_threads: int = env("BLAS_THREADS", int, default=1)
 
     @classmethod
     def from_env(cls, environ: os._Environ | dict | None = None) -> "Settings":

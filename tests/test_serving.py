@@ -130,3 +130,20 @@ def test_build_files_of_an_in_memory_database_go_to_the_instance_folder():
     for url in ("sqlite://", "sqlite:///:memory:", "sqlite:///file:x?mode=memory&uri=true"):
         path = Settings(database_url=url).build_files_path()
         assert path.parts[-2:] == ("instance", "build-files"), url
+
+
+def test_the_server_runs_blas_on_the_threads_its_settings_give(settings):
+    from dataclasses import replace
+
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas_threads() -> set[int]:
+        return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+
+    threadpool_limits(limits=2, user_api="blas")  # as a process starts on this 2-core machine
+    assert blas_threads() == {2}
+    assert Settings.from_env({}).blas_threads == 1
+    create_app(replace(settings, blas_threads=0))  # 0: the library's default is left alone
+    assert blas_threads() == {2}
+    create_app(replace(settings, blas_threads=1))
+    assert blas_threads() == {1}

@@ -77,11 +77,10 @@ def adjusted_impact(index: FeatureIndex, threshold: float, feature_positions: np
     positions = np.asarray(feature_positions, dtype=np.int64)
     order = np.argsort(positions, kind="stable")
     has_y = ~np.isnan(index.y)
-    compact = np.cumsum(has_y) - 1  # image index -> position among images with an outcome
     slices = index.present_entries(threshold, positions[order])
-    present = [compact[index.rows[s]] for s in slices]
+    present = [index.rows[s] for s in slices]  # the index holds only images with an outcome
     names = [index.feature_names[f] for f in positions[order]]
-    result = adjusted_from_presence(index.y[has_y], present, names, confidence)
+    result = adjusted_from_presence(index.y[has_y], present, names, confidence, among=has_y)
     back = np.empty_like(order)
     back[order] = np.arange(len(order))
     arrays = {name: getattr(result, name)[back] for name in ADJUSTED_COLUMNS}
@@ -90,9 +89,12 @@ def adjusted_impact(index: FeatureIndex, threshold: float, feature_positions: np
 
 
 def adjusted_from_presence(y: np.ndarray, present_rows: Sequence[np.ndarray],
-                           names: Sequence[str], confidence: float = 0.95) -> AdjustedImpact:
+                           names: Sequence[str], confidence: float = 0.95, *,
+                           among: np.ndarray | None = None) -> AdjustedImpact:
     """The same over arrays: `y` per image (all with an outcome), `present_rows[j]` the images
-    where feature j is present. Features enter the model in the order given."""
+    where feature j is present. Features enter the model in the order given. With `among` (a
+    mask over a larger set of images, True for those of `y` in order) `present_rows` count in
+    that larger set and name only images where it is True."""
     y = np.asarray(y, dtype=np.float64)
     n, p = len(y), len(present_rows)
     counts = np.array([len(r) for r in present_rows], dtype=np.int64)
@@ -102,11 +104,14 @@ def adjusted_from_presence(y: np.ndarray, present_rows: Sequence[np.ndarray],
     eligible = np.flatnonzero((counts >= 2) & (n - counts >= 2))
     notes[(counts < 2) | (n - counts < 2)] = NOTE_SMALL_GROUP
     rows_eligible = [present_rows[j] for j in eligible]
-    patterns = _patterns(rows_eligible, n)
+    patterns = _patterns(rows_eligible, n, among)
     if patterns is not None:
         z = patterns
         gram = patterns.gram(counts[eligible])
     else:
+        if among is not None:
+            compact = np.cumsum(among) - 1  # image -> its position among those of `y`
+            rows_eligible = [compact[rows] for rows in rows_eligible]
         z = _presence_matrix(rows_eligible, n)
         gram = _gram(z, counts[eligible])
     kept, dependent_on, lower = _factor_in_order(gram)
@@ -168,22 +173,28 @@ _MAX_PATTERN_FEATURES = 63  # a pattern is one uint64 per image
 _MAX_PATTERNS = 12_000_000
 
 
-def _patterns(present_rows: list[np.ndarray], n: int) -> _Patterns | None:
+def _patterns(present_rows: list[np.ndarray], n: int,
+              among: np.ndarray | None = None) -> _Patterns | None:
     """The images' presence patterns, or None when there are too many features, or patterns x
-    features, for that to be the cheaper way (then the sparse matrix path is taken)."""
+    features, for that to be the cheaper way (then the sparse matrix path is taken). `among`:
+    as in adjusted_from_presence (one pass selecting the images of the model costs less than
+    translating every present image's number)."""
     m = len(present_rows)
     if m > _MAX_PATTERN_FEATURES:
         return None
-    code = np.zeros(n, dtype=np.uint64)
+    code = np.zeros(n if among is None else len(among), dtype=np.uint64)
     for j, rows in enumerate(present_rows):
         code[rows] |= np.uint64(1) << np.uint64(j)
+    if among is not None:
+        code = code[among]
     import pandas as pd  # its hash-based factorize: ~4x np.unique's sort at 1M images
 
     image_pattern, distinct = pd.factorize(code)  # patterns in order of first image: fixed
     if len(distinct) * max(m, 1) > _MAX_PATTERNS:
         return None
-    shifts = np.arange(m, dtype=np.uint64)
-    bits = ((distinct[:, None] >> shifts) & np.uint64(1)).astype(np.float64)
+    # bit j of each pattern, from its little-endian bytes (2.5x the shift-and-mask per column)
+    octets = np.ascontiguousarray(distinct, dtype="<u8").view(np.uint8).reshape(-1, 8)
+    bits = np.unpackbits(octets, axis=1, bitorder="little")[:, :m].astype(np.float64)
     sizes = np.bincount(image_pattern, minlength=len(distinct))
     return _Patterns(bits, image_pattern, sizes)
 
