@@ -174,14 +174,18 @@ class StoreReads:
         (the newest that set any of them; read in the same statement, so they agree)."""
         latest = None
         outcomes = {}
-        with Session(self.engine) as s:
-            for name, imp, clk, ctr, delivery in s.execute(
-                    select(ImageMetric.image_name, ImageMetric.impressions, ImageMetric.clicks,
-                           ImageMetric.ctr, ImageMetric.delivery_id)
-                    .where(ImageMetric.image_source_id == source_id)):
-                outcomes[name] = (imp, clk, ctr)
-                if delivery is not None and (latest is None or delivery > latest):
-                    latest = delivery
+        # Plain rows fetched in batches: the ORM's row handling, and a fetch per row, took 5 s
+        # of the 7.7 s at 1M images.
+        with self.engine.connect() as s:
+            result = s.execution_options(yield_per=_FETCH_ROWS).execute(
+                select(ImageMetric.image_name, ImageMetric.impressions, ImageMetric.clicks,
+                       ImageMetric.ctr, ImageMetric.delivery_id)
+                .where(ImageMetric.image_source_id == source_id))
+            for batch in result.partitions():
+                for name, imp, clk, ctr, delivery in batch:
+                    outcomes[name] = (imp, clk, ctr)
+                    if delivery is not None and (latest is None or delivery > latest):
+                        latest = delivery
         return outcomes, latest
 
     def outcomes_at(self, source_id: int, delivery_id: int) -> Outcomes:
@@ -191,7 +195,7 @@ class StoreReads:
         newest = (select(v.image_name, func.max(v.delivery_id).label("delivery_id"))
                   .where(v.image_source_id == source_id, v.delivery_id <= delivery_id)
                   .group_by(v.image_name).subquery())
-        with Session(self.engine) as s:
+        with self.engine.connect() as s:
             return {name: (imp, clk, ctr) for name, imp, clk, ctr in s.execute(
                 select(v.image_name, v.impressions, v.clicks, v.ctr)
                 .join(newest, (newest.c.image_name == v.image_name)
@@ -263,6 +267,9 @@ class StoreReads:
             return [], [], [], []
         names, impressions, clicks, ctr = (list(c) for c in zip(*rows))
         return names, impressions, clicks, ctr
+
+
+_FETCH_ROWS = 50_000  # rows per fetch when a read goes over every image of a source
 
 
 def outcomes_for(image_names: list[str], outcomes: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

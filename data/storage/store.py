@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from operator import attrgetter
 from dataclasses import dataclass
 from typing import Callable
 
@@ -26,7 +27,7 @@ from data.domain.matrix import BuildMatrix
 from data.payloads.metrics import MetricRow
 from data.storage.audit import WriteAudit, record_write
 from data.storage.db import writer
-from data.storage.pg_copy import copy_build_parts
+from data.storage.pg_copy import copy_build_parts, copy_metrics
 from data.storage.writable import writes_or_unavailable
 from data.storage.reads import StoreReads
 from data.storage.models import (Build, BuildPart, BuildQuality, Business, IdempotencyRecord,
@@ -163,19 +164,10 @@ class Store(StoreReads):
                                        who=actor or ("demo" if is_demo else None))
             s.add(delivery)
             s.flush()
-            values = [{"image_source_id": src.id, "image_name": r.image,
-                       "impressions": r.impressions, "clicks": r.clicks, "ctr": r.ctr,
-                       "updated_at": now, "delivery_id": delivery.id} for r in rows]
-            ins = _insert_for(s)(ImageMetric.__table__)
-            stmt = ins.on_conflict_do_update(
-                index_elements=["image_source_id", "image_name"],
-                set_={c: getattr(ins.excluded, c) for c in ("impressions", "clicks", "ctr",
-                                                            "updated_at", "delivery_id")})
-            history = MetricsDeliveryValue.__table__.insert()
-            for i in range(0, len(values), 20000):
-                chunk = values[i:i + 20000]
-                s.execute(stmt, chunk)
-                s.execute(history, [{k: v[k] for k in _HISTORY_FIELDS} for v in chunk])
+            if s.get_bind().dialect.name == "postgresql":
+                copy_metrics(s, src.id, delivery.id, now, rows)
+            else:
+                _insert_metrics(s, src.id, delivery.id, now, rows)
             src.version += 1
             current = s.scalar(select(Build).where(Build.image_source_id == src.id,
                                                    Build.is_current.is_(True)))
@@ -187,8 +179,8 @@ class Store(StoreReads):
             if current is not None:
                 names = set(self.load_image_names(current.id, s))
                 unmatched = [r.image for r in rows if r.image not in names]
-                have = set(s.scalars(select(ImageMetric.image_name).where(
-                    ImageMetric.image_source_id == src.id)))
+                have = set(s.connection().execute(select(ImageMetric.image_name).where(
+                    ImageMetric.image_source_id == src.id)).scalars().all())
                 body.update(build=current.id, matched=len(rows) - len(unmatched),
                             unmatched=len(unmatched), unmatched_examples=unmatched[:10],
                             build_images_without_metrics=len(names - have))
@@ -368,7 +360,42 @@ class Store(StoreReads):
                 "content_hash": build.content_hash, "warnings": warnings}
 
 
-_HISTORY_FIELDS = ("delivery_id", "image_name", "image_source_id", "impressions", "clicks", "ctr")
+_METRIC_COLUMNS = ("image_source_id", "image_name", "impressions", "clicks", "ctr",
+                   "updated_at", "delivery_id")
+_HISTORY_COLUMNS = ("delivery_id", "image_name", "image_source_id", "impressions", "clicks",
+                    "ctr")
+_METRICS_CHUNK = 20_000  # rows per executemany: the parameters of one chunk at a time
+
+
+def _insert_metrics(s: Session, source_id: int, delivery_id: int, now, rows: list[MetricRow]
+                    ) -> None:
+    """Upsert a delivery's rows into image_metric and add them to its history (SQLite): the
+    statements compiled once, each chunk's parameters as plain tuples to the driver's
+    executemany. Through SQLAlchemy's per-row parameter handling a 1M-image delivery spent
+    13 s building parameters, and its 1M dicts, held at once, were ~0.5 GB."""
+    conn = s.connection()
+    ins = sqlite.insert(ImageMetric.__table__)
+    upsert = ins.on_conflict_do_update(
+        index_elements=["image_source_id", "image_name"],
+        set_={c: getattr(ins.excluded, c) for c in _METRIC_COLUMNS[2:]})
+    history = MetricsDeliveryValue.__table__.insert()
+    stamp = ImageMetric.__table__.c.updated_at.type.dialect_impl(conn.dialect)
+    processor = stamp.bind_processor(conn.dialect)  # the text SQLAlchemy stores a time as
+    updated_at = processor(now) if processor else now
+    # In name order both tables' indexes grow at their ends: 1M upserts took 3.6 s instead of
+    # 12.7 s in random order (SQLite's page cache holds the pages being written).
+    rows = sorted(rows, key=attrgetter("image"))
+    for stmt, columns, row_of in (
+            (upsert, _METRIC_COLUMNS, lambda r: (source_id, r.image, r.impressions, r.clicks,
+                                                 r.ctr, updated_at, delivery_id)),
+            (history, _HISTORY_COLUMNS, lambda r: (delivery_id, r.image, source_id,
+                                                   r.impressions, r.clicks, r.ctr))):
+        compiled = stmt.values({c: None for c in columns}).compile(
+            dialect=conn.dialect, column_keys=list(columns))
+        if list(compiled.positiontup) != list(columns):  # the tuples' order is the statement's
+            raise RuntimeError(f"unexpected parameter order {compiled.positiontup}")
+        for i in range(0, len(rows), _METRICS_CHUNK):
+            conn.exec_driver_sql(str(compiled), [row_of(r) for r in rows[i:i + _METRICS_CHUNK]])
 
 
 def _alarms(checks: list[dict]) -> list[dict]:
