@@ -151,6 +151,43 @@ def test_bad_csv_lines_carry_their_line_number():
                             "problem": "clicks (5) exceed impressions (1)"}]
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_csv_lines_are_judged_as_the_same_metrics_sent_as_json(seed):
+    """The CSV reader checks the usual line inline and sends the rest through the full checks:
+    on a mix of good lines and every kind of bad one, it accepts what the JSON checks accept and
+    names the same images, in order, with the same problems."""
+    from data.domain.names import MAX_IMAGE_NAME
+
+    rng = np.random.default_rng(seed)
+    good = [(f"img{i}.png", int(imp), int(rng.integers(0, imp + 1)))
+            for i, imp in enumerate(rng.integers(0, 10_000, size=300))]
+    bad = [("neg.png", -1, 0), ("more.png", 3, 4), ("big.png", 2**62 + 1, 0),
+           ("nul\x00.png", 5, 1), ("x" * (MAX_IMAGE_NAME + 1), 5, 1), ("", 5, 1)]
+    lines = good + [bad[i] for i in rng.choice(len(bad), size=4, replace=False)]
+    order = rng.permutation(len(lines))
+    lines = [lines[i] for i in order]
+
+    def csv_of(rows):
+        return "image,impressions,clicks\n" + "".join(
+            f'"{n}",{" " if k % 2 else ""}{imp},{clk}\n' for k, (n, imp, clk) in enumerate(rows))
+
+    as_json = {n: {"impressions": imp, "clicks": clk} for n, imp, clk in lines}
+    csv_err, json_err = error_of(validate_metrics_csv, csv_of(lines)), error_of(
+        validate_metrics_json, as_json)
+    assert csv_err.code == json_err.code == "bad_metrics"
+    assert [(d["image"], d["problem"]) for d in csv_err.details] == \
+        [(d["image"], d["problem"]) for d in json_err.details]
+    ok = [line for line in lines if line in good]
+    rows = validate_metrics_csv(csv_of(ok))
+    assert rows == [tuple(r) for r in validate_metrics_json(
+        {n: {"impressions": imp, "clicks": clk} for n, imp, clk in ok})]
+    assert [(r.image, r.impressions, r.clicks, r.ctr) for r in rows] == \
+        [(n, imp, clk, None) for n, imp, clk in ok]
+    twice = error_of(validate_metrics_csv, csv_of(ok + ok[:1]))
+    assert twice.details == [{"line": len(ok) + 2, "image": ok[0][0],
+                              "problem": "image listed twice"}]
+
+
 # ----------------------------------------------------------------------------- outcome
 
 

@@ -81,6 +81,35 @@ def test_metrics_replace_per_image_and_apply_to_every_build(store):
     assert ds.images_without_ctr == 0 and list(ds.index.y) == [0.5, 0.3]
 
 
+def test_a_delivery_is_written_whole_with_its_time_and_history(store):
+    """The bulk writers (SQLite: executemany in name order; PostgreSQL: COPY and INSERT ...
+    SELECT) store every row, the time SQLAlchemy reads back, and the delivery's history."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from data.domain.clock import utcnow
+    from data.storage.models import ImageMetric, MetricsDeliveryValue
+
+    names = [f"img{i:05d}" for i in range(45_000)][::-1]  # past one chunk, not in name order
+    before = utcnow()
+    store.put_metrics(BIZ, SRC, metrics({n: {"impressions": 100 + i, "clicks": i % 100}
+                                         for i, n in enumerate(names)}))
+    store.put_metrics(BIZ, SRC, metrics({names[0]: {"ctr": 0.5}}))
+    with Session(store.engine) as s:
+        stored = {m.image_name: m for m in s.scalars(select(ImageMetric))}
+        history = s.execute(select(MetricsDeliveryValue.delivery_id,
+                                   MetricsDeliveryValue.image_name,
+                                   MetricsDeliveryValue.impressions)).all()
+    assert len(stored) == len(names)
+    assert (stored[names[0]].impressions, stored[names[0]].ctr) == (None, 0.5)
+    assert (stored[names[7]].impressions, stored[names[7]].clicks) == (107, 7)
+    written = stored[names[7]].updated_at
+    assert abs((written.replace(tzinfo=None) - before.replace(tzinfo=None)).total_seconds()) < 60
+    first, second = sorted({d for d, _, _ in history})
+    assert sum(d == first for d, _, _ in history) == len(names)
+    assert [(n, imp) for d, n, imp in history if d == second] == [(names[0], None)]
+
+
 def test_metrics_before_any_build_are_kept(store):
     result = store.put_metrics(BIZ, SRC, metrics({"a": {"ctr": 0.1}}))
     assert (result.body["build"], result.body["matched"], result.body["unmatched"]) == (None, 0, 1)
