@@ -1,9 +1,11 @@
 """The first page as a first visitor gets it, and a slider release, in headless Chromium.
 
-    python bench/first_page.py [--runs 5] [--no-compare] [--verbose]
+    python bench/first_page.py [--runs 5] [--no-compare] [--verbose] [--images 100000]
 
 Starts the real server twice on the demo data (gunicorn, 1 worker, 4 threads, SQLite in a temp
-dir, LOAD_DEMO=1): one with COMPRESS=0 and one with COMPRESS=1 (the default). --runs times, in
+dir, LOAD_DEMO=1), or with --images N on a generated N x 480 build at 10% with its metrics
+(bench/datagen.py, sent as Parquet and CSV before the runs): one with COMPRESS=0 and one with
+COMPRESS=1 (the default). --runs times, in
 turn on each server (so both see the same drift of the machine's load), a fresh Chromium
 process (no cache, no cookies) opens the page and the bench reads Chromium's
 performance log (the DevTools network events) until the scatter has drawn. Per server it prints
@@ -243,6 +245,33 @@ def measure(servers: dict[str, LiveServer], runs: int) -> dict[str, dict]:
             for name, srv in servers.items()}
 
 
+TOKEN = "bench-first-page-token-0123456789abcdef"
+
+
+def generated_bodies(n_images: int) -> tuple[bytes, bytes]:
+    """(long Parquet features, metrics CSV) of a generated n_images x 480 build at 10%."""
+    from bench.datagen import generate
+    from bench.ingest_formats import metrics_csv, parquet_long
+
+    data = generate(n_images, bodies=False)
+    return parquet_long(data), metrics_csv(data)
+
+
+def send_build(srv: LiveServer, features: bytes, metrics: bytes) -> None:
+    """PUT the generated build and its metrics, and wait until the server has indexed them."""
+    import requests
+
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    where = {"business": "Bench", "image_source": "generated"}
+    for route, body, media_type in (("features", features, "application/vnd.apache.parquet"),
+                                    ("metrics", metrics, "text/csv")):
+        r = requests.put(srv.url(f"api/v1/{route}"), params=where, data=body, timeout=600,
+                         headers={**auth, "Content-Type": media_type})
+        if r.status_code not in (200, 201):
+            raise RuntimeError(f"PUT {route}: {r.status_code} {r.text[:300]}")
+    requests.get(srv.url("api/v1/features"), params=where, timeout=600).raise_for_status()
+
+
 def page_url(srv: LiveServer) -> tuple[str, str, str]:
     """(the page's URL for the first image source, its business, its image source)."""
     from urllib.parse import urlencode
@@ -294,22 +323,29 @@ def main(argv=None) -> int:
     p.add_argument("--no-compare", action="store_true",
                    help="measure the compressed server only")
     p.add_argument("--verbose", action="store_true", help="timelines of the median run")
+    p.add_argument("--images", type=int, default=0,
+                   help="a generated build of this many images instead of the demo")
     args = p.parse_args(argv)
+    bodies = generated_bodies(args.images) if args.images else None
     kinds = [("compressed", True)] if args.no_compare else [("uncompressed", False),
                                                              ("compressed", True)]
     with tempfile.TemporaryDirectory(prefix="bench-first-page-") as tmp, ExitStack() as stack:
         servers = {}
         for port, (name, compress) in enumerate(kinds, start=BASE_PORT):
-            env = {"LOAD_DEMO": "1", "COMPRESS": "1" if compress else "0"}
+            env = {"LOAD_DEMO": "0" if bodies else "1", "COMPRESS": "1" if compress else "0",
+                   "INGEST_TOKENS": TOKEN, "RATE_LIMIT_PER_MINUTE": "0"}
             db = f"sqlite:///{Path(tmp) / (name + '.db')}"
             servers[name] = stack.enter_context(
                 LiveServer(db, port=port, threads=4, env=env, startup_timeout=120))
+            if bodies:
+                send_build(servers[name], *bodies)
         results = measure(servers, args.runs)
     for name, r in results.items():
         print(f"[{name}] charts {r['all_charts_s']} waves {r['all_waves']} "
               f"release {r['all_release_s']}", file=sys.stderr, flush=True)
+    data = f"{args.images:,} images x 480 (10%)" if args.images else "demo data"
     print(f"load average (1/5/15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "
-          f"{os.cpu_count()} CPUs; median of {args.runs} fresh Chromium runs")
+          f"{os.cpu_count()} CPUs; median of {args.runs} fresh Chromium runs; {data}")
     print(table(results))
     for name, r in results.items():
         print(f"\n{name}: largest responses before the charts (bytes, file, encoding): "
