@@ -356,7 +356,10 @@ def _images() -> dict:
                                {"type": "string"}),
                         _query("key", "The table's key from an earlier answer: when it is "
                                       "still current the answer may be cached for good.",
-                               {"type": "string"})],
+                               {"type": "string"}),
+                        _query("ctr", "The CTRs' precision: f8 (float64, exact; the default) "
+                                      "or f4 (float32, half the bytes).",
+                               {"type": "string", "enum": ["f8", "f4"]})],
                     "responses": {"200": _json_response("Image names and CTRs."),
                                   "304": {"description": "Not modified (If-None-Match)."},
                                   **READ_ERRORS}}}

@@ -3,7 +3,7 @@
     python bench/first_page.py [--runs 5] [--no-compare] [--verbose] [--images 100000]
 
 Starts the real server twice on the demo data (gunicorn, 1 worker, 4 threads, SQLite in a temp
-dir, LOAD_DEMO=1), or with --images N on a generated N x 480 build at 10% with its metrics
+dir, LOAD_DEMO=1), or with --images N on a generated N x 480 build (--density, 10%) with its metrics
 (bench/datagen.py, sent as Parquet and CSV before the runs): one with COMPRESS=0 and one with
 COMPRESS=1 (the default). --runs times, in
 turn on each server (so both see the same drift of the machine's load), a fresh Chromium
@@ -248,12 +248,12 @@ def measure(servers: dict[str, LiveServer], runs: int) -> dict[str, dict]:
 TOKEN = "bench-first-page-token-0123456789abcdef"
 
 
-def generated_bodies(n_images: int) -> tuple[bytes, bytes]:
-    """(long Parquet features, metrics CSV) of a generated n_images x 480 build at 10%."""
+def generated_bodies(n_images: int, density: float) -> tuple[bytes, bytes]:
+    """(long Parquet features, metrics CSV) of a generated n_images x 480 build."""
     from bench.datagen import generate
     from bench.ingest_formats import metrics_csv, parquet_long
 
-    data = generate(n_images, bodies=False)
+    data = generate(n_images, density=density, bodies=False)
     return parquet_long(data), metrics_csv(data)
 
 
@@ -325,8 +325,9 @@ def main(argv=None) -> int:
     p.add_argument("--verbose", action="store_true", help="timelines of the median run")
     p.add_argument("--images", type=int, default=0,
                    help="a generated build of this many images instead of the demo")
+    p.add_argument("--density", type=float, default=0.10, help="of the generated build")
     args = p.parse_args(argv)
-    bodies = generated_bodies(args.images) if args.images else None
+    bodies = generated_bodies(args.images, args.density) if args.images else None
     kinds = [("compressed", True)] if args.no_compare else [("uncompressed", False),
                                                              ("compressed", True)]
     with tempfile.TemporaryDirectory(prefix="bench-first-page-") as tmp, ExitStack() as stack:
@@ -343,7 +344,7 @@ def main(argv=None) -> int:
     for name, r in results.items():
         print(f"[{name}] charts {r['all_charts_s']} waves {r['all_waves']} "
               f"release {r['all_release_s']}", file=sys.stderr, flush=True)
-    data = f"{args.images:,} images x 480 (10%)" if args.images else "demo data"
+    data = f"{args.images:,} images x 480 ({args.density:.0%})" if args.images else "demo data"
     print(f"load average (1/5/15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "
           f"{os.cpu_count()} CPUs; median of {args.runs} fresh Chromium runs; {data}")
     print(table(results))

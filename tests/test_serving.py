@@ -116,6 +116,25 @@ def test_the_image_table_lists_names_and_ctrs_in_build_order_and_caches_by_key(c
     assert np.frombuffer(base64.b64decode(fresh["ctr"]["bdata"]), dtype="<f8")[1] == 0.5
 
 
+def test_the_image_table_gives_ctrs_in_single_precision_when_asked_and_refuses_other_types(
+        client):
+    _put_build(client)
+    exact = client.get("/api/v1/images?business=b&image_source=s")
+    single = client.get("/api/v1/images?business=b&image_source=s&ctr=f4")
+    body = single.get_json()
+    assert body["ctr"]["dtype"] == "f4" and body["images"] == exact.get_json()["images"]
+    ctr = np.frombuffer(base64.b64decode(body["ctr"]["bdata"]), dtype="<f4")
+    want = np.frombuffer(base64.b64decode(exact.get_json()["ctr"]["bdata"]), dtype="<f8")
+    np.testing.assert_array_equal(ctr, want.astype(np.float32))  # NaN where there is none
+    # One ETag per representation: a cache holding one never answers 304 for the other.
+    assert single.headers["ETag"] != exact.headers["ETag"]
+    again = client.get("/api/v1/images?business=b&image_source=s&ctr=f4",
+                       headers={"If-None-Match": exact.headers["ETag"]})
+    assert again.status_code == 200
+    bad = client.get("/api/v1/images?business=b&image_source=s&ctr=f2")
+    assert bad.status_code == 400 and "f8, f4" in bad.get_json()["message"]
+
+
 @pytest.mark.parametrize("url, files", [
     ("sqlite:////srv/dash/db.sqlite3", "/srv/dash/db.sqlite3.builds"),
     ("sqlite:///file:/srv/dash/db.sqlite3?mode=ro&uri=true", "/srv/dash/db.sqlite3.builds"),

@@ -82,4 +82,8 @@ def test_the_charts_draw_after_at_most_two_callback_waves(dash_duo, dashboard_ap
     assert any(path.endswith("/00-regenerator.min.js") for path in scripts)
     plotly = next(e for e in entries if urlparse(e["name"]).path.endswith("/00-plotly.min.js"))
     assert 0 < plotly["encoded"] < plotly["decoded"] / 2
+    # The scatter's image table came with its CTRs in single precision (half the bytes).
+    tables = [e for e in entries if urlparse(e["name"]).path.endswith("/api/v1/images")]
+    assert tables and all(parse_qs(urlparse(e["name"]).query).get("ctr") == ["f4"]
+                          for e in tables)
     assert dash_duo.get_logs() == []
