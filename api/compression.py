@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import threading
 
-from flask import Flask, Request, request
+from collections import OrderedDict
+
+from flask import Flask, Request, g, request
 from flask_compress import Compress
 
 ALGORITHMS = ["br", "gzip"]  # the client's preference wins among these (its q-values)
@@ -31,6 +33,10 @@ GZIP_LEVEL = 4
 BROTLI_LEVEL = 2
 MIN_SIZE = 1024  # bytes: below this the headers weigh as much as what compression saves
 CACHED_FILES_MAX_BYTES = 32 * 1024 * 1024  # compressed files kept per worker
+# Image tables (api/images.py) are named by this prefix; the most recently used few are kept
+# per worker, apart from the files: each build (and metrics delivery) makes a new one.
+TABLE_PREFIX = "image-table\n"
+CACHED_TABLES = 8
 
 
 def install(server: Flask, prefix: str) -> None:
@@ -62,9 +68,13 @@ def install(server: Flask, prefix: str) -> None:
 
 
 def fingerprint_key(request: Request, prefix: str) -> str:
-    """The cache key of a response whose URL fixes its content, "" for any other."""
+    """The cache key of a response whose URL fixes its content, or that its view named as
+    always the same (`g.compressed_as`: an image table), "" for any other."""
     if request.method not in ("GET", "HEAD"):
         return ""
+    named = g.get("compressed_as")
+    if named:
+        return named
     path = request.path
     if path.startswith(prefix + "_dash-component-suites/"):
         return request.full_path  # the file name carries the package version and mtime
@@ -78,17 +88,34 @@ class FingerprintedFiles:
     in all. Keys are "<algorithm>;<fingerprint_key>"; an empty fingerprint is never kept, so
     every other response is compressed afresh."""
 
-    def __init__(self, max_bytes: int):
+    def __init__(self, max_bytes: int, max_tables: int = CACHED_TABLES):
         self.max_bytes = max_bytes
+        self.max_tables = max_tables
         self._bodies: dict[str, bytes] = {}
+        self._tables: OrderedDict[str, bytes] = OrderedDict()  # least recently used first
         self._size = 0
         self._lock = threading.Lock()
 
     def get(self, key: str) -> bytes | None:
+        if TABLE_PREFIX in key:
+            with self._lock:
+                body = self._tables.get(key)
+                if body is not None:
+                    self._tables.move_to_end(key)
+                return body
         return self._bodies.get(key)
 
     def set(self, key: str, value: bytes) -> None:
-        if key.endswith(";") or key in self._bodies:
+        if key.endswith(";"):
+            return
+        if TABLE_PREFIX in key:
+            with self._lock:
+                self._tables[key] = value
+                self._tables.move_to_end(key)
+                while len(self._tables) > self.max_tables:
+                    self._tables.popitem(last=False)
+            return
+        if key in self._bodies:
             return
         with self._lock:
             if self._size + len(value) > self.max_bytes:

@@ -3,10 +3,13 @@ bytes when it does not; 304s, HEAD, streams, errors and small bodies keep workin
 
 from __future__ import annotations
 
+import base64
 import gzip
 import re
 
 import brotli
+import numpy as np
+import orjson
 import pytest
 from flask import Response
 
@@ -106,6 +109,55 @@ def test_errors_small_answers_and_streams_are_sent_as_they_are(client):
     stream = client.get("/test-stream", headers=GZIP)
     assert "Content-Encoding" not in stream.headers
     assert stream.data == b"".join((f"row {i}\n" * 200).encode() for i in range(5))
+
+
+def test_an_image_table_is_compressed_once_per_table_and_a_new_delivery_makes_a_new_one(
+        client, monkeypatch):
+    import flask_compress.flask_compress as fc
+
+    compressed = []
+    real = fc._compress_data
+
+    def counting(app, data, algorithm):
+        compressed.append(len(data))
+        return real(app, data, algorithm)
+
+    monkeypatch.setattr(fc, "_compress_data", counting)
+    query = {"business": DEMO_BUSINESS, "image_source": DEMO_IMAGE_SOURCE, "ctr": "f4"}
+    br = {"Accept-Encoding": "br"}
+    plain = client.get("/api/v1/images", query_string=query)
+    first = client.get("/api/v1/images", query_string=query, headers=br)
+    again = client.get("/api/v1/images", query_string=query, headers=br)
+    assert first.headers["Content-Encoding"] == again.headers["Content-Encoding"] == "br"
+    assert brotli.decompress(first.data) == brotli.decompress(again.data) == plain.data
+    assert compressed == [len(plain.data)]  # the second answer was the kept body
+    gzipped = client.get("/api/v1/images", query_string=query, headers=GZIP)
+    assert gzip.decompress(gzipped.data) == plain.data and len(compressed) == 2
+
+    # New metrics: another table (another key), compressed afresh; the old one is not served.
+    name = plain.get_json()["images"][0]
+    put = client.put("/api/v1/metrics", query_string={"business": DEMO_BUSINESS,
+                                                      "image_source": DEMO_IMAGE_SOURCE},
+                     json={name: {"impressions": 1000, "clicks": 999}})
+    assert put.status_code in (200, 201)
+    fresh = client.get("/api/v1/images", query_string=query, headers=br)
+    table = orjson.loads(brotli.decompress(fresh.data))
+    assert table["key"] != plain.get_json()["key"] and len(compressed) == 3
+    assert np.frombuffer(base64.b64decode(table["ctr"]["bdata"]), "<f4")[0] == np.float32(0.999)
+
+
+def test_the_kept_image_tables_are_the_most_recently_used_few_apart_from_the_files():
+    from api.compression import TABLE_PREFIX, FingerprintedFiles
+
+    kept = FingerprintedFiles(max_bytes=10, max_tables=2)
+    kept.set("br;/assets/page.css?m=1", b"12345")
+    for k in ("a", "b"):
+        kept.set(f"br;{TABLE_PREFIX}{k}", k.encode() * 100)  # tables do not count to max_bytes
+    assert kept.get(f"br;{TABLE_PREFIX}a") == b"a" * 100  # used: now the most recent
+    kept.set(f"br;{TABLE_PREFIX}c", b"c")
+    assert kept.get(f"br;{TABLE_PREFIX}b") is None
+    assert kept.get(f"br;{TABLE_PREFIX}a") and kept.get(f"br;{TABLE_PREFIX}c") == b"c"
+    assert kept.get("br;/assets/page.css?m=1") == b"12345"
 
 
 def test_compress_0_turns_it_off(database_url):
