@@ -10,7 +10,7 @@ import pytest
 from data.stats.features import feature_stats
 from data.storage.cache import DatasetCache
 from data.storage.db import make_engine, migrate
-from data.domain.matrix import matrix_from_table
+from data.domain.matrix import BuildMatrix, matrix_from_table
 from api.errors import status_of
 from data.domain.errors import DomainError
 from data.payloads.features import validate_features
@@ -108,6 +108,51 @@ def test_a_delivery_is_written_whole_with_its_time_and_history(store):
     first, second = sorted({d for d, _, _ in history})
     assert sum(d == first for d, _, _ in history) == len(names)
     assert [(n, imp) for d, n, imp in history if d == second] == [(names[0], None)]
+
+
+def test_npy_headers_are_never_parsed_by_two_threads_at_once(tmp_path, monkeypatch):
+    """np.load parses .npy headers with ast.literal_eval, which CPython 3.11 can fail under
+    threads ("AST constructor recursion depth mismatch", seen in the server): decoding a build
+    and mapping its files take one lock around it."""
+    import ast
+    import time
+
+    from data.storage.build_files import BuildFiles
+
+    features = {f"img{i}": {"f": i / 10, "g": (i % 3) / 2} for i in range(30)}
+    blob = matrix(features).to_bytes()
+    files = BuildFiles(tmp_path)
+    built = matrix(features)
+    files.save_matrix(built, built.content_hash())
+
+    active, most = [0], [0]
+    real = ast.literal_eval
+
+    def watched(text):
+        active[0] += 1
+        most[0] = max(most[0], active[0])
+        time.sleep(0.002)  # a wide window: without the lock the threads meet here
+        try:
+            return real(text)
+        finally:
+            active[0] -= 1
+
+    monkeypatch.setattr(ast, "literal_eval", watched)
+
+    def work(k):
+        for _ in range(5):
+            if k % 2:
+                assert matrix(features).to_bytes() == blob
+                assert BuildMatrix.from_bytes(blob).n_images == 30
+            else:
+                assert files.matrix(built.content_hash()).n_images == 30
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert most[0] == 1
 
 
 def test_metrics_before_any_build_are_kept(store):

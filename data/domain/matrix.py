@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -21,6 +22,13 @@ from scipy import sparse
 
 _FORMAT = 1
 _PARALLEL_SORT_MIN = 1_000_000  # entries; below this a thread costs more than it saves
+
+# Held while numpy reads .npy headers (np.load parses each with ast.literal_eval). CPython 3.11's
+# AST constructor keeps its recursion depth in interpreter-wide state, so two threads parsing at
+# once can fail with "SystemError: AST constructor recursion depth mismatch": it happened in the
+# server when a dataset was mapped while another thread mapped or decoded a build. Reads of a
+# build's arrays are not held, only the opening of each file and the decoding of its header.
+NPY_HEADER_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -87,16 +95,18 @@ class BuildMatrix:
 
     @staticmethod
     def image_names_from_bytes(data: bytes) -> list[str]:
-        with np.load(io.BytesIO(data), allow_pickle=False) as z:
-            return orjson.loads(z["names"].tobytes())["images"]
+        with NPY_HEADER_LOCK, np.load(io.BytesIO(data), allow_pickle=False) as z:
+            names = z["names"]
+        return orjson.loads(names.tobytes())["images"]
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "BuildMatrix":
-        with np.load(io.BytesIO(data), allow_pickle=False) as z:
-            names = orjson.loads(z["names"].tobytes())
-            if names.get("format") != _FORMAT:
-                raise ValueError(f"unknown stored build format {names.get('format')!r}")
-            return cls(names["images"], names["features"], z["col_ptr"], z["rows"], z["values"])
+        with NPY_HEADER_LOCK, np.load(io.BytesIO(data), allow_pickle=False) as z:
+            arrays = {k: z[k] for k in ("names", "col_ptr", "rows", "values")}
+        names = orjson.loads(arrays.pop("names").tobytes())
+        if names.get("format") != _FORMAT:
+            raise ValueError(f"unknown stored build format {names.get('format')!r}")
+        return cls(names["images"], names["features"], **arrays)
 
 
 def matrix_from_table(table: FeatureTable) -> BuildMatrix:

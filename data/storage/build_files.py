@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import orjson
 
-from data.domain.matrix import BuildMatrix
+from data.domain.matrix import NPY_HEADER_LOCK, BuildMatrix
 from data.stats.features import FeatureIndex
 
 log = logging.getLogger(__name__)
@@ -142,8 +142,9 @@ class BuildFiles:
             meta = orjson.loads((folder / "meta.json").read_bytes())
             if meta.get("format") != _FORMAT:
                 return None
-            mapped = {k: np.asarray(np.load(folder / f"{k}.npy", mmap_mode="r",
-                                            allow_pickle=False)) for k in arrays}
+            with NPY_HEADER_LOCK:  # CPython 3.11's AST constructor, see data/domain/matrix.py
+                mapped = {k: np.asarray(np.load(folder / f"{k}.npy", mmap_mode="r",
+                                                allow_pickle=False)) for k in arrays}
         except (OSError, ValueError):
             return None  # missing, or deleted meanwhile: the caller builds it again
         self._touch(name)
