@@ -85,7 +85,10 @@ def test_the_image_detail_lists_its_look_alikes_as_the_similar_api_does(
         "window.dash_clientside.set_props(arguments[0], {clickData: {points: ["
         "{curveNumber: 0, customdata: arguments[1]}]}});", ids.SCATTER, image)
     dash_duo.wait_for_element(f"#{ids.DETAIL_BODY} .image-detail-similar-item", timeout=20)
-    name = dash_duo.find_element(f"#{ids.DETAIL_BODY} .image-detail-name").text
+    # Selenium reads only shown text: wait until the panel shows the name (a loaded run once
+    # read it while the panel was still coming in, and asked the API for image "").
+    name = wait_until(lambda: dash_duo.find_element(f"#{ids.DETAIL_BODY} .image-detail-name").text,
+                      message="the image's name shown in the panel")
     similar = requests.get(base + "/api/v1/similar", params={**DEMO, "image": name},
                            timeout=30).json()["neighbours"]
     items = dash_duo.find_elements(f"#{ids.DETAIL_BODY} .image-detail-similar-item")
