@@ -22,7 +22,6 @@ answered with 304 (flask-compress evaluates it on the encoded response).
 from __future__ import annotations
 
 import threading
-
 from collections import OrderedDict
 
 from flask import Flask, Request, g, request

@@ -14,7 +14,6 @@ import orjson
 from flask import Blueprint, Response, g, request
 
 from api import compression
-
 from api.access import services
 from api.request import build_arg, choice_arg, identity, metrics_arg
 
