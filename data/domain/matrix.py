@@ -26,8 +26,10 @@ _PARALLEL_SORT_MIN = 1_000_000  # entries; below this a thread costs more than i
 # Held while numpy reads .npy headers (np.load parses each with ast.literal_eval). CPython 3.11's
 # AST constructor keeps its recursion depth in interpreter-wide state, so two threads parsing at
 # once can fail with "SystemError: AST constructor recursion depth mismatch": it happened in the
-# server when a dataset was mapped while another thread mapped or decoded a build. Reads of a
-# build's arrays are not held, only the opening of each file and the decoding of its header.
+# server when a dataset was mapped while another thread mapped or decoded a build. Mapping
+# build files holds it only while each file is opened and its header decoded; decoding a
+# build's bytes (an .npz in memory, whose arrays numpy reads with their headers) holds it for
+# the whole read.
 NPY_HEADER_LOCK = threading.Lock()
 
 
