@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from data.payloads.features import PARALLEL_PARSE_BYTES
 from data.stats.quality import QualityLimits
 from data.stats.quality_gate import parse_limits, parse_reject
 
@@ -145,6 +146,9 @@ class Settings:
     # (one per core). One is faster for the page's small products and leaves the other cores
     # to other requests (docs/statistics.md, adjusted impact)
     blas_threads: int = env("BLAS_THREADS", int, default=1)
+    # JSON features bodies from this many bytes up are parsed and checked by two processes at
+    # once (a forked child reads the first half, data/payloads/json_halves.py); 0: always one
+    parallel_parse_bytes: int = env("PARALLEL_PARSE_BYTES", int, default=PARALLEL_PARSE_BYTES)
 
     @classmethod
     def from_env(cls, environ: os._Environ | dict | None = None) -> "Settings":

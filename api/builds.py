@@ -96,7 +96,8 @@ def put_features():
     elif mt in NDJSON_TYPES:
         table = features_from_ndjson(json_utf8(body, codec))
     else:
-        table = features_from_json(json_utf8(body, codec))
+        table = features_from_json(json_utf8(body, codec),
+                                   parallel_from=services().settings.parallel_parse_bytes)
     del body  # a million-image body is hundreds of MB: not kept while the matrix is built
     matrix = matrix_from_table(table)
     del table

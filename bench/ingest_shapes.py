@@ -1,6 +1,7 @@
 """Ingest time per value shape, against the JSON parse floor.
 
     python bench/ingest_shapes.py [--images 100000] [--density 0.10] [--repeats 3] [--cpu]
+                                  [--one-process]
                                   [--shapes uniform6,rounded4,float32,mostly_ones,few_distinct]
 
 For each value shape of bench/datagen.py (few ties, values rounded to 4 decimals, float32
@@ -8,13 +9,16 @@ values, 90% ones, 5 distinct values) it generates one sparse build of --images x
 and prints the median of --repeats runs (parse and whole alternated) of:
 
 * parse: `orjson.loads(body)`, the floor (no ingest can be faster than reading its JSON);
-* whole: parse_json -> validate_features -> matrix_from_table -> to_bytes, what a PUT does
-  before it writes (the stages' medians are shown too);
+* whole: features_from_json (parse and checks; a body of 16 MB or more is read by two processes
+  at once, data/payloads/json_halves.py) -> matrix_from_table -> to_bytes, what a PUT does
+  before it writes (the stages' medians are shown too); --one-process reads every body in this
+  process alone, as a server with PARALLEL_PARSE_BYTES=0 does;
 * ratio = whole / parse. The target is <= 3x on every shape.
 
 Timings on a shared machine are noisy: run it when `uptime` shows little load. --cpu times
 with this process's CPU clock instead of the wall clock: steadier under load, but it adds up
-both threads of the canonical sort, so it overstates that stage's wall time on idle cores.
+both threads of the canonical sort, so it overstates that stage's wall time on idle cores, and
+it leaves out the child process that reads the first half of a large body.
 """
 
 from __future__ import annotations
@@ -34,8 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.datagen import VALUE_SHAPES, generate  # noqa: E402
 from data.domain.matrix import matrix_from_table  # noqa: E402
-from data.payloads.features import validate_features  # noqa: E402
-from data.payloads.json_body import parse_json  # noqa: E402
+from data.payloads.features import PARALLEL_PARSE_BYTES, features_from_json  # noqa: E402
 
 
 def parse_time(body: bytes, clock) -> float:
@@ -47,21 +50,18 @@ def parse_time(body: bytes, clock) -> float:
     return elapsed
 
 
-def ingest_times(body: bytes, clock) -> dict[str, float]:
-    """Seconds of each stage of one ingest; the parsed body is freed after the clock stops."""
+def ingest_times(body: bytes, clock, parallel_from: int) -> dict[str, float]:
+    """Seconds of each stage of one ingest; the checked table is freed after the clock stops."""
     gc.collect()
     t0 = clock()
-    obj = parse_json(body)
+    table = features_from_json(body, parallel_from)
     t1 = clock()
-    table = validate_features(obj)
-    t2 = clock()
     matrix = matrix_from_table(table)
-    t3 = clock()
+    t2 = clock()
     blob = matrix.to_bytes()
-    t4 = clock()
-    del obj, table, matrix, blob
-    return {"parse": t1 - t0, "validate": t2 - t1, "canonicalise": t3 - t2, "to_bytes": t4 - t3,
-            "whole": t4 - t0}
+    t3 = clock()
+    del table, matrix, blob
+    return {"read": t1 - t0, "canonicalise": t2 - t1, "to_bytes": t3 - t2, "whole": t3 - t0}
 
 
 def main() -> None:
@@ -71,14 +71,18 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--shapes", default=",".join(VALUE_SHAPES))
     ap.add_argument("--cpu", action="store_true", help="CPU clock instead of wall clock")
+    ap.add_argument("--one-process", action="store_true",
+                    help="read every body in this process alone (PARALLEL_PARSE_BYTES=0)")
     args = ap.parse_args()
     clock = time.process_time if args.cpu else time.perf_counter
+    parallel_from = 0 if args.one_process else PARALLEL_PARSE_BYTES
 
     print(f"{args.images} images x 480 features, {args.density:.0%} non-zero, "
-          f"median of {args.repeats}, {'CPU' if args.cpu else 'wall'} seconds; "
+          f"median of {args.repeats}, {'CPU' if args.cpu else 'wall'} seconds, "
+          f"{'one process' if args.one_process else 'large bodies read in two processes'}; "
           f"load average {os.getloadavg()[0]:.2f}")
     header = (f"{'shape':<13} {'nnz':>9} {'distinct':>9} {'body MB':>8} {'parse s':>8} "
-              f"{'whole s':>8} {'ratio':>6} | {'validate':>8} {'canon':>6} {'to_bytes':>8}")
+              f"{'whole s':>8} {'ratio':>6} | {'read':>6} {'canon':>6} {'to_bytes':>8}")
     print(header)
     print("-" * len(header))
     for shape in args.shapes.split(","):
@@ -87,12 +91,12 @@ def main() -> None:
         floors, runs = [], []
         for _ in range(args.repeats):  # alternated, so both see the same load
             floors.append(parse_time(body, clock))
-            runs.append(ingest_times(body, clock))
+            runs.append(ingest_times(body, clock, parallel_from))
         floor = float(np.median(floors))
         med = {k: float(np.median([r[k] for r in runs])) for k in runs[0]}
         print(f"{shape:<13} {data.nnz:>9} {len(np.unique(data.values)):>9} "
               f"{len(body) / 1e6:>8.1f} {floor:>8.2f} {med['whole']:>8.2f} "
-              f"{med['whole'] / floor:>5.1f}x | {med['validate']:>8.2f} "
+              f"{med['whole'] / floor:>5.1f}x | {med['read']:>6.2f} "
               f"{med['canonicalise']:>6.2f} {med['to_bytes']:>8.2f}", flush=True)
         del data, body
     print(f"load average at the end {os.getloadavg()[0]:.2f}")

@@ -6,19 +6,33 @@ from itertools import chain
 from operator import itemgetter
 
 import numpy as np
+import orjson
 
-from data.domain.errors import InvalidPayload
+from data.domain.errors import DomainError, InvalidPayload
 from data.domain.matrix import FeatureTable
+from data.payloads.charset import UTF8_BOM
 from data.payloads.common import (MAX_OFFENDERS, NUL_PROBLEM, json_type, name_limit,
                                   name_problem, offender_message, short_repr, shown_name)
-from data.payloads.duplicates import reject_repeated_keys
+from data.payloads.duplicates import reject_repeated_keys, reject_repeated_keys_exactly
 from data.payloads.json_body import parse_json
+from data.payloads.json_halves import (ChildFailed, Forked, first_half, second_half, split_point,
+                                       worth_splitting)
 
 
-def features_from_json(raw: bytes) -> FeatureTable:
+# Bodies from this size up are read in two processes at once (data/payloads/json_halves.py):
+# below it the fork costs more than the second core saves. The server's PARALLEL_PARSE_BYTES.
+PARALLEL_PARSE_BYTES = 16 * 1024 * 1024
+
+
+def features_from_json(raw: bytes, parallel_from: int = PARALLEL_PARSE_BYTES) -> FeatureTable:
     """The checked table of a UTF-8 features body; an image named twice, or a feature named
-    twice in one image, is refused like any other bad value (nothing is kept silently)."""
-    table = validate_features(parse_json(raw))
+    twice in one image, is refused like any other bad value (nothing is kept silently). A body
+    of `parallel_from` bytes or more (0: none) is read by two processes at once."""
+    if raw.startswith(UTF8_BOM):
+        raw = raw[len(UTF8_BOM):]
+    table = _in_halves(raw) if worth_splitting(raw, parallel_from) else None
+    if table is None:
+        table = validate_features(parse_json(raw))
     n_features = len(table.feature_names)
 
     def string_colons() -> int:
@@ -30,6 +44,69 @@ def features_from_json(raw: bytes) -> FeatureTable:
     reject_repeated_keys(raw, len(table.image_names) + len(table.cols), string_colons,
                          ("image", "feature"))
     return table
+
+
+def _in_halves(raw: bytes) -> FeatureTable | None:
+    """The table of `raw` from its two halves, the first read by a child process, or None when
+    the body cannot be cut or either half fails (the caller then reads the whole body, whose
+    errors speak of the whole body)."""
+    cut = split_point(raw)
+    if cut is None:
+        return None
+    with Forked(lambda: _table_bytes(validate_features(parse_json(first_half(raw, cut))))) \
+            as child:
+        try:
+            second = validate_features(parse_json(second_half(raw, cut)))
+        except DomainError:
+            return None
+        try:
+            return _joined(child, second)
+        except ChildFailed:
+            return None
+        except _RepeatedAcrossHalves:
+            reject_repeated_keys_exactly(raw, ("image", "feature"))
+            return None
+
+
+class _RepeatedAcrossHalves(Exception):
+    """An image named in both halves (a single parse would have kept its last object)."""
+
+
+def _table_bytes(table: FeatureTable) -> list:
+    """A half's table as the child sends it: sizes, names (JSON), values per image, codes,
+    values."""
+    names = orjson.dumps([table.image_names, table.feature_names])
+    per_image = np.bincount(table.rows, minlength=len(table.image_names))
+    sizes = np.array([len(names), len(table.image_names), len(table.values)], dtype=np.int64)
+    return [sizes, names, per_image.astype(np.int64), table.cols, table.values]
+
+
+def _joined(child: Forked, second: FeatureTable) -> FeatureTable:
+    """The whole body's table: the child's half (read from it) then `second`, feature codes
+    numbered in order of first appearance as one parse numbers them."""
+    name_bytes, n_images, n_values = child.read_array(3, np.int64).tolist()
+    names = bytearray(name_bytes)
+    child.read_into(names)
+    image_names, feature_names = orjson.loads(names)
+    counts = np.empty(n_images + len(second.image_names), dtype=np.int64)
+    child.read_into(counts[:n_images])
+    counts[n_images:] = np.bincount(second.rows, minlength=len(second.image_names))
+    total = n_values + len(second.values)
+    cols, values = np.empty(total, dtype=np.int64), np.empty(total, dtype=np.float64)
+    child.read_into(cols[:n_values])
+    child.read_into(values[:n_values])
+    codes = {name: k for k, name in enumerate(feature_names)}
+    for name in second.feature_names:
+        codes.setdefault(name, len(codes))
+    recode = np.fromiter(map(codes.__getitem__, second.feature_names), dtype=np.int64,
+                         count=len(second.feature_names))
+    np.take(recode, second.cols, out=cols[n_values:])
+    values[n_values:] = second.values
+    image_names += second.image_names
+    if len(set(image_names)) != len(image_names):
+        raise _RepeatedAcrossHalves
+    rows = np.repeat(np.arange(len(image_names), dtype=np.int64), counts)
+    return FeatureTable(image_names, list(codes), rows, cols, values)
 
 
 def validate_features(obj: object) -> FeatureTable:
