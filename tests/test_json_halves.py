@@ -236,6 +236,19 @@ def test_a_child_that_stalls_is_stopped_and_the_body_read_whole(monkeypatch, for
     assert len(forks) == 1 and reaped(forks[0])
 
 
+@pytest.mark.parametrize("failing", ["fork", "pipe"])
+def test_no_process_or_pipe_to_be_had_reads_the_body_whole(monkeypatch, failing):
+    def refuse(*args):
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    opened = len(os.listdir("/proc/self/fd"))
+    monkeypatch.setattr(json_halves.os, failing, refuse)
+    raw = orjson.dumps(payload(11))
+    assert features._in_halves(raw) is None
+    assert table_of(raw, ALWAYS) == table_of(raw, NEVER)
+    assert len(os.listdir("/proc/self/fd")) == opened  # the pipe was closed
+
+
 def test_small_bodies_and_one_core_are_read_whole(monkeypatch):
     raw = orjson.dumps(payload(8))
     assert json_halves.worth_splitting(raw, len(raw))

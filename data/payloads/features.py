@@ -53,19 +53,19 @@ def _in_halves(raw: bytes) -> FeatureTable | None:
     cut = split_point(raw)
     if cut is None:
         return None
-    with Forked(lambda: _table_bytes(validate_features(parse_json(first_half(raw, cut))))) \
-            as child:
-        try:
-            second = validate_features(parse_json(second_half(raw, cut)))
-        except DomainError:
-            return None
-        try:
+    try:
+        with Forked(lambda: _table_bytes(validate_features(parse_json(first_half(raw, cut))))) \
+                as child:
+            try:
+                second = validate_features(parse_json(second_half(raw, cut)))
+            except DomainError:
+                return None
             return _joined(child, second)
-        except ChildFailed:
-            return None
-        except _RepeatedAcrossHalves:
-            reject_repeated_keys_exactly(raw, ("image", "feature"))
-            return None
+    except ChildFailed:
+        return None
+    except _RepeatedAcrossHalves:
+        reject_repeated_keys_exactly(raw, ("image", "feature"))
+        return None
 
 
 class _RepeatedAcrossHalves(Exception):

@@ -85,12 +85,22 @@ class Forked:
         self._fd = -1
 
     def __enter__(self) -> "Forked":
-        read_fd, write_fd = os.pipe()
+        """ChildFailed when no pipe or process can be had (too many open files or processes,
+        no memory for the fork)."""
+        try:
+            read_fd, write_fd = os.pipe()
+        except OSError as exc:
+            raise ChildFailed(f"no pipe: {exc}") from None
         try:
             fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
         except (AttributeError, OSError):  # the system's limit is lower: the default size
             pass
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError as exc:
+            os.close(read_fd)
+            os.close(write_fd)
+            raise ChildFailed(f"no child process: {exc}") from None
         if pid == 0:  # the child: never returns, never runs the parent's exit handlers
             os.close(read_fd)
             _serve(self._job, write_fd)
