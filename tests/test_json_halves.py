@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import time
 import uuid
 
@@ -64,6 +65,10 @@ def forks(monkeypatch) -> list[int]:
     return pids
 
 
+def open_descriptors() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
 def reaped(pid: int) -> bool:
     try:
         os.waitpid(pid, os.WNOHANG)
@@ -88,13 +93,19 @@ def test_halves_give_the_whole_bodys_table(seed, layout, forks):
         assert halves is not None and len(forks) == 1
         assert (halves.image_names, halves.feature_names, halves.rows.tolist(),
                 halves.cols.tolist(), halves.values.tolist()) == whole
+    opened = open_descriptors()
     assert table_of(raw, ALWAYS) == whole
     assert all(reaped(pid) for pid in forks)
+    assert open_descriptors() == opened
 
 
-def test_a_body_with_a_byte_order_mark_is_cut_after_it():
+def test_a_body_with_a_byte_order_mark_is_cut_after_it(forks):
     raw = b"\xef\xbb\xbf" + orjson.dumps(payload(4))
     assert table_of(raw, ALWAYS) == table_of(raw, NEVER)
+    assert len(forks) == 1
+    twice = b"\xef\xbb\xbf" + raw  # one mark is ignored, a second one is not JSON
+    assert verdict(twice, ALWAYS) == verdict(twice, NEVER)
+    assert verdict(twice, NEVER)[1] == "malformed_json"
 
 
 def test_a_cut_inside_a_string_is_not_taken(forks):
@@ -199,6 +210,11 @@ images = st.dictionaries(names, st.dictionaries(names, scalars | st.lists(scalar
                                                 max_size=4), max_size=8)
 
 
+numbers = st.none() | st.integers(-(10**6), 10**6) | st.floats(-1e300, 1e300)
+good_images = st.dictionaries(names, st.dictionaries(names.filter(bool), numbers, max_size=4),
+                              min_size=2, max_size=8).filter(lambda d: "" not in d)
+
+
 @settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=images, layout=st.sampled_from([None, 1, " "]), tail=st.sampled_from([b"", b",}"]))
@@ -207,6 +223,38 @@ def test_any_feature_shaped_body_gets_the_same_verdict_in_halves(body, layout, t
     if tail and raw.endswith(b"}"):
         raw = raw[:-1] + tail
     assert verdict(raw, ALWAYS) == verdict(raw, NEVER)
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=good_images, layout=st.sampled_from([None, 1]))
+def test_any_good_body_gives_the_same_table_in_halves(body, layout):
+    raw = json.dumps(body, indent=layout, ensure_ascii=False).encode()
+    whole = table_of(raw, NEVER)
+    halves = features._in_halves(raw)
+    if halves is not None:  # the cut fell between two images
+        assert (halves.image_names, halves.feature_names, halves.rows.tolist(),
+                halves.cols.tolist(), halves.values.tolist()) == whole
+    assert table_of(raw, ALWAYS) == whole
+
+
+def test_good_bodies_with_names_full_of_braces_and_commas_are_mostly_cut():
+    rng = random.Random(15)
+    alphabet = '}{,":\\ aé'
+    cut = 0
+    for _ in range(40):
+        body = {"".join(rng.choices(alphabet, k=rng.randint(1, 6))) + str(i): {
+            "".join(rng.choices(alphabet, k=rng.randint(1, 4))): rng.choice([None, 1, 0.5, -2e-9])
+            for _ in range(rng.randint(0, 4))} for i in range(rng.randint(2, 12))}
+        raw = json.dumps(body, ensure_ascii=False).encode()
+        whole = table_of(raw, NEVER)
+        halves = features._in_halves(raw)
+        if halves is not None:
+            cut += 1
+            assert (halves.image_names, halves.feature_names, halves.rows.tolist(),
+                    halves.cols.tolist(), halves.values.tolist()) == whole
+        assert table_of(raw, ALWAYS) == whole
+    assert cut >= 20, cut
 
 
 # ------------------------------------------------------------------- a child that fails
@@ -236,17 +284,60 @@ def test_a_child_that_stalls_is_stopped_and_the_body_read_whole(monkeypatch, for
     assert len(forks) == 1 and reaped(forks[0])
 
 
+def test_two_requests_reading_in_halves_at_once_each_get_their_own_table(forks):
+    import threading
+
+    bodies = [orjson.dumps(payload(seed, n=3000)) for seed in (12, 13)]
+    expected = [table_of(raw, NEVER) for raw in bodies]
+    got, errors = [None, None], []
+
+    def read(k):
+        try:
+            for _ in range(3):
+                got[k] = table_of(bodies[k], ALWAYS)
+                assert got[k] == expected[k]
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    opened = open_descriptors()
+    threads = [threading.Thread(target=read, args=(k,)) for k in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert got == expected
+    assert len(forks) == 6 and all(reaped(pid) for pid in forks)
+    assert open_descriptors() == opened
+
+
+def test_an_unexpected_error_in_this_processs_half_still_reaps_the_child(monkeypatch, forks):
+    real = features.validate_features
+
+    def failing_second_half(obj):
+        if len(forks) == 1 and "img 0399.png" in obj:  # this process's half
+            raise MemoryError("no memory for the second half")
+        return real(obj)
+
+    monkeypatch.setattr(features, "validate_features", failing_second_half)
+    opened = open_descriptors()
+    with pytest.raises(MemoryError):
+        features._in_halves(orjson.dumps(payload(14)))
+    assert len(forks) == 1 and reaped(forks[0])
+    assert open_descriptors() == opened
+
+
 @pytest.mark.parametrize("failing", ["fork", "pipe"])
 def test_no_process_or_pipe_to_be_had_reads_the_body_whole(monkeypatch, failing):
     def refuse(*args):
         raise BlockingIOError(11, "Resource temporarily unavailable")
 
-    opened = len(os.listdir("/proc/self/fd"))
+    opened = open_descriptors()
     monkeypatch.setattr(json_halves.os, failing, refuse)
     raw = orjson.dumps(payload(11))
     assert features._in_halves(raw) is None
     assert table_of(raw, ALWAYS) == table_of(raw, NEVER)
-    assert len(os.listdir("/proc/self/fd")) == opened  # the pipe was closed
+    assert open_descriptors() == opened  # the pipe was closed
 
 
 def test_small_bodies_and_one_core_are_read_whole(monkeypatch):

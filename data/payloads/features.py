@@ -28,9 +28,9 @@ def features_from_json(raw: bytes, parallel_from: int = PARALLEL_PARSE_BYTES) ->
     """The checked table of a UTF-8 features body; an image named twice, or a feature named
     twice in one image, is refused like any other bad value (nothing is kept silently). A body
     of `parallel_from` bytes or more (0: none) is read by two processes at once."""
-    if raw.startswith(UTF8_BOM):
-        raw = raw[len(UTF8_BOM):]
-    table = _in_halves(raw) if worth_splitting(raw, parallel_from) else None
+    table = None
+    if worth_splitting(raw, parallel_from):
+        table = _in_halves(raw[len(UTF8_BOM):] if raw.startswith(UTF8_BOM) else raw)
     if table is None:
         table = validate_features(parse_json(raw))
     n_features = len(table.feature_names)
@@ -58,7 +58,7 @@ def _in_halves(raw: bytes) -> FeatureTable | None:
                 as child:
             try:
                 second = validate_features(parse_json(second_half(raw, cut)))
-            except DomainError:
+            except DomainError:  # including "{}": nothing after the cut but a '}' (",}")
                 return None
             return _joined(child, second)
     except ChildFailed:

@@ -39,7 +39,10 @@ _STALL_SECONDS = 300.0  # no byte from the child for this long: it is stopped, t
 
 
 def split_point(raw: bytes) -> int | None:
-    """The offset of a '},' comma near the middle of `raw` (the cut), or None."""
+    """The offset of a '},' comma near the middle of `raw` (the cut), or None; None too for a
+    body that does not open with '{' (after JSON's whitespace), which is read whole."""
+    if not raw[:64].lstrip(b" \t\r\n").startswith(b"{"):
+        return None
     middle = len(raw) // 2
     at = raw.find(b"},", middle, middle + _SEARCH)
     return None if at < 0 else at + 1
@@ -77,7 +80,8 @@ class Forked:
             ...                           # this process's own share of the work
             child.read_into(buffer)       # the child's bytes, in the order it sent them
 
-    Leaving the block reaps the child; before it has sent everything, it is killed first."""
+    Leaving the block closes the pipe and reaps the child (killed first if it has not exited:
+    this process gave up on it, or it is just exiting after sending everything)."""
 
     def __init__(self, job: Callable[[], Iterable]):
         self._job = job
@@ -95,27 +99,34 @@ class Forked:
             fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
         except (AttributeError, OSError):  # the system's limit is lower: the default size
             pass
+        # No signal handler of this process may run in the child before it has its own.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _CATCHABLE)
         try:
             pid = os.fork()
         except OSError as exc:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
             os.close(read_fd)
             os.close(write_fd)
             raise ChildFailed(f"no child process: {exc}") from None
         if pid == 0:  # the child: never returns, never runs the parent's exit handlers
-            os.close(read_fd)
-            _serve(self._job, write_fd)
-        os.close(write_fd)
+            try:
+                _serve(self._job, write_fd, blocked)
+            finally:
+                os._exit(1)
         self._pid, self._fd = pid, read_fd
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        os.close(write_fd)
         return self
 
     def read_into(self, buffer) -> None:
         """Fill `buffer` (anything writable, e.g. a numpy array) with the child's next bytes.
         ChildFailed when it ended or stalled first."""
         view = memoryview(buffer).cast("B")
+        poller = select.poll()  # not select(): a busy worker's descriptors may pass 1024
+        poller.register(self._fd, select.POLLIN)
         got = 0
         while got < len(view):
-            ready, _, _ = select.select([self._fd], [], [], _STALL_SECONDS)
-            if not ready:
+            if not poller.poll(_STALL_SECONDS * 1000):
                 raise ChildFailed(f"no byte from the child for {_STALL_SECONDS:.0f} s")
             n = os.readv(self._fd, [view[got:]])
             if n == 0:
@@ -129,19 +140,33 @@ class Forked:
 
     def __exit__(self, *exc) -> None:
         os.close(self._fd)  # a child still writing gets EPIPE and ends
-        ended, _ = os.waitpid(self._pid, os.WNOHANG)
-        if not ended:  # still working (this process gave up on it), or about to exit
-            os.kill(self._pid, signal.SIGKILL)
-            os.waitpid(self._pid, 0)
+        try:
+            ended, _ = os.waitpid(self._pid, os.WNOHANG)
+            if not ended:
+                os.kill(self._pid, signal.SIGKILL)
+                os.waitpid(self._pid, 0)
+        except ChildProcessError:  # already reaped elsewhere (e.g. SIGCHLD ignored)
+            pass
 
 
-def _serve(job: Callable[[], Iterable], fd: int) -> None:
-    """In the child: run `job`, write its buffers to `fd`, and exit (status 0 only when all was
-    written). Nothing here takes a lock another thread of the parent may have held at fork."""
+_CATCHABLE = signal.valid_signals() - {signal.SIGKILL, signal.SIGSTOP}
+
+
+def _serve(job: Callable[[], Iterable], fd: int, mask) -> None:
+    """In the child: let go of every descriptor but the pipe's write end (other requests'
+    sockets and pipes, the database's connections), take the default action for every signal,
+    run `job`, write its buffers to `fd`, and exit (status 0 only when all was written). Nothing
+    here takes a lock another thread of the parent may have held at fork."""
     status = 1
     try:
-        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT):
-            signal.signal(sig, signal.SIG_DFL)  # the server's handlers are not the child's
+        os.closerange(3, fd)
+        os.closerange(fd + 1, os.sysconf("SC_OPEN_MAX"))
+        for sig in _CATCHABLE:
+            try:
+                signal.signal(sig, signal.SIG_DFL)
+            except (OSError, ValueError):  # not settable here
+                pass
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         for buffer in job():
             view = memoryview(buffer).cast("B")
             while view:
