@@ -88,7 +88,8 @@ def _print(obj: object) -> None:
 def cmd_load(args: argparse.Namespace) -> None:
     store = _store()
     if args.features:
-        matrix = read_features_file(Path(args.features))
+        matrix = read_features_file(Path(args.features),
+                                    Settings.from_env().parallel_parse_bytes)
         _print(_put_build(store, args, matrix))
     if args.metrics:
         _print(store.put_metrics(args.business, args.image_source,
@@ -107,7 +108,7 @@ def cmd_pull(args: argparse.Namespace) -> None:
     except urllib.error.URLError as exc:
         raise SystemExit(f"error: could not GET {args.url}: {exc}") from None
     store = _store()
-    matrix = read_features_bytes(raw)
+    matrix = read_features_bytes(raw, Settings.from_env().parallel_parse_bytes)
     _print(_put_build(store, args, matrix))
     if args.metrics:
         _print(store.put_metrics(args.business, args.image_source,

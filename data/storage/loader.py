@@ -10,7 +10,7 @@ from data.domain.matrix import matrix_from_table
 from data.demo_fixes import generate_fixes
 from data.payloads.charset import decode_text
 from data.payloads.columnar import features_from_ndjson, features_from_parquet
-from data.payloads.features import features_from_json, validate_features
+from data.payloads.features import PARALLEL_PARSE_BYTES, features_from_json, validate_features
 from data.payloads.fixes import FixRow
 from data.payloads.judgements import validate_ratings_json, validate_votes_json
 from data.payloads.metrics import (MetricRow, metrics_from_json, validate_metrics_csv,
@@ -59,12 +59,13 @@ def read_metrics_file(path: Path) -> list[MetricRow]:
     return metrics_from_json(raw)
 
 
-def read_features_bytes(raw: bytes):
-    """A validated, canonical build matrix from a features JSON body."""
-    return matrix_from_table(features_from_json(raw))
+def read_features_bytes(raw: bytes, parallel_from: int = PARALLEL_PARSE_BYTES):
+    """A validated, canonical build matrix from a features JSON body (read by two processes
+    from `parallel_from` bytes, as the server does)."""
+    return matrix_from_table(features_from_json(raw, parallel_from))
 
 
-def read_features_file(path: Path):
+def read_features_file(path: Path, parallel_from: int = PARALLEL_PARSE_BYTES):
     """A validated, canonical build matrix from a features file, by its suffix: .parquet
     (memory-mapped, docs/ingest-formats.md), .ndjson / .jsonl, or JSON."""
     suffix = path.suffix.lower()
@@ -72,4 +73,4 @@ def read_features_file(path: Path):
         return matrix_from_table(features_from_parquet(path))
     if suffix in (".ndjson", ".jsonl"):
         return matrix_from_table(features_from_ndjson(path.read_bytes()))
-    return read_features_bytes(path.read_bytes())
+    return read_features_bytes(path.read_bytes(), parallel_from)
