@@ -91,13 +91,13 @@ def put_features():
     label = build_label()
     body = read_body(services().settings)
     idem = idempotency("features", business, source, body, label)
+    parallel_from = services().settings.parallel_parse_bytes
     if mt in PARQUET_TYPES:
         table = features_from_parquet(body)
     elif mt in NDJSON_TYPES:
-        table = features_from_ndjson(json_utf8(body, codec))
+        table = features_from_ndjson(json_utf8(body, codec), parallel_from)
     else:
-        table = features_from_json(json_utf8(body, codec),
-                                   parallel_from=services().settings.parallel_parse_bytes)
+        table = features_from_json(json_utf8(body, codec), parallel_from)
     del body  # a million-image body is hundreds of MB: not kept while the matrix is built
     matrix = matrix_from_table(table)
     del table

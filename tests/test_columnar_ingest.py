@@ -131,6 +131,8 @@ BAD_BODIES = [
     pytest.param(NDJSON, _lines(OK_LINE, b'{"image": "b", "features": {}} {"image": "c", '
                                          b'"features": {}}'), 400, "malformed_json",
                  id="ndjson-two-objects-on-a-line"),
+    pytest.param(NDJSON, _lines(OK_LINE, b'\xef\xbb\xbf{"image": "b", "features": {}}'), 400,
+                 "malformed_json", id="ndjson-byte-order-mark-on-a-later-line"),
     pytest.param(NDJSON, _lines(OK_LINE, OK_LINE), 422, "duplicate_keys", id="ndjson-image-twice"),
     pytest.param(NDJSON, _lines(b'{"image": "a", "features": {"dog": 0.5, "dog": 0.7}}'), 422,
                  "duplicate_keys", id="ndjson-feature-twice"),

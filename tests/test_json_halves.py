@@ -1,7 +1,8 @@
-"""A large JSON features body read by two processes (data/payloads/json_halves.py) gives exactly
-the table, or exactly the error, of the same body read whole: whatever the body's layout, wherever
-its cut falls, whichever half is bad; a child that fails or stalls only costs time; and a live
-server (gunicorn's sync worker and the README's threaded one) stores the same build."""
+"""A large JSON (or NDJSON) features body read by two processes (data/payloads/json_halves.py)
+gives exactly the table, or exactly the error, of the same body read whole: whatever the body's
+layout, wherever its cut falls, whichever half is bad; a child that fails or stalls only costs
+time; and a live server (gunicorn's sync worker and the README's threaded one) stores the same
+build."""
 
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ from hypothesis import strategies as st
 from data.domain.errors import DomainError
 from data.domain.matrix import matrix_from_table
 from data.payloads import features, json_halves
+from data.payloads.columnar import features_from_ndjson
 from data.payloads.features import features_from_json
+from tests.support.columnar import ndjson
 from tests.support.payloads import random_payload
 from tests.support.server import LiveServer
 
@@ -255,6 +258,58 @@ def test_good_bodies_with_names_full_of_braces_and_commas_are_mostly_cut():
                     halves.cols.tolist(), halves.values.tolist()) == whole
         assert table_of(raw, ALWAYS) == whole
     assert cut >= 20, cut
+
+
+# ------------------------------------------------------------------------------- NDJSON
+
+def ndjson_verdict(raw: bytes, parallel_from: int):
+    try:
+        t = features_from_ndjson(raw, parallel_from)
+        return t.image_names, t.feature_names, t.rows.tolist(), t.cols.tolist(), t.values.tolist()
+    except DomainError as exc:
+        return type(exc).__name__, exc.code, exc.message, exc.details
+
+
+@pytest.mark.parametrize("seed", [16, 17])
+def test_ndjson_halves_give_the_whole_bodys_table(seed, forks):
+    raw = b"\xef\xbb\xbf" + ndjson(payload(seed)).replace(b"\n", b"\r\n\n", 7)
+    whole = ndjson_verdict(raw, NEVER)
+    assert not forks and not isinstance(whole[0], str)
+    opened = open_descriptors()
+    assert ndjson_verdict(raw, ALWAYS) == whole
+    assert len(forks) == 1 and reaped(forks[0])
+    assert open_descriptors() == opened
+
+
+def bad_ndjson(kind: str) -> bytes:
+    lines = ndjson(BIG).splitlines(keepends=True)
+    if kind == "a bad value in the second half":  # the error names the body's line
+        lines[-5] = orjson.dumps({"image": "late.png", "features": {"f": "x"}}) + b"\n"
+    elif kind == "an image on lines of both halves":
+        lines.append(lines[0])
+    elif kind == "a line that is not JSON in the first half":
+        lines[3] = b'{"image": "broken.png", "features": {"f": }}\n'
+    elif kind == "a byte-order mark opening the second half":
+        middle = len(b"".join(lines)) // 2
+        at = next(k for k in range(len(lines)) if len(b"".join(lines[:k])) > middle)
+        lines[at] = b"\xef\xbb\xbf" + lines[at]
+    elif kind == "only blank lines after the cut":
+        lines = lines[:2] + [b"\n" * 3000]
+    return b"".join(lines)
+
+
+@pytest.mark.parametrize("kind", ["a bad value in the second half",
+                                  "an image on lines of both halves",
+                                  "a line that is not JSON in the first half",
+                                  "a byte-order mark opening the second half",
+                                  "only blank lines after the cut"])
+def test_a_bad_ndjson_body_gets_the_whole_bodys_error(kind, forks):
+    raw = bad_ndjson(kind)
+    whole = ndjson_verdict(raw, NEVER)
+    if kind != "only blank lines after the cut":
+        assert isinstance(whole[0], str), f"{kind}: the whole body was accepted"
+    assert ndjson_verdict(raw, ALWAYS) == whole
+    assert all(reaped(pid) for pid in forks)
 
 
 # ------------------------------------------------------------------- a child that fails

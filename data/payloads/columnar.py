@@ -28,7 +28,9 @@ from data.domain.matrix import FeatureTable
 from data.payloads.charset import UTF8_BOM
 from data.payloads.common import (MAX_OFFENDERS, json_type, name_limit, offender_message,
                                   short_repr)
-from data.payloads.features import check_label_names, fill_columns
+from data.payloads.features import (PARALLEL_PARSE_BYTES, RepeatedAcrossHalves,
+                                    check_label_names, fill_columns, tables_in_halves)
+from data.payloads.json_halves import worth_splitting
 from data.payloads.duplicates import count_byte, repeated_keys
 from data.payloads.json_body import parse_json
 
@@ -364,11 +366,34 @@ def _reject_repeated_pairs(rows: np.ndarray, cols: np.ndarray, image_names: list
 
 # ------------------------------------------------------------------------------------- NDJSON
 
-def features_from_ndjson(raw: bytes) -> FeatureTable:
+def features_from_ndjson(raw: bytes, parallel_from: int = PARALLEL_PARSE_BYTES) -> FeatureTable:
     """The checked table of a UTF-8 NDJSON body: one {"image": name, "features": {...}} per
-    line (blank lines are skipped); the same rules as a JSON body."""
+    line (blank lines are skipped); the same rules as a JSON body. A body of `parallel_from`
+    bytes or more (0: none) is read by two processes at once, cut between two lines."""
     if raw.startswith(UTF8_BOM):
         raw = raw[len(UTF8_BOM):]
+    if worth_splitting(raw, parallel_from):
+        table = _ndjson_in_halves(raw)
+        if table is not None:
+            return table
+    return _ndjson_table(raw)
+
+
+def _ndjson_in_halves(raw: bytes) -> FeatureTable | None:
+    """The table of `raw` read as its lines before and after a line break near the middle
+    (lines are independent: the halves mean what the whole does), or None: then the whole body
+    is read, and its errors give the body's line numbers. An image on lines of both halves is
+    refused by that whole read."""
+    cut = raw.find(b"\n", len(raw) // 2)
+    if cut < 0 or raw.startswith(UTF8_BOM, cut + 1):  # a mark is ignored only at the start
+        return None
+    try:
+        return tables_in_halves(lambda: raw[:cut + 1], lambda: raw[cut + 1:], _ndjson_table)
+    except RepeatedAcrossHalves:
+        return None
+
+
+def _ndjson_table(raw: bytes) -> FeatureTable:
     ends = np.flatnonzero(np.frombuffer(raw, dtype=np.uint8) == 0x0A).tolist()
     if not raw.endswith(b"\n"):
         ends.append(len(raw))
@@ -414,6 +439,10 @@ def _ndjson_batch(lines: list[bytes], numbers: list[int]) -> tuple[list[str], li
         objs = None
     if objs is None or len(objs) != len(lines):  # find the line and say what is wrong with it
         for line, number in zip(lines, numbers):
+            if line.startswith(UTF8_BOM):  # parse_json would ignore it, as at a body's start
+                raise MalformedBody(
+                    "malformed_json", f"Line {number} starts with a byte-order mark (U+FEFF): "
+                    f"only the body's first line may. {NDJSON_HINT}", [{"line": number}])
             try:
                 parse_json(line)
             except DomainError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from itertools import chain
+from typing import Callable
 from operator import itemgetter
 
 import numpy as np
@@ -54,21 +55,31 @@ def _in_halves(raw: bytes) -> FeatureTable | None:
     if cut is None:
         return None
     try:
-        with Forked(lambda: _table_bytes(validate_features(parse_json(first_half(raw, cut))))) \
-                as child:
-            try:
-                second = validate_features(parse_json(second_half(raw, cut)))
-            except DomainError:  # including "{}": nothing after the cut but a '}' (",}")
-                return None
-            return _joined(child, second)
-    except ChildFailed:
-        return None
-    except _RepeatedAcrossHalves:
+        # a second half of "{}" (nothing after the cut but ",}") is refused as empty
+        return tables_in_halves(lambda: first_half(raw, cut), lambda: second_half(raw, cut),
+                                lambda half: validate_features(parse_json(half)))
+    except RepeatedAcrossHalves:
         reject_repeated_keys_exactly(raw, ("image", "feature"))
         return None
 
 
-class _RepeatedAcrossHalves(Exception):
+def tables_in_halves(first: Callable[[], bytes], second: Callable[[], bytes],
+                     read: Callable[[bytes], FeatureTable]) -> FeatureTable | None:
+    """`read(first())` in a forked child and `read(second())` here, joined into the table of
+    the whole body; None when either fails (DomainError) or the child does. An image in both
+    halves raises RepeatedAcrossHalves. Shared by the JSON and NDJSON readers."""
+    try:
+        with Forked(lambda: _table_bytes(read(first()))) as child:
+            try:
+                this_half = read(second())
+            except DomainError:
+                return None
+            return _joined(child, this_half)
+    except ChildFailed:
+        return None
+
+
+class RepeatedAcrossHalves(Exception):
     """An image named in both halves (a single parse would have kept its last object)."""
 
 
@@ -104,7 +115,7 @@ def _joined(child: Forked, second: FeatureTable) -> FeatureTable:
     values[n_values:] = second.values
     image_names += second.image_names
     if len(set(image_names)) != len(image_names):
-        raise _RepeatedAcrossHalves
+        raise RepeatedAcrossHalves
     rows = np.repeat(np.arange(len(image_names), dtype=np.int64), counts)
     return FeatureTable(image_names, list(codes), rows, cols, values)
 

@@ -72,5 +72,5 @@ def read_features_file(path: Path, parallel_from: int = PARALLEL_PARSE_BYTES):
     if suffix in (".parquet", ".pq"):
         return matrix_from_table(features_from_parquet(path))
     if suffix in (".ndjson", ".jsonl"):
-        return matrix_from_table(features_from_ndjson(path.read_bytes()))
+        return matrix_from_table(features_from_ndjson(path.read_bytes(), parallel_from))
     return read_features_bytes(path.read_bytes(), parallel_from)
