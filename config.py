@@ -146,8 +146,9 @@ class Settings:
     # (one per core). One is faster for the page's small products and leaves the other cores
     # to other requests (docs/statistics.md, adjusted impact)
     blas_threads: int = env("BLAS_THREADS", int, default=1)
-    # JSON features bodies from this many bytes up are parsed and checked by two processes at
-    # once (a forked child reads the first half, data/payloads/json_halves.py); 0: always one
+    # JSON and NDJSON features bodies from this many bytes up are parsed and checked by two
+    # processes at once (a forked child reads the first half, data/payloads/json_halves.py);
+    # 0: always one
     parallel_parse_bytes: int = env("PARALLEL_PARSE_BYTES", int, default=PARALLEL_PARSE_BYTES)
 
     @classmethod

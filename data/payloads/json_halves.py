@@ -4,7 +4,8 @@ orjson parses on one core, and turning a parsed 100k x 480 features body into ar
 as long again. With a second core, this process forks a child that does that work for the first
 half of the object's members while this process does the second half; the child writes its
 half's result (plain bytes) to a pipe and exits without tearing anything down (os._exit), so it
-also skips freeing its half's millions of parsed objects. Used by data/payloads/features.py.
+also skips freeing its half's millions of parsed objects. Used by data/payloads/features.py
+(and by columnar.py for NDJSON, whose halves are simply the lines before and after a line break).
 
 The cut. `split_point` picks a ',' right after a '}' near the middle of the body; the halves are
 
