@@ -4,6 +4,7 @@ now, and is the database whole after a crash."""
 from __future__ import annotations
 
 import sqlite3
+from contextlib import contextmanager
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -40,6 +41,31 @@ class Probe:
             return conn.execute(text(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                 "AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL")).scalar() > 0
+
+    @contextmanager
+    def parts_held(self):
+        """PostgreSQL: while open, a SHARE lock on build_part makes a build's write transaction,
+        once it has written (its build row: it has a transaction id), wait at its parts, so a
+        kill lands inside it however fast it would have run (`writer_waiting`). SQLite: nothing
+        (its writer takes the whole database; `writer_active` is the moment)."""
+        if self.path:
+            yield
+            return
+        with self.engine.connect() as conn:
+            with conn.begin():
+                conn.execute(text("LOCK TABLE build_part IN SHARE MODE"))
+                yield
+
+    def writer_waiting(self) -> bool:
+        """PostgreSQL: a write transaction of another connection waits on a lock (the one
+        `parts_held` takes); SQLite: `writer_active`."""
+        if self.path:
+            return self.writer_active()
+        with self.engine.connect() as conn:
+            return conn.execute(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL "
+                "AND wait_event_type = 'Lock'")).scalar() > 0
 
     def integrity(self) -> str:
         """'ok' when the database is whole: SQLite's PRAGMA integrity_check, plus (both backends)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import ExitStack
 
 import pytest
 import requests
@@ -70,21 +71,26 @@ def test_kill_9_during_a_large_ingest_loses_nothing(live_server_factory, databas
 
         req = RawRequest(srv.port, "PUT", "/api/v1/features", {**identity(), **JSON},
                          len(big_body))
-        if moment == "upload":
-            req.send(big_body[:len(big_body) // 2])
-            _wait_for(lambda: unread_bytes(srv.port, req.client_port) == 0, "the half body read")
-            assert not probe.writer_active()
-        else:
-            sender = threading.Thread(target=_send_quietly, args=(req, big_body), daemon=True)
-            sender.start()
-            if moment == "validation":
-                sender.join(60)
+        with ExitStack() as held:
+            if moment == "upload":
+                req.send(big_body[:len(big_body) // 2])
                 _wait_for(lambda: unread_bytes(srv.port, req.client_port) == 0,
-                          "the whole body read")
+                          "the half body read")
                 assert not probe.writer_active()
             else:
-                _wait_for(probe.writer_active, "the write transaction")
-        srv.kill()  # SIGKILL to the whole process group
+                if moment == "database write":  # on PostgreSQL held inside it until the kill
+                    held.enter_context(probe.parts_held())
+                sender = threading.Thread(target=_send_quietly, args=(req, big_body),
+                                          daemon=True)
+                sender.start()
+                if moment == "validation":
+                    sender.join(60)
+                    _wait_for(lambda: unread_bytes(srv.port, req.client_port) == 0,
+                              "the whole body read")
+                    assert not probe.writer_active()
+                else:
+                    _wait_for(probe.writer_waiting, "the write transaction")
+            srv.kill()  # SIGKILL to the whole process group
         req.close()
 
         integrity = probe.integrity()
