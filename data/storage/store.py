@@ -86,8 +86,10 @@ class Store(StoreReads):
         audit record in the same transaction. `check` runs the quality checks against the
         current build while the image source is locked (see QualityCheck); its results are
         stored with the build and its alarms are the body's `warnings`."""
-        content_hash = matrix.content_hash()
+        # Bytes first: the server's build-files thread hashes the same matrix meanwhile (its
+        # files are named by the hash), so the hash is usually ready by then (a memo).
         blob = matrix.to_bytes()
+        content_hash = matrix.content_hash()
 
         def work(s: Session, src: ImageSource) -> WriteResult:
             current = s.scalar(select(Build).where(Build.image_source_id == src.id,
