@@ -30,15 +30,19 @@ from tests.support.server import LiveServer
 ALWAYS, NEVER = 1, 0  # parallel_from: every body read in halves / every body read whole
 
 
-def table_of(raw: bytes, parallel_from: int):
-    t = features_from_json(raw, parallel_from)
+def contents(t) -> tuple:
+    """A FeatureTable as plain values, to compare with ==."""
     return t.image_names, t.feature_names, t.rows.tolist(), t.cols.tolist(), t.values.tolist()
 
 
-def verdict(raw: bytes, parallel_from: int):
+def table_of(raw: bytes, parallel_from: int):
+    return contents(features_from_json(raw, parallel_from))
+
+
+def verdict(raw: bytes, parallel_from: int, read=features_from_json):
     """What reading `raw` gives: its table, or its error (kind, code, message, details)."""
     try:
-        return table_of(raw, parallel_from)
+        return contents(read(raw, parallel_from))
     except DomainError as exc:
         return type(exc).__name__, exc.code, exc.message, exc.details
 
@@ -94,8 +98,7 @@ def test_halves_give_the_whole_bodys_table(seed, layout, forks):
     if layout != "spaced":  # '},' near the middle: the body is cut and read in halves
         halves = features._in_halves(raw)
         assert halves is not None and len(forks) == 1
-        assert (halves.image_names, halves.feature_names, halves.rows.tolist(),
-                halves.cols.tolist(), halves.values.tolist()) == whole
+        assert contents(halves) == whole
     opened = open_descriptors()
     assert table_of(raw, ALWAYS) == whole
     assert all(reaped(pid) for pid in forks)
@@ -236,8 +239,7 @@ def test_any_good_body_gives_the_same_table_in_halves(body, layout):
     whole = table_of(raw, NEVER)
     halves = features._in_halves(raw)
     if halves is not None:  # the cut fell between two images
-        assert (halves.image_names, halves.feature_names, halves.rows.tolist(),
-                halves.cols.tolist(), halves.values.tolist()) == whole
+        assert contents(halves) == whole
     assert table_of(raw, ALWAYS) == whole
 
 
@@ -254,8 +256,7 @@ def test_good_bodies_with_names_full_of_braces_and_commas_are_mostly_cut():
         halves = features._in_halves(raw)
         if halves is not None:
             cut += 1
-            assert (halves.image_names, halves.feature_names, halves.rows.tolist(),
-                    halves.cols.tolist(), halves.values.tolist()) == whole
+            assert contents(halves) == whole
         assert table_of(raw, ALWAYS) == whole
     assert cut >= 20, cut
 
@@ -263,11 +264,7 @@ def test_good_bodies_with_names_full_of_braces_and_commas_are_mostly_cut():
 # ------------------------------------------------------------------------------- NDJSON
 
 def ndjson_verdict(raw: bytes, parallel_from: int):
-    try:
-        t = features_from_ndjson(raw, parallel_from)
-        return t.image_names, t.feature_names, t.rows.tolist(), t.cols.tolist(), t.values.tolist()
-    except DomainError as exc:
-        return type(exc).__name__, exc.code, exc.message, exc.details
+    return verdict(raw, parallel_from, features_from_ndjson)
 
 
 @pytest.mark.parametrize("seed", [16, 17])

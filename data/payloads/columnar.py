@@ -30,9 +30,9 @@ from data.payloads.common import (MAX_OFFENDERS, json_type, name_limit, offender
                                   short_repr)
 from data.payloads.features import (PARALLEL_PARSE_BYTES, RepeatedAcrossHalves,
                                     check_label_names, fill_columns, tables_in_halves)
-from data.payloads.json_halves import worth_splitting
 from data.payloads.duplicates import count_byte, repeated_keys
 from data.payloads.json_body import parse_json
+from data.payloads.json_halves import worth_splitting
 
 PARQUET_HINT = ("Send a Parquet file with the columns image, feature, value (long: one row per "
                 "value), or an image column and one numeric column per feature (wide: one row "

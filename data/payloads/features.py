@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from itertools import chain
-from typing import Callable
 from operator import itemgetter
+from typing import Callable
 
 import numpy as np
 import orjson
