@@ -37,6 +37,7 @@ from data.people.embed import sign_embed
 from data.people.grants import grant, list_grants, revoke
 from data.people.tokens import create_token, list_tokens, revoke_token
 from data.storage.db import make_engine, migrate
+from data.storage.heap import use_huge_pages
 from data.storage.loader import (load_demo, read_features_bytes, read_features_file,
                                  read_metrics_file)
 from data.domain.errors import DomainError
@@ -66,7 +67,9 @@ def dataset_name(value: str) -> str:
 
 
 def _store() -> Store:
-    engine = make_engine(Settings.from_env().database_url)
+    settings = Settings.from_env()
+    use_huge_pages(settings.numpy_huge_pages)  # as the server does: a load is its largest work
+    engine = make_engine(settings.database_url)
     migrate(engine)
     return Store(engine)
 

@@ -15,6 +15,8 @@ and prints the median of --repeats runs (parse and whole alternated) of:
   process alone, as a server with PARALLEL_PARSE_BYTES=0 does;
 * ratio = whole / parse. The target is <= 3x on every shape.
 
+numpy's huge pages are set as the server sets them (NUMPY_MADVISE_HUGEPAGE, default off).
+
 Timings on a shared machine are noisy: run it when `uptime` shows little load. --cpu times
 with this process's CPU clock instead of the wall clock: steadier under load, but it adds up
 both threads of the canonical sort, so it overstates that stage's wall time on idle cores, and
@@ -37,8 +39,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.datagen import VALUE_SHAPES, generate  # noqa: E402
+from config import Settings  # noqa: E402
 from data.domain.matrix import matrix_from_table  # noqa: E402
 from data.payloads.features import PARALLEL_PARSE_BYTES, features_from_json  # noqa: E402
+from data.storage.heap import use_huge_pages  # noqa: E402
 
 
 def parse_time(body: bytes, clock) -> float:
@@ -76,10 +80,13 @@ def main() -> None:
     args = ap.parse_args()
     clock = time.process_time if args.cpu else time.perf_counter
     parallel_from = 0 if args.one_process else PARALLEL_PARSE_BYTES
+    huge_pages = Settings.from_env().numpy_huge_pages
+    use_huge_pages(huge_pages)  # as the server does (app.py)
 
     print(f"{args.images} images x 480 features, {args.density:.0%} non-zero, "
           f"median of {args.repeats}, {'CPU' if args.cpu else 'wall'} seconds, "
-          f"{'one process' if args.one_process else 'large bodies read in two processes'}; "
+          f"{'one process' if args.one_process else 'large bodies read in two processes'}, "
+          f"numpy huge pages {'on' if huge_pages else 'off'}; "
           f"load average {os.getloadavg()[0]:.2f}")
     header = (f"{'shape':<13} {'nnz':>9} {'distinct':>9} {'body MB':>8} {'parse s':>8} "
               f"{'whole s':>8} {'ratio':>6} | {'read':>6} {'canon':>6} {'to_bytes':>8}")

@@ -1,4 +1,5 @@
-"""Giving freed memory back to the operating system after a large build passed through a worker.
+"""Giving freed memory back to the operating system after a large build passed through a worker,
+and the page size numpy asks for.
 
 Parsing and checking a 100k-image body allocates the better part of a gigabyte of small objects;
 when they are freed, glibc keeps most of that heap for reuse, so the worker's resident memory
@@ -10,6 +11,8 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import logging
+
+import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -30,3 +33,11 @@ def release_free_memory() -> None:
             _libc = None
     if _libc is not None:
         _libc.malloc_trim(0)
+
+
+def use_huge_pages(enabled: bool) -> None:
+    """Whether numpy asks Linux for transparent huge pages (madvise) on its large arrays in this
+    process, as numpy's NUMPY_MADVISE_HUGEPAGE does at import. A huge page saves page-table
+    work where memory is cheap to touch; on a virtual machine whose host backs each page at its
+    first touch (this one), it costs ~4x the same memory in 4 KB pages (docs/scaling.md)."""
+    np._core.multiarray._set_madvise_hugepage(enabled)
