@@ -26,7 +26,7 @@ from data.domain.filters import DEFAULT_OUTCOME, OUTCOMES, WEIGHTS
 from data.stats.table_csv import features_csv, features_csv_filename
 from data.stats.view import adjusted_for, records_with_adjusted, stats_for
 from data.stats.quality_gate import QualityGate
-from data.storage.heap import release_free_memory
+from data.storage.heap import heap_kept_for_reuse, release_free_memory
 from data.storage.over_time import delivery_body, quality_check
 from data.domain.filters import DEFAULT_THRESHOLD_MODE, THRESHOLD_MODES
 
@@ -89,19 +89,28 @@ def put_features():
                       "application/json, application/vnd.apache.parquet or application/x-ndjson")
     codec = declared_codec()
     label = build_label()
-    body = read_body(services().settings)
+    # Each stage of the ingest reuses the memory the stage before it freed (data/storage/heap.py).
+    with heap_kept_for_reuse():
+        result = _store_features(mt, codec, label, business, source, principal.name)
+    if result.created:
+        _warm(business, source)
+    return json_response(result.body, _status(result.created))
+
+
+def _store_features(mt: str, codec: str, label, business: str, source: str, actor: str):
+    """Read the request's body as a build (any accepted format), check it and store it."""
+    settings = services().settings
+    body = read_body(settings)
     idem = idempotency("features", business, source, body, label)
-    parallel_from = services().settings.parallel_parse_bytes
     if mt in PARQUET_TYPES:
         table = features_from_parquet(body)
     elif mt in NDJSON_TYPES:
-        table = features_from_ndjson(json_utf8(body, codec), parallel_from)
+        table = features_from_ndjson(json_utf8(body, codec), settings.parallel_parse_bytes)
     else:
-        table = features_from_json(json_utf8(body, codec), parallel_from)
+        table = features_from_json(json_utf8(body, codec), settings.parallel_parse_bytes)
     del body  # a million-image body is hundreds of MB: not kept while the matrix is built
     matrix = matrix_from_table(table)
     del table
-    settings = services().settings
     gate = QualityGate(settings.quality_limits, settings.reject_on_alarm)
     # The build's files are written beside the database write, before it commits: every worker
     # that sees the new build maps them instead of decoding and indexing it.
@@ -109,14 +118,11 @@ def put_features():
                              name="build-files")
     files.start()
     try:
-        result = services().store.put_build(business, source, matrix, build_label=label,
-                                            idempotency=idem, actor=principal.name,
-                                            check=quality_check(gate, matrix, services().cache))
+        return services().store.put_build(business, source, matrix, build_label=label,
+                                          idempotency=idem, actor=actor,
+                                          check=quality_check(gate, matrix, services().cache))
     finally:
         files.join()
-    if result.created:
-        _warm(business, source)
-    return json_response(result.body, _status(result.created))
 
 
 @builds.route("/metrics", methods=["PUT"], strict_slashes=False)

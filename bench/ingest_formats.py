@@ -2,12 +2,13 @@
 optionally a million-image Parquet build's time and the server's peak memory.
 
     python bench/ingest_formats.py [--images 100000] [--density 0.10] [--repeats 3]
-                                   [--backends sqlite,postgresql]
+                                   [--value-shape uniform6] [--backends sqlite,postgresql]
                                    [--formats json,long,wide,ndjson] [--million]
                                    [--million-images 1000000] [--million-density 0.05]
                                    [--million-shapes long,wide]
 
-One build of --images x 480 features (bench/datagen.py, the bench's 6-decimal values) is written
+One build of --images x 480 features (bench/datagen.py; --value-shape: the bench's 6-decimal
+values by default, or rounded4, float32, mostly_ones, few_distinct) is written
 as the four bodies PUT /api/v1/features accepts (docs/ingest-formats.md): JSON, Parquet long
 (image, feature, value), Parquet wide (image + a column per feature) and NDJSON. For each backend
 a real server (gunicorn, one worker) gets each body --repeats times, each to a new image source,
@@ -47,7 +48,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.datagen import BenchData, generate  # noqa: E402
+from bench.datagen import VALUE_SHAPES, BenchData, generate  # noqa: E402
 from tests.support.databases import new_database  # noqa: E402
 from tests.support.server import LiveServer  # noqa: E402
 
@@ -261,6 +262,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--images", type=int, default=100_000)
     ap.add_argument("--density", type=float, default=0.10)
+    ap.add_argument("--value-shape", default="uniform6", choices=VALUE_SHAPES,
+                    help="how the non-zero values are spread (bench/datagen.py)")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--backends", default="sqlite,postgresql")
     ap.add_argument("--formats", default="json,long,wide,ndjson",
@@ -273,7 +276,7 @@ def main(argv=None) -> int:
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     load_start = os.getloadavg()
 
-    data = generate(args.images, density=args.density)
+    data = generate(args.images, density=args.density, value_shape=args.value_shape)
     chosen = {f.strip().lower() for f in args.formats.split(",")}
     writers = {"JSON": ("json", JSON, lambda d: d.features_body),
                "Parquet long": ("long", PARQUET, parquet_long),
@@ -305,8 +308,8 @@ def main(argv=None) -> int:
             del big
 
     print(f"\nIngest over HTTP (gunicorn, 1 worker), {args.images:,} images x 480 features, "
-          f"{args.density:.0%} non-zero, median of {args.repeats}; ratio = PUT / orjson.loads "
-          f"of the JSON body in the same run")
+          f"{args.density:.0%} non-zero, values {args.value_shape}, median of {args.repeats}; "
+          f"ratio = PUT / orjson.loads of the JSON body in the same run")
     head = f"{'format':<13} {'body MB':>8}"
     for backend in backends:
         head += f" | {backend + ' s':>14} {'ratio':>6}"
