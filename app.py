@@ -23,7 +23,6 @@ from callbacks import shell as shell_callbacks
 from config import Settings
 from data.domain.errors import DatabaseUnavailable
 from data.storage.db import make_engine, migrate
-from data.storage.heap import use_huge_pages
 from data.storage.loader import load_demo
 from data.storage.store import Store
 from ingest_server import register
@@ -58,7 +57,6 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     """Build the app: database (migrated), store, services, API routes, pages."""
     settings = settings or Settings.from_env()
     limit_blas_threads(settings.blas_threads)
-    use_huge_pages(settings.numpy_huge_pages)
     engine = make_engine(settings.database_url)
     migrate(engine)
     store = Store(engine)

@@ -37,7 +37,7 @@ from data.people.embed import sign_embed
 from data.people.grants import grant, list_grants, revoke
 from data.people.tokens import create_token, list_tokens, revoke_token
 from data.storage.db import make_engine, migrate
-from data.storage.heap import use_huge_pages
+from data.storage.heap import ingest_memory
 from data.storage.loader import (load_demo, read_features_bytes, read_features_file,
                                  read_metrics_file)
 from data.domain.errors import DomainError
@@ -67,9 +67,7 @@ def dataset_name(value: str) -> str:
 
 
 def _store() -> Store:
-    settings = Settings.from_env()
-    use_huge_pages(settings.numpy_huge_pages)  # as the server does: a load is its largest work
-    engine = make_engine(settings.database_url)
+    engine = make_engine(Settings.from_env().database_url)
     migrate(engine)
     return Store(engine)
 
@@ -91,9 +89,10 @@ def _print(obj: object) -> None:
 def cmd_load(args: argparse.Namespace) -> None:
     store = _store()
     if args.features:
-        matrix = read_features_file(Path(args.features),
-                                    Settings.from_env().parallel_parse_bytes)
-        _print(_put_build(store, args, matrix))
+        with ingest_memory():  # as the server reads a build (data/storage/heap.py)
+            matrix = read_features_file(Path(args.features),
+                                        Settings.from_env().parallel_parse_bytes)
+            _print(_put_build(store, args, matrix))
     if args.metrics:
         _print(store.put_metrics(args.business, args.image_source,
                                  read_metrics_file(Path(args.metrics)), actor=cli_actor()).body)
@@ -111,8 +110,9 @@ def cmd_pull(args: argparse.Namespace) -> None:
     except urllib.error.URLError as exc:
         raise SystemExit(f"error: could not GET {args.url}: {exc}") from None
     store = _store()
-    matrix = read_features_bytes(raw, Settings.from_env().parallel_parse_bytes)
-    _print(_put_build(store, args, matrix))
+    with ingest_memory():
+        matrix = read_features_bytes(raw, Settings.from_env().parallel_parse_bytes)
+        _print(_put_build(store, args, matrix))
     if args.metrics:
         _print(store.put_metrics(args.business, args.image_source,
                                  read_metrics_file(Path(args.metrics)), actor=cli_actor()).body)

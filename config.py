@@ -150,11 +150,6 @@ class Settings:
     # processes at once (a forked child reads the first half, data/payloads/json_halves.py);
     # 0: always one
     parallel_parse_bytes: int = env("PARALLEL_PARSE_BYTES", int, default=PARALLEL_PARSE_BYTES)
-    # numpy's own switch (read by numpy at import; this applies it again at start): whether
-    # numpy asks Linux for transparent huge pages on arrays of 4 MB and more. Off by default:
-    # on this kind of virtual machine a huge page's first touch costs ~4 ms (0.4 s of a
-    # 100k-image PUT's 2 s), against ~1 ms for the same memory in 4 KB pages (docs/scaling.md)
-    numpy_huge_pages: bool = env("NUMPY_MADVISE_HUGEPAGE", _flag, default=False)
 
     @classmethod
     def from_env(cls, environ: os._Environ | dict | None = None) -> "Settings":

@@ -26,7 +26,7 @@ from data.domain.filters import DEFAULT_OUTCOME, OUTCOMES, WEIGHTS
 from data.stats.table_csv import features_csv, features_csv_filename
 from data.stats.view import adjusted_for, records_with_adjusted, stats_for
 from data.stats.quality_gate import QualityGate
-from data.storage.heap import heap_kept_for_reuse, release_free_memory
+from data.storage.heap import ingest_memory, release_free_memory
 from data.storage.over_time import delivery_body, quality_check
 from data.domain.filters import DEFAULT_THRESHOLD_MODE, THRESHOLD_MODES
 
@@ -90,7 +90,7 @@ def put_features():
     codec = declared_codec()
     label = build_label()
     # Each stage of the ingest reuses the memory the stage before it freed (data/storage/heap.py).
-    with heap_kept_for_reuse():
+    with ingest_memory():
         result = _store_features(mt, codec, label, business, source, principal.name)
     if result.created:
         _warm(business, source)

@@ -15,7 +15,7 @@ and prints the median of --repeats runs (parse and whole alternated) of:
   process alone, as a server with PARALLEL_PARSE_BYTES=0 does;
 * ratio = whole / parse. The target is <= 3x on every shape.
 
-numpy's huge pages are set as the server sets them (NUMPY_MADVISE_HUGEPAGE, default off).
+The ingest runs in the server's memory policy for reading a build (data/storage/heap.py).
 
 Timings on a shared machine are noisy: run it when `uptime` shows little load. --cpu times
 with this process's CPU clock instead of the wall clock: steadier under load, but it adds up
@@ -39,10 +39,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.datagen import VALUE_SHAPES, generate  # noqa: E402
-from config import Settings  # noqa: E402
 from data.domain.matrix import matrix_from_table  # noqa: E402
 from data.payloads.features import PARALLEL_PARSE_BYTES, features_from_json  # noqa: E402
-from data.storage.heap import use_huge_pages  # noqa: E402
+from data.storage.heap import ingest_memory, release_free_memory  # noqa: E402
 
 
 def parse_time(body: bytes, clock) -> float:
@@ -57,14 +56,16 @@ def parse_time(body: bytes, clock) -> float:
 def ingest_times(body: bytes, clock, parallel_from: int) -> dict[str, float]:
     """Seconds of each stage of one ingest; the checked table is freed after the clock stops."""
     gc.collect()
-    t0 = clock()
-    table = features_from_json(body, parallel_from)
-    t1 = clock()
-    matrix = matrix_from_table(table)
-    t2 = clock()
-    blob = matrix.to_bytes()
-    t3 = clock()
-    del table, matrix, blob
+    with ingest_memory():  # as PUT /api/v1/features reads a build
+        t0 = clock()
+        table = features_from_json(body, parallel_from)
+        t1 = clock()
+        matrix = matrix_from_table(table)
+        t2 = clock()
+        blob = matrix.to_bytes()
+        t3 = clock()
+        del table, matrix, blob
+    release_free_memory()  # as the server does after the answer
     return {"read": t1 - t0, "canonicalise": t2 - t1, "to_bytes": t3 - t2, "whole": t3 - t0}
 
 
@@ -80,13 +81,10 @@ def main() -> None:
     args = ap.parse_args()
     clock = time.process_time if args.cpu else time.perf_counter
     parallel_from = 0 if args.one_process else PARALLEL_PARSE_BYTES
-    huge_pages = Settings.from_env().numpy_huge_pages
-    use_huge_pages(huge_pages)  # as the server does (app.py)
 
     print(f"{args.images} images x 480 features, {args.density:.0%} non-zero, "
           f"median of {args.repeats}, {'CPU' if args.cpu else 'wall'} seconds, "
-          f"{'one process' if args.one_process else 'large bodies read in two processes'}, "
-          f"numpy huge pages {'on' if huge_pages else 'off'}; "
+          f"{'one process' if args.one_process else 'large bodies read in two processes'}; "
           f"load average {os.getloadavg()[0]:.2f}")
     header = (f"{'shape':<13} {'nnz':>9} {'distinct':>9} {'body MB':>8} {'parse s':>8} "
               f"{'whole s':>8} {'ratio':>6} | {'read':>6} {'canon':>6} {'to_bytes':>8}")

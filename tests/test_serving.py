@@ -167,25 +167,3 @@ def test_the_server_runs_blas_on_the_threads_its_settings_give(settings):
     create_app(replace(settings, blas_threads=1))
     assert blas_threads() == {1}
 
-
-def test_the_server_asks_numpy_for_huge_pages_only_when_its_settings_say_so(settings, monkeypatch):
-    from dataclasses import replace
-
-    from cli import _store
-
-    multiarray = np._core.multiarray
-    before = multiarray._get_madvise_hugepage()
-    assert Settings.from_env({}).numpy_huge_pages is False
-    assert Settings.from_env({"NUMPY_MADVISE_HUGEPAGE": "1"}).numpy_huge_pages is True
-    try:
-        create_app(replace(settings, numpy_huge_pages=True))
-        assert multiarray._get_madvise_hugepage() is True
-        create_app(replace(settings, numpy_huge_pages=False))
-        assert multiarray._get_madvise_hugepage() is False
-        multiarray._set_madvise_hugepage(True)
-        monkeypatch.setenv("DATABASE_URL", settings.database_url)
-        monkeypatch.delenv("NUMPY_MADVISE_HUGEPAGE", raising=False)
-        _store()  # the CLI's commands that load builds apply the same setting
-        assert multiarray._get_madvise_hugepage() is False
-    finally:
-        multiarray._set_madvise_hugepage(before)

@@ -1,5 +1,5 @@
-"""The worker's memory around large builds: glibc's heap kept for reuse while a build is read,
-given back to the operating system after it, and the page size numpy asks for.
+"""The worker's memory around large builds: how it is taken while a build is read
+(ingest_memory), and given back to the operating system after it (release_free_memory).
 
 Parsing and checking a 100k-image body allocates the better part of a gigabyte of small objects;
 when they are freed, glibc keeps most of that heap for reuse, so the worker's resident memory
@@ -7,10 +7,11 @@ stays high for good (docs/scaling.md). malloc_trim(0) returns the free parts.
 
 On a virtual machine whose host backs each page at its first touch (this one), touching memory
 that is new to the process costs ~2-3 us per 4 KB page: a 100k-image PUT touched ~1 GB of new
-pages, a quarter to a third of its time. Two things here keep that down: numpy's large arrays
-in 4 KB pages rather than 2 MB ones (use_huge_pages), and, while a build is read, glibc's heap
-serving even the largest arrays and keeping what is freed (heap_kept_for_reuse), so each stage
-of the ingest reuses the pages the stage before it freed.
+pages, a quarter to a third of its time. While a build is read, two things keep that down:
+glibc's heap serves even the largest arrays and keeps what is freed, so each stage of the ingest
+reuses the pages the stage before it freed; and numpy's new arrays are not asked to be
+transparent huge pages, whose first touch costs ~4 ms each here (~4x the same memory in 4 KB
+pages). Outside, glibc's and numpy's usual policies hold.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ import threading
 from contextlib import contextmanager
 from typing import Iterator
 
-import numpy as np
+from numpy._core import multiarray as _multiarray  # its huge-page switch (numpy's
+# NUMPY_MADVISE_HUGEPAGE, read once at import)
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,7 @@ _USUAL = ((_M_MMAP_MAX, 65536), (_M_MMAP_THRESHOLD, 32 << 20), (_M_TRIM_THRESHOL
 
 _kept_lock = threading.Lock()
 _kept_by = 0
+_huge_pages_before = True
 
 
 def _glibc():
@@ -66,29 +69,30 @@ def release_free_memory() -> None:
 
 
 @contextmanager
-def heap_kept_for_reuse() -> Iterator[None]:
-    """While inside (in any thread of the process), glibc serves every allocation from its heap
+def ingest_memory() -> Iterator[None]:
+    """While inside (in any thread of the process): glibc serves every allocation from its heap
     and keeps freed memory there for the next one, instead of mapping each large block on its
-    own and unmapping it when freed. A build's ingest allocates and frees arrays of tens of MB
-    in turn; kept, the next stage reuses pages already touched. The heap is handed back by
-    release_free_memory() after the request, as before. Nested and concurrent uses count: the
-    usual policy returns when the last one leaves."""
-    global _kept_by
+    own and unmapping it when freed; and numpy does not ask for transparent huge pages. A
+    build's ingest allocates and frees arrays of tens of MB in turn: the next stage reuses pages
+    already touched. release_free_memory() after the request hands the heap back, as before.
+    Nested and concurrent uses count: the usual policies return when the last one leaves."""
+    global _kept_by, _huge_pages_before
     libc = _glibc()
-    if libc is None:
-        yield
-        return
     with _kept_lock:
         _kept_by += 1
         if _kept_by == 1:
-            _set(libc, _KEEP)
+            _huge_pages_before = _multiarray._set_madvise_hugepage(False)
+            if libc is not None:
+                _set(libc, _KEEP)
     try:
         yield
     finally:
         with _kept_lock:
             _kept_by -= 1
             if _kept_by == 0:
-                _set(libc, _USUAL)
+                _multiarray._set_madvise_hugepage(_huge_pages_before)
+                if libc is not None:
+                    _set(libc, _USUAL)
 
 
 def _set(libc, options) -> None:
@@ -96,10 +100,3 @@ def _set(libc, options) -> None:
         if libc.mallopt(param, value) != 1:
             log.warning("mallopt(%d, %d) was refused; the heap keeps its policy", param, value)
 
-
-def use_huge_pages(enabled: bool) -> None:
-    """Whether numpy asks Linux for transparent huge pages (madvise) on its large arrays in this
-    process, as numpy's NUMPY_MADVISE_HUGEPAGE does at import. A huge page saves page-table
-    work where memory is cheap to touch; on a virtual machine whose host backs each page at its
-    first touch (this one), it costs ~4x the same memory in 4 KB pages (docs/scaling.md)."""
-    np._core.multiarray._set_madvise_hugepage(enabled)
