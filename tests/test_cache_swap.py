@@ -38,6 +38,7 @@ class FakeStore:
         self.gates: dict[int, threading.Event] = {}
         self.loads: list[int] = []
         self.fail: set[int] = set()
+        self.outcome_gate: threading.Event | None = None  # holds reading the outcomes
 
     def locate(self, business, image_source):
         source_id = 1 if image_source == "s" else 2
@@ -65,6 +66,8 @@ class FakeStore:
                 if delivery_id == self.delivery_id else None)
 
     def latest_outcomes(self, source_id):
+        if self.outcome_gate is not None:
+            assert self.outcome_gate.wait(20), "test gate never opened"
         return ({f"img{i:03d}": (1000, i + 1, None) for i in range(N_IMAGES)},
                 self.delivery_id)
 
@@ -213,3 +216,31 @@ def test_a_writer_that_waits_gets_the_new_build_never_the_previous(tmp_path):
     threading.Timer(0.3, store.gates[2].set).start()
     assert cache.get("b", "s", wait=True).build.id == 2
     assert cache.get("b", "s").build.id == 2  # and every reader after it
+
+
+def test_after_new_metrics_no_reader_is_served_the_older_outcomes(tmp_path):
+    """A build may be swapped in late (readers keep the previous whole build meanwhile), but a
+    metrics delivery, once stored, is what every answer uses: the writer answered after it was
+    indexed, so an answer from the older outcome set would contradict what it was told."""
+    store = FakeStore()
+    store.delivery_id = None  # a build, no metrics yet
+    cache = _cache(store, tmp_path)
+    assert cache.get("b", "s").delivery is None
+    store.version, store.delivery_id = 2, 8
+    store.outcome_gate = threading.Event()
+    threading.Timer(0.5, store.outcome_gate.set).start()
+    answers = []
+    readers = [threading.Thread(target=lambda: answers.append(cache.get("b", "s")))
+               for _ in range(3)]
+    for r in readers:
+        r.start()
+    for r in readers:
+        r.join(10)
+    assert [a.delivery.id for a in answers] == [8, 8, 8]
+    # A new build under the same metrics is still swapped in without waiting.
+    store.outcome_gate = None
+    store.version, store.current = 3, 2
+    store.gates[2] = threading.Event()
+    started = time.monotonic()
+    assert cache.get("b", "s").build.id == 1 and time.monotonic() - started < 1.0
+    store.gates[2].set()

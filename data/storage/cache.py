@@ -8,8 +8,12 @@ Swap, never block (docs/scaling.md): a dataset is loaded without holding the cac
 reader that finds a newer version than the one it was served last starts (or joins) the load of
 the new one and waits at most `swap_wait` seconds after that load began; past that it is served
 the previous dataset, and the new one replaces it in one step when it is complete. Only a reader
-with nothing to fall back on (a build nobody here has loaded yet) waits for its own dataset's
-load — never for another dataset's.
+with nothing to fall back on waits for its own dataset's load — never for another dataset's:
+a build nobody here has loaded yet, or new metrics. A previous dataset is a whole build, so a
+new build may come late; but the metrics PUT answers only once its outcome set is indexed
+(api/builds.py), so an answer from the older outcomes would contradict what its sender was
+told. Waiting for new metrics costs the mapping of the index files that PUT wrote, or, in the
+moment between its commit and its answer, that index's computation.
 """
 
 from __future__ import annotations
@@ -109,6 +113,9 @@ class DatasetCache:
             if starting:
                 load = self._loads[key] = _Load(now)
             previous = None if wait else self._entries.get(self._served.get(view))
+            if previous is not None and _delivery_id(previous.dataset) != (
+                    metrics if metrics is not None else ref.latest_delivery_id):
+                previous = None  # a newer build may come late, newer metrics may not
         if starting:
             if previous is None:  # nothing to show meanwhile: this reader loads it
                 self._run(load, key, view, ref, wanted, metrics)
@@ -268,6 +275,10 @@ class DatasetCache:
 
 
 _NO_METRICS = "no-metrics"
+
+
+def _delivery_id(dataset: Dataset) -> int | None:
+    return dataset.delivery.id if dataset.delivery is not None else None
 
 
 def _metrics_key(ref: SourceRef, delivery_id: int | None) -> str:
