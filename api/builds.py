@@ -191,18 +191,13 @@ def get_features():
     apply_fixes=1: presence follows the latest label fix where there is one; thresholds=saved:
     features with a saved threshold are cut there (docs/api.md)."""
     business, source = identity()
-    fmt = (single_arg("format") or "json").strip().lower()
-    if fmt not in ("json", "csv"):
-        raise ApiError(400, "bad_parameter", f"format must be json or csv, got {fmt!r}.")
+    fmt = choice_arg("format", ("json", "csv"), "json")
     threshold = float_arg("threshold", 0.0)
     min_pct = float_arg("min_pct", 0.0, 0.0, 100.0)
     max_pct = float_arg("max_pct", 100.0, 0.0, 100.0)
     if min_pct > max_pct:
         raise ApiError(400, "bad_parameter", f"min_pct ({min_pct}) is above max_pct ({max_pct}).")
-    outcome = request.args.get("outcome") or DEFAULT_OUTCOME
-    if outcome not in OUTCOMES:
-        raise ApiError(400, "bad_parameter",
-                       f"outcome must be one of {', '.join(OUTCOMES)}, got {outcome!r}.")
+    outcome = choice_arg("outcome", OUTCOMES, DEFAULT_OUTCOME)
     build_id = build_arg()
     weight = choice_arg("weight", WEIGHTS, "images")
     adjust = flag_arg("adjust")

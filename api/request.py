@@ -255,8 +255,9 @@ def flag_arg(name: str) -> bool:
 
 
 def choice_arg(name: str, choices, default: str) -> str:
-    """A query parameter that must be one of `choices` (absent: `default`); 400 otherwise."""
-    raw = request.args.get(name)
+    """A query parameter that must be one of `choices`, exactly (absent: `default`); 400
+    otherwise, and when it is given twice."""
+    raw = single_arg(name)
     if raw is None:
         return default
     if raw not in choices:

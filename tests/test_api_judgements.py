@@ -265,6 +265,23 @@ def test_features_api_refuses_an_unknown_outcome(client):
     assert r.status_code == 400 and "ctr, score, strength" in r.get_json()["message"]
 
 
+def test_features_api_refuses_an_empty_outcome_in_either_format(client):
+    # Schemathesis found `outcome=` answered 200 (the default, CTR): an empty value is not one of
+    # the documented choices, so it is an error like any other, in JSON and in CSV alike.
+    for fmt in ("json", "csv"):
+        r = client.get("/api/v1/features", query_string={
+            "business": BIZ, "image_source": SRC, "outcome": "", "format": fmt})
+        assert r.status_code == 400, (fmt, r.status_code)
+        assert "outcome must be one of ctr, score, strength, got ''" in r.get_json()["message"]
+    for fmt in ("", "CSV", " csv"):  # the format is one of its two names, exactly
+        r = client.get("/api/v1/features", query_string={
+            "business": BIZ, "image_source": SRC, "format": fmt})
+        assert r.status_code == 400 and "format must be one of json, csv" in r.get_json()["message"]
+    r = client.get("/api/v1/features", query_string=[
+        ("business", BIZ), ("image_source", SRC), ("weight", "images"), ("weight", "impressions")])
+    assert r.status_code == 400 and "weight is given 2 times" in r.get_json()["message"]
+
+
 def test_similar_images_are_the_cosine_nearest_with_ctr_and_mean_score(client):
     client.put("/api/v1/metrics", json={"img01.png": {"impressions": 100, "clicks": 7}},
                headers=ID)
