@@ -38,7 +38,8 @@ class BenchData:
 
 
 # How the non-zero values are spread, as real featurizers emit them (see `_shape_values`).
-VALUE_SHAPES = ("uniform6", "rounded4", "float32", "mostly_ones", "few_distinct")
+VALUE_SHAPES = ("uniform6", "rounded4", "float32", "mostly_ones", "few_distinct",
+                "full_precision", "integers", "wide_range")
 
 
 def generate(n_images: int, density: float = 0.10, dense_json: bool = False,
@@ -68,7 +69,8 @@ def generate(n_images: int, density: float = 0.10, dense_json: bool = False,
     order = np.lexsort((cols, rows))
     rows, cols, values = rows[order], cols[order], values[order]
     features_body = (_features_json(image_names, features, rows, cols, values, n_images,
-                                    dense_json, rng) if bodies else b"")
+                                    dense_json, rng, integers=value_shape == "integers")
+                     if bodies else b"")
 
     log_ctr = np.log(0.015) + rng.normal(0.0, 0.3, size=n_images)
     for name, effect in PLANTED.items():
@@ -90,8 +92,11 @@ def generate(n_images: int, density: float = 0.10, dense_json: bool = False,
 def _shape_values(raw: np.ndarray, shape: str, seed: int) -> np.ndarray:
     """Values in (0, 1] from `raw` in [0, 1]: "uniform6" rounded to 6 decimals (few ties),
     "rounded4" to 4 decimals (~10k distinct: many ties per feature), "float32" float32 values
-    widened to float64, "mostly_ones" 90% exactly 1.0, "few_distinct" one of 5 values. Extra
-    randomness comes from its own stream, so every shape leaves the rest of the build as is."""
+    widened to float64, "mostly_ones" 90% exactly 1.0, "few_distinct" one of 5 values,
+    "full_precision" unrounded float64 (17 significant digits in JSON), "integers" counts 1-20
+    sent as JSON integers (objects found, say), "wide_range" log-normal from ~1e-3 to ~1e3
+    (areas in pixels, say). Extra randomness comes from its own stream, so every shape leaves
+    the rest of the build as is."""
     if shape == "uniform6":
         return np.clip(np.round(raw, 6), 1e-6, 1.0)
     if shape == "rounded4":
@@ -105,10 +110,17 @@ def _shape_values(raw: np.ndarray, shape: str, seed: int) -> np.ndarray:
         return values
     if shape == "few_distinct":
         return extra.choice(np.array([0.2, 0.4, 0.6, 0.8, 1.0]), size=len(raw))
+    if shape == "full_precision":
+        return np.clip(raw, np.finfo(np.float64).tiny, 1.0)
+    if shape == "integers":
+        return np.minimum(1.0 + np.floor(-np.log1p(-raw * 0.999) * 4), 20.0)
+    if shape == "wide_range":
+        return np.exp(extra.normal(0.0, 2.3, size=len(raw)))
     raise ValueError(f"unknown value shape {shape!r}; one of {VALUE_SHAPES}")
 
 
-def _features_json(image_names, features, rows, cols, values, n_images, dense, rng) -> bytes:
+def _features_json(image_names, features, rows, cols, values, n_images, dense, rng,
+                   integers: bool = False) -> bytes:
     bounds = np.searchsorted(rows, np.arange(n_images + 1))
     if dense:
         grid = np.zeros((n_images, len(features)))
@@ -120,7 +132,7 @@ def _features_json(image_names, features, rows, cols, values, n_images, dense, r
         return orjson.dumps({name: dict(zip(features, vals))
                              for name, vals in zip(image_names, as_lists)})
     col_names = np.array(features, dtype=object)[cols].tolist()
-    vals = values.tolist()
+    vals = values.astype(np.int64).tolist() if integers else values.tolist()
     b = bounds.tolist()
     return orjson.dumps({name: dict(zip(col_names[b[i]:b[i + 1]], vals[b[i]:b[i + 1]]))
                          for i, name in enumerate(image_names)})

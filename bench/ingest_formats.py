@@ -8,7 +8,8 @@ optionally a million-image Parquet build's time and the server's peak memory.
                                    [--million-shapes long,wide]
 
 One build of --images x 480 features (bench/datagen.py; --value-shape: the bench's 6-decimal
-values by default, or rounded4, float32, mostly_ones, few_distinct) is written
+values by default, or rounded4, float32, mostly_ones, few_distinct, full_precision, integers,
+wide_range) is written
 as the four bodies PUT /api/v1/features accepts (docs/ingest-formats.md): JSON, Parquet long
 (image, feature, value), Parquet wide (image + a column per feature) and NDJSON. For each backend
 a real server (gunicorn, one worker) gets each body --repeats times, each to a new image source,

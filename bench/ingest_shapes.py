@@ -2,10 +2,12 @@
 
     python bench/ingest_shapes.py [--images 100000] [--density 0.10] [--repeats 3] [--cpu]
                                   [--one-process]
-                                  [--shapes uniform6,rounded4,float32,mostly_ones,few_distinct]
+                                  [--shapes uniform6,rounded4,float32,mostly_ones,few_distinct,
+                                            full_precision,integers,wide_range]
 
 For each value shape of bench/datagen.py (few ties, values rounded to 4 decimals, float32
-values, 90% ones, 5 distinct values) it generates one sparse build of --images x 480 features
+values, 90% ones, 5 distinct values, unrounded float64, JSON integers 1-20, log-normal values
+from ~1e-3 to ~1e3) it generates one sparse build of --images x 480 features
 and prints the median of --repeats runs (parse and whole alternated) of:
 
 * parse: `orjson.loads(body)`, the floor (no ingest can be faster than reading its JSON);
@@ -86,7 +88,7 @@ def main() -> None:
           f"median of {args.repeats}, {'CPU' if args.cpu else 'wall'} seconds, "
           f"{'one process' if args.one_process else 'large bodies read in two processes'}; "
           f"load average {os.getloadavg()[0]:.2f}")
-    header = (f"{'shape':<13} {'nnz':>9} {'distinct':>9} {'body MB':>8} {'parse s':>8} "
+    header = (f"{'shape':<14} {'nnz':>9} {'distinct':>9} {'body MB':>8} {'parse s':>8} "
               f"{'whole s':>8} {'ratio':>6} | {'read':>6} {'canon':>6} {'to_bytes':>8}")
     print(header)
     print("-" * len(header))
@@ -99,7 +101,7 @@ def main() -> None:
             runs.append(ingest_times(body, clock, parallel_from))
         floor = float(np.median(floors))
         med = {k: float(np.median([r[k] for r in runs])) for k in runs[0]}
-        print(f"{shape:<13} {data.nnz:>9} {len(np.unique(data.values)):>9} "
+        print(f"{shape:<14} {data.nnz:>9} {len(np.unique(data.values)):>9} "
               f"{len(body) / 1e6:>8.1f} {floor:>8.2f} {med['whole']:>8.2f} "
               f"{med['whole'] / floor:>5.1f}x | {med['read']:>6.2f} "
               f"{med['canonicalise']:>6.2f} {med['to_bytes']:>8.2f}", flush=True)

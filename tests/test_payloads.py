@@ -55,6 +55,21 @@ def test_features_accept_sparse_images_nulls_and_ints():
     assert table.values.dtype == np.float64
 
 
+@pytest.mark.parametrize("values", [
+    [3, 0, 1, 20, -7],  # integers only: converted through int64
+    [2 ** 63, 5, -(2 ** 63) - 1, 2 ** 70 + 1],  # beyond int64, within float range
+    [2 ** 53 + 1, 1, 1.5, None],  # mixed
+    [0.1, 1, 0.25],
+])
+def test_integer_values_are_the_floats_python_makes_of_them(values):
+    # A slice of integers takes a faster conversion than one of floats: the result must not
+    # depend on which, however large the integers and however they are mixed.
+    body = {f"img{i:04d}": {f"f{j}": v for j, v in enumerate(values)} for i in range(600)}
+    table = validate_features(body)
+    want = [0.0 if v is None else float(v) for v in values] * 600
+    assert table.values.tolist() == want
+
+
 @pytest.mark.parametrize("body,code", [
     ([{"a": 1}], "wrong_shape"),
     ("text", "wrong_shape"),
@@ -68,6 +83,8 @@ def test_features_accept_sparse_images_nulls_and_ints():
     ({"a": {"f": [0.5]}}, "bad_value"),
     ({"a": {"f": {"v": 1}}}, "bad_value"),
     ({"a": {"f": 10 ** 400}}, "bad_value"),
+    ({"a": {"f": 1, "g": 2, "h": 10 ** 400}}, "bad_value"),
+    ({"a": {"f": 1, "g": 2, "h": True}}, "bad_value"),
     ({"a": {"f": float("inf")}}, "bad_value"),
     ({"": {"f": 1}}, "empty_name"),
     ({"a": {"": 1}}, "empty_name"),

@@ -220,15 +220,26 @@ def fill_columns(per_image: list[dict], n_values: int,
         vals = list(chain.from_iterable(map(dict.values, part)))
         if not vals:
             continue
-        # Counting types in a list (identity compares in C) is ~2x a set lookup per value.
+        # Counting types in a list (identity compares in C) is ~2x a set lookup per value;
+        # a count that matches the slice's first type is one pass of identity hits.
+        n = len(vals)
+        end = pos + n
         types = list(map(type, vals))
-        n_ok = types.count(float)
-        if n_ok != len(types):
-            n_ok += types.count(int) + types.count(_NONE_TYPE)
-        if n_ok != len(types):
-            raise TypeError("a value is not a number or null")
-        end = pos + len(vals)
-        values[pos:end] = vals  # None -> NaN
+        first = types[0]
+        if first is float and types.count(float) == n:
+            values[pos:end] = vals
+        elif first is int and types.count(int) == n:
+            # Integers (counts, 0/1 flags): through int64, ~2x numpy's conversion of Python
+            # ints to float64 one by one. One beyond int64 takes the general path (and one
+            # beyond float range fails there, as it must).
+            try:
+                values[pos:end] = np.fromiter(vals, np.int64, n)
+            except OverflowError:
+                values[pos:end] = vals
+        else:
+            if types.count(float) + types.count(int) + types.count(_NONE_TYPE) != n:
+                raise TypeError("a value is not a number or null")
+            values[pos:end] = vals  # None -> NaN
         keys = list(chain.from_iterable(part))
         try:
             cols[pos:end] = _codes_of(keys, codes)
