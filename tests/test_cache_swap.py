@@ -39,6 +39,7 @@ class FakeStore:
         self.loads: list[int] = []
         self.fail: set[int] = set()
         self.outcome_gate: threading.Event | None = None  # holds reading the outcomes
+        self.info_gates: dict[int, threading.Event] = {}  # hold a build's row being read
 
     def locate(self, business, image_source):
         source_id = 1 if image_source == "s" else 2
@@ -47,6 +48,9 @@ class FakeStore:
                          latest_delivery_id=self.delivery_id)
 
     def build_info(self, source_id, build_id):
+        gate = self.info_gates.get(build_id)
+        if gate is not None:
+            assert gate.wait(20), "test gate never opened"
         if build_id > 100:
             return None
         return BuildInfo(build_id, source_id, None, "2026-01-01T00:00:00Z", N_IMAGES, 2, 0,
@@ -244,3 +248,37 @@ def test_after_new_metrics_no_reader_is_served_the_older_outcomes(tmp_path):
     started = time.monotonic()
     assert cache.get("b", "s").build.id == 1 and time.monotonic() - started < 1.0
     store.gates[2].set()
+
+
+def test_a_new_build_whose_files_are_here_is_waited_for_not_served_late(tmp_path):
+    """The PUT that stores a build writes its files before it commits: loading it on this
+    machine is mapping them, so even a slow moment (here the build's row is read slowly, longer
+    than swap_wait) gives the next reader the new build, never the previous one."""
+    store = FakeStore()
+    cache = _cache(store, tmp_path)
+    assert cache.get("b", "s").build.id == 1
+    _cache(store, tmp_path).get("b", "s", 2)  # another worker: build 2's files are written
+    store.version, store.current = 2, 2
+    store.info_gates[2] = threading.Event()
+    threading.Timer(0.4, store.info_gates[2].set).start()
+    answers = []
+    readers = [threading.Thread(target=lambda: answers.append(cache.get("b", "s").build.id))
+               for _ in range(3)]
+    for r in readers:
+        r.start()
+    for r in readers:
+        r.join(10)
+    assert answers == [2, 2, 2]
+
+
+def test_a_load_that_only_maps_files_but_hangs_still_lets_readers_go(tmp_path):
+    store = FakeStore()
+    cache = _cache(store, tmp_path, map_wait=0.3)
+    cache.get("b", "s")
+    _cache(store, tmp_path).get("b", "s", 2)
+    store.version, store.current = 2, 2
+    store.info_gates[2] = threading.Event()  # the database stalls
+    started = time.monotonic()
+    assert cache.get("b", "s").build.id == 1
+    assert time.monotonic() - started < 2.0
+    store.info_gates[2].set()

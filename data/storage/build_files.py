@@ -69,7 +69,7 @@ class BuildFiles:
         database) is written first, once per machine. None when missing and no `load`."""
         if self.directory is None:
             return load() if load is not None else None
-        name = f"m{_FORMAT}-{_safe(content_hash)}"
+        name = _matrix_name(content_hash)
         found = self._map_matrix(name)
         if found is not None or load is None:
             return found
@@ -87,7 +87,7 @@ class BuildFiles:
         find the files when they first see the build)."""
         if self.directory is None:
             return
-        name = f"m{_FORMAT}-{_safe(content_hash)}"
+        name = _matrix_name(content_hash)
         if (self.directory / name / "meta.json").exists():
             self._touch(name)
             return
@@ -110,7 +110,7 @@ class BuildFiles:
         files; `build()` computes them when missing (once per machine)."""
         if self.directory is None:
             return build()
-        name = f"i{_FORMAT}-{_safe(content_hash)[:32]}-{hashlib.sha256(metrics_key.encode()).hexdigest()[:24]}"
+        name = _index_name(content_hash, metrics_key)
         found = self._map_index(name)
         if found is not None:
             return found
@@ -133,6 +133,14 @@ class BuildFiles:
             **{k: a[k] for k in _INDEX_ARRAYS},
             **{k: meta[k] for k in _INDEX_SCALARS})
         return index, a["impressions"], a["clicks"]
+
+    def has(self, content_hash: str, metrics_key: str) -> bool:
+        """Whether the build's matrix and its index under `metrics_key` are both written here,
+        so that loading it is mapping files (milliseconds), not decoding or indexing it."""
+        if self.directory is None:
+            return False
+        return all((self.directory / name / "meta.json").exists() for name in (
+            _matrix_name(content_hash), _index_name(content_hash, metrics_key)))
 
     # ---------------------------------------------------------------------------- storage
 
@@ -215,6 +223,15 @@ class BuildFiles:
 
 def _safe(text: str) -> str:
     return "".join(ch for ch in text if ch.isalnum())[:64] or "x"
+
+
+def _matrix_name(content_hash: str) -> str:
+    return f"m{_FORMAT}-{_safe(content_hash)}"
+
+
+def _index_name(content_hash: str, metrics_key: str) -> str:
+    metrics = hashlib.sha256(metrics_key.encode()).hexdigest()[:24]
+    return f"i{_FORMAT}-{_safe(content_hash)[:32]}-{metrics}"
 
 
 def _matrix_parts(matrix: BuildMatrix) -> tuple[dict, dict]:

@@ -6,14 +6,19 @@ next request, without reloading anything that has not changed.
 
 Swap, never block (docs/scaling.md): a dataset is loaded without holding the cache's lock. A
 reader that finds a newer version than the one it was served last starts (or joins) the load of
-the new one and waits at most `swap_wait` seconds after that load began; past that it is served
-the previous dataset, and the new one replaces it in one step when it is complete. Only a reader
-with nothing to fall back on waits for its own dataset's load — never for another dataset's:
-a build nobody here has loaded yet, or new metrics. A previous dataset is a whole build, so a
-new build may come late; but the metrics PUT answers only once its outcome set is indexed
-(api/builds.py), so an answer from the older outcomes would contradict what its sender was
-told. Waiting for new metrics costs the mapping of the index files that PUT wrote, or, in the
-moment between its commit and its answer, that index's computation.
+the new one. When that load has real work to do (the build's files are not on this machine: it
+is decoded from the database or indexed), the reader waits at most `swap_wait` seconds after
+the load began and is then served the previous dataset; the new one replaces it in one step
+when it is complete. When the files are here (the PUT that stored the build wrote them before
+it committed) the load is mapping them, milliseconds, and the reader waits for it (at most
+`map_wait`): a build accepted on this machine is what the next request gets, however busy the
+machine. Only a reader with nothing to fall back on always waits for its own dataset's load —
+never for another dataset's: a build nobody here has loaded yet, or new metrics. A previous
+dataset is a whole build, so a new build may come late from another machine; but the metrics
+PUT answers only once its outcome set is indexed (api/builds.py), so an answer from the older
+outcomes would contradict what its sender was told. Waiting for new metrics costs the mapping
+of the index files that PUT wrote, or, in the moment between its commit and its answer, that
+index's computation.
 """
 
 from __future__ import annotations
@@ -42,6 +47,8 @@ class _Load:
 
     started: float
     done: threading.Event = field(default_factory=threading.Event)
+    # Set when the dataset's files are not all on this machine: the load decodes or indexes.
+    heavy: threading.Event = field(default_factory=threading.Event)
     dataset: Dataset | None = None
     error: BaseException | None = None
 
@@ -67,11 +74,13 @@ class DatasetCache:
     the machine)."""
 
     def __init__(self, store: StoreReads, max_datasets: int = 4, *, files: BuildFiles | None = None,
-                 swap_wait: float = 0.2, idle_seconds: float = 900.0, clock=time.monotonic):
+                 swap_wait: float = 0.2, map_wait: float = 10.0, idle_seconds: float = 900.0,
+                 clock=time.monotonic):
         self.store = store
         self.max_datasets = max_datasets
         self.files = files or BuildFiles(None)
         self.swap_wait = swap_wait
+        self.map_wait = map_wait
         self.idle_seconds = idle_seconds
         self.clock = clock
         self._entries: OrderedDict[tuple, _Entry] = OrderedDict()
@@ -124,11 +133,24 @@ class DatasetCache:
                                  daemon=True, name="dataset-load").start()
         if previous is None:
             return load.result()
-        try:
-            ready = load.result(max(0.0, load.started + self.swap_wait - self.clock()))
-        except Exception:  # logged by the load; the next reader tries again
-            ready = None
-        return ready if ready is not None else previous.dataset
+        return self._new_or_previous(load, previous.dataset)
+
+    def _new_or_previous(self, load: _Load, previous: Dataset) -> Dataset:
+        """The loading dataset once it is ready; `previous` instead if it is not ready
+        `swap_wait` after its load began and the load has real work to do (files to decode or
+        index), or after `map_wait` in any case, or when the load failed."""
+        wait_until = load.started + self.swap_wait
+        while True:
+            try:
+                ready = load.result(max(0.0, wait_until - self.clock()))
+            except Exception:  # logged by the load; the next reader tries again
+                return previous
+            if ready is not None:
+                return ready
+            now = self.clock()
+            if load.heavy.is_set() or now >= load.started + self.map_wait:
+                return previous
+            wait_until = now + 0.02  # mapping files: this reader gets the new build
 
     def source(self, business: str | None, image_source: str | None) -> SourceRef:
         """The image source by names; MissingDataset or UnknownDataset saying what to do."""
@@ -210,7 +232,7 @@ class DatasetCache:
              metrics: int | None) -> None:
         """Load the dataset of `key`, then publish it in one step (or record the error)."""
         try:
-            dataset = self._load(ref, build_id, metrics)
+            dataset = self._load(ref, build_id, metrics, load.heavy)
         except BaseException as exc:  # handed to every reader waiting on this load
             with self._lock:
                 self._loads.pop(key, None)
@@ -262,13 +284,18 @@ class DatasetCache:
         self.files.index(content_hash, _metrics_key(ref, delivery_id),
                          lambda: _indexed(matrix, self.outcome_set(ref, delivery_id)))
 
-    def _load(self, ref: SourceRef, build_id: int, metrics: int | None) -> Dataset:
+    def _load(self, ref: SourceRef, build_id: int, metrics: int | None,
+              heavy: threading.Event | None = None) -> Dataset:
         info = self.build(ref, build_id)
         delivery = self.delivery_of(ref, metrics)
-        matrix = self.matrix(build_id, info.content_hash)
         delivery_id = delivery.id if delivery is not None else None
+        metrics_key = _metrics_key(ref, delivery_id)
+        if heavy is not None and not (info.content_hash is not None
+                                      and self.files.has(info.content_hash, metrics_key)):
+            heavy.set()  # readers with a previous dataset take it rather than wait for this
+        matrix = self.matrix(build_id, info.content_hash)
         index, impressions, clicks = self.files.index(
-            info.content_hash, _metrics_key(ref, delivery_id),
+            info.content_hash, metrics_key,
             lambda: _indexed(matrix, self.outcome_set(ref, delivery_id)))
         return Dataset(ref, info, matrix, index, impressions, clicks, delivery,
                        ref.latest_delivery_id)
