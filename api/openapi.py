@@ -133,8 +133,7 @@ def _features() -> dict:
                            {"type": "string", "enum": ["ctr", "score", "strength"]}),
                     _query("weight", "images (default: each image once) or impressions (pooled "
                                      "CTR).", {"type": "string", "enum": ["images", "impressions"]}),
-                    _query("adjust", "1 adds the adjusted impact (OLS, HC3).",
-                           {"type": "string", "enum": ["0", "1"]}),
+                    _query("adjust", "1 adds the adjusted impact (OLS, HC3).", FLAG),
                     METRICS_PARAM,
                     _query("format", "json (default) or csv: the same rows as the page's CSV "
                                      "download.", {"type": "string", "enum": ["json", "csv"]})],
@@ -275,8 +274,13 @@ def _similar() -> dict:
                                   **READ_ERRORS}}}
 
 
-FLAG = {"type": "string", "enum": ["0", "1", "true", "false"]}
+# A yes/no parameter as api/request.py flag_arg reads it: 1, 0, true, false, yes or no, in any
+# letter case (Python's requests sends True as "True"); nothing else, not even empty.
+FLAG = {"type": "string",
+        "pattern": "^(?:0|1|[Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee]|[Yy][Ee][Ss]|[Nn][Oo])$"}
 LABEL_NAME = {"type": "string", "minLength": 1, "maxLength": 1000, "pattern": "^[^\\x00]+$"}
+# A name to filter by (api/request.py text_arg): empty is the same as absent, no filter.
+LABEL_FILTER = {"type": "string", "maxLength": 1000, "pattern": "^[^\\x00]*$"}
 FIXES_BODY = {
     "type": "array", "minItems": 1,
     "description": '[{"image", "feature", "present": true/false, "note"?}]',
@@ -311,8 +315,8 @@ def _fixes() -> dict:
                            {"type": "string"}),
                     _query("format", "json (default) or csv.",
                            {"type": "string", "enum": ["json", "csv"]}),
-                    _query("feature", "Only this feature.", LABEL_NAME),
-                    _query("person", "Only this person (or token).", LABEL_NAME),
+                    _query("feature", "Only this feature (empty or absent: every one).", LABEL_FILTER),
+                    _query("person", "Only this person or token (empty or absent: everyone).", LABEL_FILTER),
                     _query("disagree", "1: only fixes that disagree with the model's value.",
                            FLAG),
                     _query("threshold", "The model's threshold for disagree (a saved one wins).",
@@ -333,7 +337,7 @@ def _thresholds() -> dict:
         "get": {"summary": "The threshold advisor for one feature; without feature, the "
                            "features with fixes and the saved thresholds.",
                 "parameters": IDENTITY + [
-                    _query("feature", "The feature.", LABEL_NAME),
+                    _query("feature", "The feature (empty or absent: the overview).", LABEL_FILTER),
                     _query("target_precision", "Precision the suggestion must reach (0.9).",
                            {"type": "number", "minimum": 0, "maximum": 1}),
                     _query("build", "Build id or 'current'.", {"type": "string"})],

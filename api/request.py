@@ -245,13 +245,17 @@ def _number_arg(name: str, default, convert, what: str, lo: float, hi: float):
 
 
 def flag_arg(name: str) -> bool:
-    """A yes/no query parameter: 1/true/yes or 0/false/no (absent: no); 400 otherwise."""
-    raw = request.args.get(name)
-    if raw is None or raw.strip().lower() in ("0", "false", "no", ""):
+    """A yes/no query parameter: 1/true/yes or 0/false/no in any letter case (absent: no);
+    400 otherwise, empty included (api/openapi.py FLAG says the same)."""
+    raw = single_arg(name)
+    if raw is None:
         return False
-    if raw.strip().lower() in ("1", "true", "yes"):
+    word = raw.lower() if raw.isascii() else raw
+    if word in ("0", "false", "no"):
+        return False
+    if word in ("1", "true", "yes"):
         return True
-    raise ApiError(400, "bad_parameter", f"{name} must be 1 or 0, got {raw!r}.")
+    raise ApiError(400, "bad_parameter", f"{name} must be 1 or 0 (or true / false), got {raw!r}.")
 
 
 def choice_arg(name: str, choices, default: str) -> str:

@@ -282,6 +282,17 @@ def test_features_api_refuses_an_empty_outcome_in_either_format(client):
     assert r.status_code == 400 and "weight is given 2 times" in r.get_json()["message"]
 
 
+
+@pytest.mark.parametrize("raw,status", [("1", 200), ("True", 200), ("yes", 200), ("0", 200),
+                                        ("FALSE", 200), ("", 400), ("2", 400), (" 1", 400)])
+def test_a_flag_is_one_of_its_words_in_any_case_and_never_empty(client, raw, status):
+    r = client.get("/api/v1/features", query_string={
+        "business": BIZ, "image_source": SRC, "apply_fixes": raw})
+    assert r.status_code == status, r.get_json()
+    if status == 200:
+        assert r.get_json().get("apply_fixes", False) is (raw.lower() in ("1", "true", "yes"))
+
+
 def test_similar_images_are_the_cosine_nearest_with_ctr_and_mean_score(client):
     client.put("/api/v1/metrics", json={"img01.png": {"impressions": 100, "clicks": 7}},
                headers=ID)
