@@ -3,6 +3,7 @@ schemathesis run against the real server (every check except the two noted) find
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -36,6 +37,7 @@ def _schemathesis() -> list[str]:
                               "from schemathesis.cli import schemathesis; schemathesis()"]
 
 
+# SCHEMATHESIS_EXAMPLES=300 makes a deeper run (minutes) than CI's 30 examples per operation.
 # Once, on PostgreSQL: the server errors it found that depended on the backend were PostgreSQL's
 # stricter types (ids past 2^31, NUL in text); the SQLite run has the hypothesis properties of
 # tests/reliability/test_fuzz_ingest.py and test_callback_inputs.py, which are about inputs too.
@@ -51,7 +53,7 @@ def test_schemathesis_finds_no_server_error_and_no_contract_violation(live_serve
     assert requests.get(srv.url("api/v1/openapi.json"), timeout=10).status_code == 200
     run = subprocess.run(
         _schemathesis() + [
-            "run", srv.url("api/v1/openapi.json"), "--max-examples", "30",
+            "run", srv.url("api/v1/openapi.json"), "--max-examples", os.environ.get("SCHEMATHESIS_EXAMPLES", "30"),
             # positive_data_acceptance expects every schema-valid body to be accepted; rules
             # JSON Schema cannot state (clicks <= impressions, an Idempotency-Key reused with
             # another body) rightly reject some. allow_header_conformance: Flask answers
