@@ -91,11 +91,16 @@ class Dataset:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
+    def delivery_id(self) -> int | None:
+        """The id of the metrics delivery whose outcome set `index` uses (None: no metrics)."""
+        return self.delivery.id if self.delivery is not None else None
+
+    @property
     def image_table_key(self) -> str:
         """Names this dataset's image table (names and CTRs, GET /api/v1/images): its image
         source (as made: SQLite may reuse ids), its build and the metrics delivery it was loaded
         with, so the key changes whenever the table may have."""
-        delivery = self.delivery.id if self.delivery is not None else "none"
+        delivery = "none" if self.delivery_id is None else self.delivery_id
         return hashlib.sha256(f"{self.source.identity}|{self.build.id}|{self.build.content_hash}|"
                               f"{delivery}".encode()).hexdigest()[:24]
 

@@ -88,11 +88,11 @@ class BuildFiles:
         if self.directory is None:
             return
         name = _matrix_name(content_hash)
-        if (self.directory / name / "meta.json").exists():
+        if self._written(name):
             self._touch(name)
             return
         with self._turn(name):
-            if not (self.directory / name / "meta.json").exists():
+            if not self._written(name):
                 self._write(name, _matrix_parts(matrix))
 
     def _map_matrix(self, name: str) -> BuildMatrix | None:
@@ -139,8 +139,12 @@ class BuildFiles:
         so that loading it is mapping files (milliseconds), not decoding or indexing it."""
         if self.directory is None:
             return False
-        return all((self.directory / name / "meta.json").exists() for name in (
-            _matrix_name(content_hash), _index_name(content_hash, metrics_key)))
+        return (self._written(_matrix_name(content_hash))
+                and self._written(_index_name(content_hash, metrics_key)))
+
+    def _written(self, name: str) -> bool:
+        """Whether set `name` is complete here (its meta.json is written last, then renamed)."""
+        return (self.directory / name / "meta.json").exists()
 
     # ---------------------------------------------------------------------------- storage
 
@@ -171,7 +175,7 @@ class BuildFiles:
             try:
                 os.rename(tmp, self.directory / name)
             except OSError:
-                if not (self.directory / name / "meta.json").exists():
+                if not self._written(name):
                     raise
                 shutil.rmtree(tmp, ignore_errors=True)  # another worker was first: same content
             tmp = None

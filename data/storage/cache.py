@@ -122,7 +122,7 @@ class DatasetCache:
             if starting:
                 load = self._loads[key] = _Load(now)
             previous = None if wait else self._entries.get(self._served.get(view))
-            if previous is not None and _delivery_id(previous.dataset) != (
+            if previous is not None and previous.dataset.delivery_id != (
                     metrics if metrics is not None else ref.latest_delivery_id):
                 previous = None  # a newer build may come late, newer metrics may not
         if starting:
@@ -285,13 +285,12 @@ class DatasetCache:
                          lambda: _indexed(matrix, self.outcome_set(ref, delivery_id)))
 
     def _load(self, ref: SourceRef, build_id: int, metrics: int | None,
-              heavy: threading.Event | None = None) -> Dataset:
+              heavy: threading.Event) -> Dataset:
         info = self.build(ref, build_id)
         delivery = self.delivery_of(ref, metrics)
         delivery_id = delivery.id if delivery is not None else None
         metrics_key = _metrics_key(ref, delivery_id)
-        if heavy is not None and not (info.content_hash is not None
-                                      and self.files.has(info.content_hash, metrics_key)):
+        if info.content_hash is None or not self.files.has(info.content_hash, metrics_key):
             heavy.set()  # readers with a previous dataset take it rather than wait for this
         matrix = self.matrix(build_id, info.content_hash)
         index, impressions, clicks = self.files.index(
@@ -302,10 +301,6 @@ class DatasetCache:
 
 
 _NO_METRICS = "no-metrics"
-
-
-def _delivery_id(dataset: Dataset) -> int | None:
-    return dataset.delivery.id if dataset.delivery is not None else None
 
 
 def _metrics_key(ref: SourceRef, delivery_id: int | None) -> str:

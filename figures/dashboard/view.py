@@ -236,7 +236,7 @@ def _status(ds: Dataset, f: dict, *, n_in_range: int, n_shown: int, hidden: int,
         "latest_delivery_id": ds.latest_delivery_id,
         "metrics_pinned": f["metrics"] is not None,
         "permalink_query": query_string({**f, "build": ds.build.id,
-                                         "metrics": ds.delivery.id if ds.delivery else None}),
+                                         "metrics": ds.delivery_id}),
     }
 
 
